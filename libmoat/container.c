@@ -1,0 +1,262 @@
+/* start, kill, delete, state and list: operations on an existing
+   container's state directory.  */
+#include <config.h>
+#include "moat.h"
+#include "linux/syscalls.h"
+#include "utils.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+struct opened
+{
+  struct moat_container_dir dir;
+  struct moat_state st;
+};
+
+static int
+open_container (const struct moat_context *ctx, const char *id, bool exclusive,
+                struct opened *o, moat_error **err)
+{
+  memset (o, 0, sizeof *o);
+  o->dir.dirfd = -1;
+  if (moat_container_dir_open (ctx->state_root, id, exclusive, &o->dir, err) < 0)
+    return -1;
+  if (moat_state_read (&o->dir, &o->st, err) < 0)
+    {
+      moat_container_dir_close (&o->dir);
+      return -1;
+    }
+  moat_state_refresh (&o->dir, &o->st);
+  return 0;
+}
+
+static void
+close_container (struct opened *o)
+{
+  moat_container_dir_close (&o->dir);
+  moat_state_clear (&o->st);
+}
+
+/* A pidfd for the container's init that is known to be the right process
+   (not a reused pid): opened first, then the start time is checked.  */
+static int
+init_pidfd (const struct moat_state *st)
+{
+  if (st->pid <= 0)
+    return -1;
+  int fd = sys_pidfd_open (st->pid, 0);
+  if (fd < 0)
+    return -1;
+  if (moat_process_start_time (st->pid, false) != st->start_time)
+    {
+      close (fd);
+      errno = ESRCH;
+      return -1;
+    }
+  return fd;
+}
+
+int
+moat_start (const struct moat_context *ctx, const char *id, moat_error **err)
+{
+  struct opened o;
+  if (open_container (ctx, id, true, &o, err) < 0)
+    return -1;
+  int r = 0;
+  if (o.st.status != MOAT_STATUS_CREATED)
+    {
+      r = moat_error_set (err, 0, "cannot start container \"%s\": it is %s, not created",
+                          id, moat_status_name (o.st.status));
+      goto out;
+    }
+  /* Non-blocking: if the init is gone there is no reader and open fails
+     with ENXIO instead of hanging.  */
+  int fd = openat (o.dir.dirfd, "exec.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    {
+      r = moat_error_set (err, errno == ENXIO ? 0 : errno, "start container \"%s\"%s", id,
+                          errno == ENXIO ? ": its init process is gone" : "");
+      goto out;
+    }
+  char c = 0;
+  ssize_t w = write (fd, &c, 1);
+  int e = errno;
+  close (fd);
+  if (w != 1)
+    {
+      r = moat_error_set (err, e, "start container \"%s\"", id);
+      goto out;
+    }
+  unlinkat (o.dir.dirfd, "exec.fifo", 0);
+  o.st.status = MOAT_STATUS_RUNNING;
+  r = moat_state_write (&o.dir, &o.st, err);
+out:
+  close_container (&o);
+  return r;
+}
+
+int
+moat_kill (const struct moat_context *ctx, const char *id, int sig, bool all,
+           moat_error **err)
+{
+  struct opened o;
+  if (open_container (ctx, id, false, &o, err) < 0)
+    return -1;
+  int r = 0;
+  if (o.st.status == MOAT_STATUS_STOPPED)
+    {
+      /* runc's wording: engines map "container not running" to "process
+         already finished"; --all on a stopped container is not an error */
+      if (!all)
+        r = moat_error_set (err, 0, "kill container \"%s\": container not running", id);
+      goto out;
+    }
+  if (all && o.st.cgroup_path)
+    {
+      r = moat_cgroup_signal_all (o.st.cgroup_path, sig, err);
+      goto out;
+    }
+  int pidfd = init_pidfd (&o.st);
+  if (pidfd < 0 || sys_pidfd_send_signal (pidfd, sig) < 0)
+    {
+      int e = errno;
+      if (e == ESRCH)
+        r = moat_error_set (err, 0, "kill container \"%s\": container not running", id);
+      else
+        r = moat_error_set (err, e, "kill container \"%s\"", id);
+    }
+  if (pidfd >= 0)
+    close (pidfd);
+out:
+  close_container (&o);
+  return r;
+}
+
+/* SIGKILL the init and wait (bounded) until it has exited.  */
+static int
+kill_and_wait (const struct moat_state *st, moat_error **err)
+{
+  int pidfd = init_pidfd (st);
+  if (pidfd < 0)
+    return 0;  /* already gone */
+  if (sys_pidfd_send_signal (pidfd, SIGKILL) < 0 && errno != ESRCH)
+    {
+      int e = errno;
+      close (pidfd);
+      return moat_error_set (err, e, "kill container \"%s\"", st->id);
+    }
+  struct pollfd p = { pidfd, POLLIN, 0 };
+  int r;
+  do
+    r = poll (&p, 1, 10000);
+  while (r < 0 && errno == EINTR);
+  close (pidfd);
+  if (r == 0)
+    return moat_error_set (err, 0, "container \"%s\": init did not exit after SIGKILL",
+                           st->id);
+  return 0;
+}
+
+int
+moat_delete (const struct moat_context *ctx, const char *id, bool force,
+             moat_error **err)
+{
+  struct opened o;
+  if (open_container (ctx, id, true, &o, err) < 0)
+    {
+      if (force && *err && strstr ((*err)->msg, "does not exist"))
+        {
+          moat_error_free (err);
+          return 0;
+        }
+      return -1;
+    }
+  int r = 0;
+  if (o.st.status != MOAT_STATUS_STOPPED)
+    {
+      if (!force)
+        {
+          r = moat_error_set (err, 0, "cannot delete container \"%s\" that is not "
+                              "stopped: it is %s (use --force)", id,
+                              moat_status_name (o.st.status));
+          goto out;
+        }
+      if (kill_and_wait (&o.st, err) < 0)
+        {
+          r = -1;
+          goto out;
+        }
+    }
+  if (moat_cgroup_destroy (o.st.cgroup_path, o.st.cgroup_created_from, err) < 0)
+    {
+      r = -1;
+      goto out;
+    }
+  r = moat_container_dir_remove (&o.dir, err);
+out:
+  close_container (&o);
+  return r;
+}
+
+int
+moat_state (const struct moat_context *ctx, const char *id, struct moat_state *out,
+            moat_error **err)
+{
+  struct opened o;
+  if (open_container (ctx, id, false, &o, err) < 0)
+    return -1;
+  *out = o.st;
+  memset (&o.st, 0, sizeof o.st);
+  close_container (&o);
+  return 0;
+}
+
+static int
+compare_states (const void *a, const void *b)
+{
+  return strcmp (((const struct moat_state *) a)->id, ((const struct moat_state *) b)->id);
+}
+
+int
+moat_list (const struct moat_context *ctx, struct moat_state **out, size_t *n,
+           moat_error **err)
+{
+  *out = NULL;
+  *n = 0;
+  DIR *d = opendir (ctx->state_root);
+  if (d == NULL)
+    {
+      if (errno == ENOENT)
+        return 0;
+      return moat_error_set (err, errno, "open state root `%s`", ctx->state_root);
+    }
+  size_t cap = 0;
+  struct dirent *de;
+  while ((de = readdir (d)) != NULL)
+    {
+      if (de->d_name[0] == '.')
+        continue;
+      struct moat_state st;
+      moat_error *ignored = NULL;
+      /* a container deleted meanwhile, or a stray file, is skipped */
+      if (moat_state (ctx, de->d_name, &st, &ignored) < 0)
+        {
+          moat_error_free (&ignored);
+          continue;
+        }
+      if (*n == cap)
+        {
+          cap = cap ? cap * 2 : 8;
+          *out = xrealloc (*out, cap * sizeof **out);
+        }
+      (*out)[(*n)++] = st;
+    }
+  closedir (d);
+  qsort (*out, *n, sizeof **out, compare_states);
+  return 0;
+}

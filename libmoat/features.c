@@ -1,0 +1,121 @@
+/* `moat features`: what this build really supports (features.md,
+   features-linux.md).  */
+#include <config.h>
+#include "moat.h"
+#include "spec/spec.h"
+#include "utils.h"
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <yajl/yajl_gen.h>
+
+#define GS(g, s) yajl_gen_string (g, (const unsigned char *) (s), strlen (s))
+
+static const char *const mount_options[] = {
+  "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec",
+  "lazytime", "loud", "mand", "noatime", "nodev", "nodiratime", "noexec",
+  "nolazytime", "nomand", "norelatime", "nostrictatime", "nosuid", "nosymfollow",
+  "private", "rbind", "relatime", "remount", "ro", "rprivate", "rshared", "rslave",
+  "runbindable", "rw", "shared", "silent", "slave", "strictatime", "suid",
+  "symfollow", "sync", "unbindable",
+};
+
+static void
+gen_bool (yajl_gen g, const char *k, bool v)
+{
+  GS (g, k);
+  yajl_gen_bool (g, v);
+}
+
+char *
+moat_features_json (void)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  yajl_gen_config (g, yajl_gen_beautify, 1);
+  yajl_gen_config (g, yajl_gen_indent_string, "    ");
+  yajl_gen_map_open (g);
+  GS (g, "ociVersionMin");
+  GS (g, "1.0.0");
+  GS (g, "ociVersionMax");
+  GS (g, OCI_SPEC_VERSION);
+  GS (g, "hooks");
+  yajl_gen_array_open (g);
+  yajl_gen_array_close (g);
+  GS (g, "mountOptions");
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < ARRAY_SIZE (mount_options); i++)
+    GS (g, mount_options[i]);
+  yajl_gen_array_close (g);
+
+  GS (g, "linux");
+  yajl_gen_map_open (g);
+  GS (g, "namespaces");
+  yajl_gen_array_open (g);
+  for (int t = 0; t < MOAT_NS_COUNT; t++)
+    GS (g, moat_ns_name (t));
+  yajl_gen_array_close (g);
+  GS (g, "capabilities");
+  yajl_gen_array_open (g);
+  for (int c = 0; c < cap_max_bits (); c++)
+    {
+      char *name = cap_to_name (c);
+      if (name == NULL)
+        continue;
+      char upper[64];
+      snprintf (upper, sizeof upper, "%s", name);
+      for (char *p = upper; *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+          *p -= 'a' - 'A';
+      if (strncmp (upper, "CAP_", 4) == 0)
+        GS (g, upper);
+      cap_free (name);
+    }
+  yajl_gen_array_close (g);
+  GS (g, "cgroup");
+  yajl_gen_map_open (g);
+  gen_bool (g, "v1", false);
+  gen_bool (g, "v2", true);
+  gen_bool (g, "systemd", false);
+  gen_bool (g, "systemdUser", false);
+  gen_bool (g, "rdma", false);
+  yajl_gen_map_close (g);
+  GS (g, "seccomp");
+  yajl_gen_map_open (g);
+  gen_bool (g, "enabled", false);
+  yajl_gen_map_close (g);
+  GS (g, "apparmor");
+  yajl_gen_map_open (g);
+  gen_bool (g, "enabled", false);
+  yajl_gen_map_close (g);
+  GS (g, "selinux");
+  yajl_gen_map_open (g);
+  gen_bool (g, "enabled", false);
+  yajl_gen_map_close (g);
+  GS (g, "intelRdt");
+  yajl_gen_map_open (g);
+  gen_bool (g, "enabled", false);
+  yajl_gen_map_close (g);
+  GS (g, "mountExtensions");
+  yajl_gen_map_open (g);
+  GS (g, "idmap");
+  yajl_gen_map_open (g);
+  gen_bool (g, "enabled", false);
+  yajl_gen_map_close (g);
+  yajl_gen_map_close (g);
+  yajl_gen_map_close (g);
+
+  GS (g, "annotations");
+  yajl_gen_map_open (g);
+  GS (g, "org.opencontainers.runtime-spec.version");
+  GS (g, OCI_SPEC_VERSION);
+  GS (g, "io.moat.version");
+  GS (g, PACKAGE_VERSION);
+  yajl_gen_map_close (g);
+  yajl_gen_map_close (g);
+  const unsigned char *buf;
+  size_t len;
+  yajl_gen_get_buf (g, &buf, &len);
+  char *r = xasprintf ("%.*s\n", (int) len, buf);
+  yajl_gen_free (g);
+  return r;
+}

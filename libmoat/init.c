@@ -1,0 +1,181 @@
+#include <config.h>
+#include "init.h"
+#include "linux/linux.h"
+#include "linux/syscalls.h"
+#include "log.h"
+#include "utils.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#ifndef KEYCTL_JOIN_SESSION_KEYRING
+# define KEYCTL_JOIN_SESSION_KEYRING 1
+#endif
+
+extern char **environ;
+
+static void __attribute__ ((noreturn))
+fail (const struct moat_init_args *a, moat_error *err)
+{
+  const char *msg = err && err->msg ? err->msg : "container setup failed";
+  size_t len = strlen (msg);
+  char *buf = malloc (len + 1);
+  if (buf)
+    {
+      buf[0] = SYNC_ERROR;
+      memcpy (buf + 1, msg, len);
+      (void) !send (a->sync_fd, buf, len + 1, MSG_NOSIGNAL);
+    }
+  _exit (1);
+}
+
+static int
+recv_kind (int fd)
+{
+  char c;
+  ssize_t r;
+  do
+    r = recv (fd, &c, 1, 0);
+  while (r < 0 && errno == EINTR);
+  return r == 1 ? c : -1;
+}
+
+/* A session keyring of the container's own, so it cannot read the
+   host's keys (the kernel keyring is not namespaced).  */
+static void
+join_session_keyring (const char *id)
+{
+  autofree char *name = xasprintf ("moat-%s", id);
+  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0) < 0
+      && errno != ENOSYS && errno != EACCES && errno != EPERM)
+    moat_warn ("cannot join a new session keyring: %s", strerror (errno));
+}
+
+static int
+enter_cwd (const char *cwd, moat_error **err)
+{
+  if (chdir (cwd) == 0)
+    return 0;
+  if (errno == ENOENT && mkdir_p (cwd, 0755, NULL) == 0 && chdir (cwd) == 0)
+    return 0;
+  return moat_error_set (err, errno, "process.cwd: `%s`", cwd);
+}
+
+/* Wait for `start`: a byte in the exec fifo (create) or SYNC_START (run).  */
+static int
+wait_for_start (const struct moat_init_args *a, moat_error **err)
+{
+  if (a->fifo_fd >= 0)
+    {
+      char c;
+      ssize_t r;
+      do
+        r = read (a->fifo_fd, &c, 1);
+      while (r < 0 && errno == EINTR);
+      if (r != 1)
+        return moat_error_set (err, r < 0 ? errno : 0, "wait for start");
+      return 0;
+    }
+  if (recv_kind (a->sync_fd) != SYNC_START)
+    return moat_error_set (err, 0, "the runtime went away before start");
+  return 0;
+}
+
+/* Only stdio and the preserved fds may reach the container's process
+   (CVE-2024-21626 class): everything else becomes close-on-exec.  */
+static int
+seal_fds (unsigned preserve, moat_error **err)
+{
+  if (sys_close_range (3 + preserve, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    return moat_error_set (err, errno, "mark inherited fds close-on-exec");
+  for (unsigned fd = 3; fd < 3 + preserve; fd++)
+    {
+      int fl = fcntl (fd, F_GETFD);
+      if (fl >= 0)
+        fcntl (fd, F_SETFD, fl & ~FD_CLOEXEC);
+    }
+  return 0;
+}
+
+static void
+reset_signals (void)
+{
+  sigset_t all;
+  sigemptyset (&all);
+  sigprocmask (SIG_SETMASK, &all, NULL);
+  for (int s = 1; s < NSIG; s++)
+    if (s != SIGKILL && s != SIGSTOP)
+      signal (s, SIG_DFL);
+}
+
+void
+moat_init_main (const struct moat_init_args *a)
+{
+  const struct moat_spec *s = a->spec;
+  moat_error *err = NULL;
+  close (a->parent_sync_fd);
+  /* The state directory's fd carries its lock: holding it would block
+     every later command on this container.  */
+  for (size_t i = 0; i < ARRAY_SIZE (a->close_fds); i++)
+    if (a->close_fds[i] >= 0)
+      close (a->close_fds[i]);
+
+  if (recv_kind (a->sync_fd) != SYNC_GO)
+    _exit (1);
+  if (a->userns_fd >= 0 && moat_ns_join (a->userns_fd, MOAT_NS_USER, "user", &err) < 0)
+    fail (a, err);
+  if (a->in_userns)
+    {
+      /* become root of the user namespace, when root is mapped */
+      (void) !setresgid (0, 0, 0);
+      (void) !setresuid (0, 0, 0);
+    }
+  umask (0);
+
+  struct moat_rootfs_opts ro = {
+    .rootfs = a->rootfs, .bundle = a->bundle, .no_pivot = a->no_pivot,
+    .in_userns = a->in_userns,
+  };
+  if (moat_rootfs_setup (s, &ro, &err) < 0
+      || moat_apply_hostname (s, &err) < 0
+      || moat_apply_sysctl (s, &err) < 0
+      || moat_apply_rlimits (s, &err) < 0)
+    fail (a, err);
+  if (!a->no_new_keyring)
+    join_session_keyring (a->id);
+  if (enter_cwd (s->cwd, &err) < 0)
+    fail (a, err);
+  autofree char *exe = moat_find_executable (s, &err);
+  if (exe == NULL)
+    fail (a, err);
+  if (moat_caps_and_user_apply (s, &err) < 0)
+    fail (a, err);
+  if (s->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    {
+      moat_error_set (&err, errno, "process.noNewPrivileges: prctl");
+      fail (a, err);
+    }
+  umask (s->umask);
+
+  char ready = SYNC_READY;
+  if (send (a->sync_fd, &ready, 1, MSG_NOSIGNAL) != 1)
+    _exit (1);
+  if (wait_for_start (a, &err) < 0)
+    _exit (1);
+  if (seal_fds (a->preserve_fds, &err) < 0)
+    {
+      fprintf (stderr, "moat: %s\n", err->msg);
+      _exit (127);
+    }
+  reset_signals ();
+  char **env = s->env ? s->env : (char *[]) { NULL };
+  execve (exe, s->args, env);
+  /* Only reachable if the program changed between create and start.  */
+  fprintf (stderr, "moat: exec \"%s\": %s\n", exe, strerror (errno));
+  _exit (127);
+}

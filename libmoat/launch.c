@@ -1,0 +1,506 @@
+/* The parent side of create and run: validate the bundle, take the state
+   directory, make the cgroup, clone3 the init into its namespaces and
+   cgroup, map its ids, wait until it is ready.  Any failure undoes every
+   step before it.  */
+#include <config.h>
+#include "moat.h"
+#include "init.h"
+#include "linux/linux.h"
+#include "linux/syscalls.h"
+#include "utils.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+struct launch
+{
+  const struct moat_context *ctx;
+  const struct moat_create_options *opts;
+  struct moat_spec *spec;
+  char *bundle;
+  char *rootfs;
+  struct moat_container_dir dir;
+  bool have_dir;
+  struct moat_cgroup cgroup;
+  struct moat_state state;
+  int ns_fds[MOAT_NS_COUNT];
+  int fifo_fd;
+  int sock[2];
+  int pidfd;
+  pid_t pid;
+};
+
+static void
+launch_init (struct launch *l, const struct moat_context *ctx,
+             const struct moat_create_options *o)
+{
+  memset (l, 0, sizeof *l);
+  l->ctx = ctx;
+  l->opts = o;
+  l->dir.dirfd = -1;
+  l->cgroup.dirfd = -1;
+  l->fifo_fd = l->pidfd = -1;
+  l->sock[0] = l->sock[1] = -1;
+  for (int i = 0; i < MOAT_NS_COUNT; i++)
+    l->ns_fds[i] = -1;
+}
+
+static void
+close_fd (int *fd)
+{
+  if (*fd >= 0)
+    close (*fd);
+  *fd = -1;
+}
+
+/* Undo everything: the process, the cgroup, the state directory.  */
+static void
+launch_abort (struct launch *l)
+{
+  if (l->pid > 0)
+    {
+      if (l->pidfd >= 0)
+        sys_pidfd_send_signal (l->pidfd, SIGKILL);
+      else
+        kill (l->pid, SIGKILL);
+      while (waitpid (l->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+      l->pid = 0;
+    }
+  if (l->cgroup.path)
+    {
+      moat_error *ignored = NULL;
+      moat_cgroup_destroy (l->cgroup.path, l->cgroup.created_from, &ignored);
+      moat_error_free (&ignored);
+    }
+  if (l->have_dir)
+    {
+      moat_error *ignored = NULL;
+      moat_container_dir_remove (&l->dir, &ignored);
+      moat_error_free (&ignored);
+      l->have_dir = false;
+    }
+}
+
+static void
+launch_free (struct launch *l)
+{
+  if (l->have_dir)
+    moat_container_dir_close (&l->dir);
+  moat_cgroup_release (&l->cgroup);
+  moat_state_clear (&l->state);
+  for (int i = 0; i < MOAT_NS_COUNT; i++)
+    close_fd (&l->ns_fds[i]);
+  close_fd (&l->fifo_fd);
+  close_fd (&l->sock[0]);
+  close_fd (&l->sock[1]);
+  close_fd (&l->pidfd);
+  moat_spec_free (l->spec);
+  free (l->bundle);
+  free (l->rootfs);
+}
+
+static int
+resolve_paths (struct launch *l, moat_error **err)
+{
+  const char *b = l->opts->bundle ? l->opts->bundle : ".";
+  l->bundle = realpath (b, NULL);
+  if (l->bundle == NULL)
+    return moat_error_set (err, errno, "bundle `%s`", b);
+  l->spec = moat_spec_load (l->bundle, err);
+  if (l->spec == NULL)
+    return -1;
+  autofree char *root = l->spec->root_path[0] == '/' ? xstrdup (l->spec->root_path)
+    : xasprintf ("%s/%s", l->bundle, l->spec->root_path);
+  l->rootfs = realpath (root, NULL);
+  if (l->rootfs == NULL)
+    return moat_error_set (err, errno, "root.path `%s`", root);
+  struct stat st;
+  if (stat (l->rootfs, &st) < 0 || !S_ISDIR (st.st_mode))
+    return moat_error_set (err, ENOTDIR, "root.path `%s`", root);
+  return 0;
+}
+
+/* What this build cannot do yet is refused, never silently skipped.  */
+static int
+check_supported (const struct moat_spec *s, const struct moat_create_options *o,
+                 moat_error **err)
+{
+  if (s->has_seccomp)
+    return moat_error_set (err, 0, "linux.seccomp: seccomp filters are not supported "
+                           "by this version of moat; refusing to run without one");
+  if (s->terminal || o->console_socket)
+    return moat_error_set (err, 0, "process.terminal: terminals are not supported by "
+                           "this version of moat");
+  if (s->apparmor_profile && s->apparmor_profile[0])
+    return moat_error_set (err, 0, "process.apparmorProfile: AppArmor is not supported "
+                           "by this version of moat");
+  if (s->selinux_label && s->selinux_label[0])
+    return moat_error_set (err, 0, "process.selinuxLabel: SELinux labels are not "
+                           "supported by this version of moat");
+  const struct moat_hooks *h = &s->hooks;
+  if (h->n_prestart || h->n_create_runtime || h->n_create_container
+      || h->n_start_container || h->n_poststart || h->n_poststop)
+    return moat_error_set (err, 0, "hooks: hooks are not supported by this version of "
+                           "moat");
+  return moat_caps_validate (s, err);
+}
+
+static char *
+owner_name (void)
+{
+  struct passwd *pw = getpwuid (geteuid ());
+  return xstrdup (pw ? pw->pw_name : "");
+}
+
+static int
+take_state_dir (struct launch *l, moat_error **err)
+{
+  if (moat_container_dir_create (l->ctx->state_root, l->opts->id, &l->dir, err) < 0)
+    return -1;
+  l->have_dir = true;
+  struct moat_state *st = &l->state;
+  char now[64];
+  rfc3339_now (now, sizeof now, true);
+  st->id = xstrdup (l->opts->id);
+  st->bundle = xstrdup (l->bundle);
+  st->rootfs = xstrdup (l->rootfs);
+  st->created = xstrdup (now);
+  st->owner = owner_name ();
+  st->status = MOAT_STATUS_CREATING;
+  st->n_annotations = l->spec->n_annotations;
+  st->annotations = xmalloc0 (st->n_annotations * sizeof *st->annotations);
+  for (size_t i = 0; i < st->n_annotations; i++)
+    {
+      st->annotations[i].key = xstrdup (l->spec->annotations[i].key);
+      st->annotations[i].value = xstrdup (l->spec->annotations[i].value);
+    }
+  return moat_state_write (&l->dir, st, err);
+}
+
+static int
+make_cgroup (struct launch *l, moat_error **err)
+{
+  switch (l->ctx->cgroup_manager)
+    {
+    case MOAT_CGROUP_DISABLED:
+      return 0;
+    case MOAT_CGROUP_SYSTEMD:
+      return moat_error_set (err, 0, "the systemd cgroup driver is not supported by "
+                             "this version of moat (use --cgroup-manager cgroupfs)");
+    case MOAT_CGROUP_CGROUPFS:
+      break;
+    }
+  if (moat_cgroup_create (l->spec->cgroups_path, l->opts->id, &l->cgroup, err) < 0)
+    return -1;
+  if (l->cgroup.path)
+    {
+      l->state.cgroup_path = xstrdup (l->cgroup.path);
+      if (l->cgroup.created_from)
+        l->state.cgroup_created_from = xstrdup (l->cgroup.created_from);
+      /* recorded before the process exists, so delete can clean up
+         after a create that died half-way */
+      return moat_state_write (&l->dir, &l->state, err);
+    }
+  return 0;
+}
+
+static int
+make_exec_fifo (struct launch *l, moat_error **err)
+{
+  if (mkfifoat (l->dir.dirfd, "exec.fifo", 0600) < 0)
+    return moat_error_set (err, errno, "create exec fifo");
+  /* O_RDWR never blocks; the init keeps this fd and blocks reading it
+     until `start` writes a byte.  */
+  l->fifo_fd = openat (l->dir.dirfd, "exec.fifo", O_RDWR | O_CLOEXEC);
+  if (l->fifo_fd < 0)
+    return moat_error_set (err, errno, "open exec fifo");
+  return 0;
+}
+
+/* Namespaces given by path are joined by the parent (which keeps its
+   host privileges) before clone3, except the user namespace, which the
+   child joins first thing.  pid and time only apply to children.  */
+static int
+join_parent_namespaces (struct launch *l, moat_error **err)
+{
+  if (moat_ns_open_paths (l->spec, l->ns_fds, err) < 0)
+    return -1;
+  for (int t = 0; t < MOAT_NS_COUNT; t++)
+    if (l->ns_fds[t] >= 0 && t != MOAT_NS_USER)
+      if (moat_ns_join (l->ns_fds[t], t, l->spec->ns[t].path, err) < 0)
+        return -1;
+  if (l->spec->has_time_offsets)
+    {
+      if (unshare (CLONE_NEWTIME) < 0)
+        return moat_error_set (err, errno, "create time namespace");
+      if (moat_ns_write_time_offsets (l->spec, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+static unsigned long long
+clone_flags (const struct moat_spec *s)
+{
+  unsigned long long flags = 0;
+  for (int t = 0; t < MOAT_NS_COUNT; t++)
+    if (s->ns[t].present && s->ns[t].path == NULL)
+      flags |= moat_ns_clone_flag (t);
+  if (s->has_time_offsets)
+    flags &= ~(unsigned long long) CLONE_NEWTIME;  /* made by unshare above */
+  return flags;
+}
+
+static int
+spawn_init (struct launch *l, bool with_fifo, moat_error **err)
+{
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, l->sock) < 0)
+    return moat_error_set (err, errno, "socketpair");
+  const struct moat_spec *s = l->spec;
+  struct moat_init_args a = {
+    .spec = s, .id = l->opts->id, .rootfs = l->rootfs, .bundle = l->bundle,
+    .sync_fd = l->sock[1], .parent_sync_fd = l->sock[0],
+    .fifo_fd = with_fifo ? l->fifo_fd : -1,
+    .userns_fd = l->ns_fds[MOAT_NS_USER],
+    .in_userns = s->ns[MOAT_NS_USER].present,
+    .no_pivot = l->opts->no_pivot, .no_new_keyring = l->opts->no_new_keyring,
+    .preserve_fds = l->opts->preserve_fds,
+  };
+  size_t k = 0;
+  for (size_t i = 0; i < ARRAY_SIZE (a.close_fds); i++)
+    a.close_fds[i] = -1;
+  a.close_fds[k++] = l->dir.dirfd;
+  a.close_fds[k++] = l->cgroup.dirfd;
+  for (int t = 0; t < MOAT_NS_COUNT; t++)
+    if (t != MOAT_NS_USER)
+      a.close_fds[k++] = l->ns_fds[t];
+  struct clone_args ca = {
+    .flags = clone_flags (s) | CLONE_PIDFD,
+    .pidfd = (uintptr_t) &l->pidfd,
+    .exit_signal = SIGCHLD,
+  };
+  if (l->cgroup.dirfd >= 0)
+    {
+      ca.flags |= CLONE_INTO_CGROUP;
+      ca.cgroup = l->cgroup.dirfd;
+    }
+  fflush (NULL);
+  pid_t pid = sys_clone3 (&ca);
+  if (pid < 0)
+    return moat_error_set (err, errno, "clone3 the container's init");
+  if (pid == 0)
+    moat_init_main (&a);
+  l->pid = pid;
+  close_fd (&l->sock[1]);
+  return 0;
+}
+
+/* Receive READY, or the child's error text, or notice that it died.  */
+static int
+wait_ready (struct launch *l, moat_error **err)
+{
+  char buf[8192];
+  ssize_t r;
+  do
+    r = recv (l->sock[0], buf, sizeof buf - 1, 0);
+  while (r < 0 && errno == EINTR);
+  if (r >= 1 && buf[0] == SYNC_READY)
+    return 0;
+  if (r >= 1 && buf[0] == SYNC_ERROR)
+    {
+      buf[r] = '\0';
+      return moat_error_set (err, 0, "%s", buf + 1);
+    }
+  int status = 0;
+  while (waitpid (l->pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  l->pid = 0;
+  if (WIFSIGNALED (status))
+    return moat_error_set (err, 0, "the container's init was killed by signal %d "
+                           "during setup", WTERMSIG (status));
+  return moat_error_set (err, 0, "the container's init exited with status %d during "
+                         "setup", WEXITSTATUS (status));
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, moat_error **err)
+{
+  /* Atomic, and nothing but the digits: containerd parses it with no trim.  */
+  autofree char *abs = path[0] == '/' ? xstrdup (path) : NULL;
+  if (abs == NULL)
+    {
+      char cwd[PATH_MAX];
+      if (getcwd (cwd, sizeof cwd) == NULL)
+        return moat_error_set (err, errno, "getcwd");
+      abs = xasprintf ("%s/%s", cwd, path);
+    }
+  char *slash = strrchr (abs, '/');
+  *slash = '\0';
+  const char *dir = abs[0] ? abs : "/";
+  autoclose int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return moat_error_set (err, errno, "pid file directory `%s`", dir);
+  char num[16];
+  snprintf (num, sizeof num, "%d", pid);
+  if (write_file_atomic_at (dfd, slash + 1, num, strlen (num), 0644, err) < 0)
+    return moat_error_prefix (err, "pid file `%s`", path);
+  return 0;
+}
+
+static int
+apply_oom_score (struct launch *l, moat_error **err)
+{
+  if (!l->spec->has_oom_score_adj)
+    return 0;
+  char path[64], val[16];
+  snprintf (path, sizeof path, "/proc/%d/oom_score_adj", l->pid);
+  snprintf (val, sizeof val, "%d", l->spec->oom_score_adj);
+  if (write_file (path, val, err) < 0)
+    return moat_error_prefix (err, "process.oomScoreAdj");
+  return 0;
+}
+
+/* Everything up to a container waiting for start.  */
+static int
+launch_create (struct launch *l, bool with_fifo, moat_error **err)
+{
+  if (resolve_paths (l, err) < 0 || check_supported (l->spec, l->opts, err) < 0)
+    return -1;
+  if (take_state_dir (l, err) < 0 || make_cgroup (l, err) < 0)
+    return -1;
+  if (with_fifo && make_exec_fifo (l, err) < 0)
+    return -1;
+  if (join_parent_namespaces (l, err) < 0 || spawn_init (l, with_fifo, err) < 0)
+    return -1;
+  close_fd (&l->fifo_fd);
+  const struct moat_spec *s = l->spec;
+  if (s->ns[MOAT_NS_USER].present && s->ns[MOAT_NS_USER].path == NULL
+      && moat_write_id_maps (l->pid, s, err) < 0)
+    return -1;
+  char go = SYNC_GO;
+  if (send (l->sock[0], &go, 1, MSG_NOSIGNAL) != 1)
+    return moat_error_set (err, errno, "signal the container's init");
+  if (wait_ready (l, err) < 0 || apply_oom_score (l, err) < 0)
+    return -1;
+  l->state.pid = l->pid;
+  l->state.start_time = moat_process_start_time (l->pid, false);
+  l->state.status = MOAT_STATUS_CREATED;
+  if (moat_state_write (&l->dir, &l->state, err) < 0)
+    return -1;
+  if (l->opts->pid_file && write_pid_file (l->opts->pid_file, l->pid, err) < 0)
+    return -1;
+  return 0;
+}
+
+int
+moat_create (const struct moat_context *ctx, const struct moat_create_options *o,
+             moat_error **err)
+{
+  struct launch l;
+  launch_init (&l, ctx, o);
+  int r = launch_create (&l, true, err);
+  if (r < 0)
+    launch_abort (&l);
+  launch_free (&l);
+  return r;
+}
+
+/* Forward signals to the container until it exits; return its status.  */
+static int
+wait_forwarding (struct launch *l, int sigfd)
+{
+  struct pollfd p[2] = { { l->pidfd, POLLIN, 0 }, { sigfd, POLLIN, 0 } };
+  for (;;)
+    {
+      if (poll (p, 2, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          break;
+        }
+      if (p[1].revents & POLLIN)
+        {
+          struct signalfd_siginfo si;
+          if (read (sigfd, &si, sizeof si) == sizeof si)
+            sys_pidfd_send_signal (l->pidfd, si.ssi_signo);
+        }
+      if (p[0].revents & (POLLIN | POLLHUP))
+        break;
+    }
+  int status = 0;
+  while (waitpid (l->pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  l->pid = 0;
+  if (WIFSIGNALED (status))
+    return 128 + WTERMSIG (status);
+  return WEXITSTATUS (status);
+}
+
+static int
+block_forwarded_signals (sigset_t *old)
+{
+  sigset_t set;
+  sigfillset (&set);
+  sigdelset (&set, SIGCHLD);
+  sigdelset (&set, SIGSEGV);
+  sigdelset (&set, SIGBUS);
+  sigdelset (&set, SIGILL);
+  sigdelset (&set, SIGFPE);
+  sigprocmask (SIG_BLOCK, &set, old);
+  return signalfd (-1, &set, SFD_CLOEXEC);
+}
+
+int
+moat_run (const struct moat_context *ctx, const struct moat_create_options *o,
+          bool detach, bool keep, int *status, moat_error **err)
+{
+  struct launch l;
+  launch_init (&l, ctx, o);
+  *status = 0;
+  if (launch_create (&l, false, err) < 0)
+    {
+      launch_abort (&l);
+      launch_free (&l);
+      return -1;
+    }
+  sigset_t old;
+  int sigfd = detach ? -1 : block_forwarded_signals (&old);
+  char start = SYNC_START;
+  if (send (l.sock[0], &start, 1, MSG_NOSIGNAL) != 1)
+    {
+      moat_error_set (err, errno, "start the container's process");
+      launch_abort (&l);
+      launch_free (&l);
+      return -1;
+    }
+  l.state.status = MOAT_STATUS_RUNNING;
+  moat_state_write (&l.dir, &l.state, NULL);
+  if (detach)
+    {
+      l.pid = 0;  /* it runs on without us */
+      launch_free (&l);
+      return 0;
+    }
+  /* Let kill/state/list work on the container while it runs.  */
+  moat_container_dir_close (&l.dir);
+  l.have_dir = false;
+  *status = wait_forwarding (&l, sigfd);
+  close (sigfd);
+  sigprocmask (SIG_SETMASK, &old, NULL);
+  int r = 0;
+  if (!keep)
+    r = moat_delete (ctx, o->id, true, err);
+  launch_free (&l);
+  return r;
+}

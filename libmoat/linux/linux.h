@@ -1,0 +1,48 @@
+/* Container-side and parent-side Linux setup steps.  Every function does
+   one thing and says what failed.  */
+#ifndef MOAT_LINUX_H
+#define MOAT_LINUX_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "../error.h"
+#include "../spec/spec.h"
+
+/* ns.c */
+unsigned long long moat_ns_clone_flag (enum moat_ns_type t);
+/* Write uid_map, setgroups and gid_map of pid (parent side).  */
+int moat_write_id_maps (pid_t pid, const struct moat_spec *s, moat_error **err);
+/* Open the namespace files named by path (fds[i] = -1 when none).  */
+int moat_ns_open_paths (const struct moat_spec *s, int fds[MOAT_NS_COUNT],
+                        moat_error **err);
+int moat_ns_join (int fd, enum moat_ns_type t, const char *path, moat_error **err);
+int moat_ns_write_time_offsets (const struct moat_spec *s, moat_error **err);
+
+/* caps.c */
+/* Check every capability name in the spec; unknown names are errors.  */
+int moat_caps_validate (const struct moat_spec *s, moat_error **err);
+/* Drop the bounding set and switch to the process user, keeping the
+   capabilities the spec asks for.  */
+int moat_caps_and_user_apply (const struct moat_spec *s, moat_error **err);
+
+/* process.c */
+int moat_apply_rlimits (const struct moat_spec *s, moat_error **err);
+int moat_apply_oom_score_adj (const struct moat_spec *s, moat_error **err);
+int moat_apply_hostname (const struct moat_spec *s, moat_error **err);
+int moat_apply_sysctl (const struct moat_spec *s, moat_error **err);
+/* Find args[0] in the container: as given when it holds a '/', otherwise
+   in the PATH of process.env.  Returns a newly allocated path.  */
+char *moat_find_executable (const struct moat_spec *s, moat_error **err);
+
+/* rootfs.c */
+struct moat_rootfs_opts
+{
+  const char *rootfs;     /* absolute host path */
+  const char *bundle;     /* absolute host path, for relative bind sources */
+  bool no_pivot;
+  bool in_userns;         /* device nodes are bind mounted, not created */
+};
+int moat_rootfs_setup (const struct moat_spec *s, const struct moat_rootfs_opts *o,
+                       moat_error **err);
+
+#endif

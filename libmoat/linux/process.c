@@ -1,0 +1,146 @@
+#include <config.h>
+#include "linux.h"
+#include "../utils.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+int
+moat_apply_rlimits (const struct moat_spec *s, moat_error **err)
+{
+  for (size_t i = 0; i < s->n_rlimits; i++)
+    {
+      const struct moat_rlimit *r = &s->rlimits[i];
+      struct rlimit rl = { .rlim_cur = r->soft, .rlim_max = r->hard };
+      if (setrlimit (r->resource, &rl) < 0)
+        {
+          if (errno == EPERM)
+            {
+              struct rlimit cur;
+              getrlimit (r->resource, &cur);
+              return moat_error_set (err, 0, "process.rlimits: %s: raising the hard "
+                                     "limit from %llu to %llu needs CAP_SYS_RESOURCE, "
+                                     "which moat does not have", r->name,
+                                     (unsigned long long) cur.rlim_max,
+                                     (unsigned long long) r->hard);
+            }
+          return moat_error_set (err, errno, "process.rlimits: set %s", r->name);
+        }
+    }
+  return 0;
+}
+
+int
+moat_apply_oom_score_adj (const struct moat_spec *s, moat_error **err)
+{
+  if (!s->has_oom_score_adj)
+    return 0;
+  char buf[16];
+  snprintf (buf, sizeof buf, "%d", s->oom_score_adj);
+  if (write_file ("/proc/self/oom_score_adj", buf, err) < 0)
+    return moat_error_prefix (err, "process.oomScoreAdj");
+  return 0;
+}
+
+int
+moat_apply_hostname (const struct moat_spec *s, moat_error **err)
+{
+  if (s->hostname && s->hostname[0]
+      && sethostname (s->hostname, strlen (s->hostname)) < 0)
+    return moat_error_set (err, errno, "hostname: set `%s`", s->hostname);
+  if (s->domainname && s->domainname[0]
+      && setdomainname (s->domainname, strlen (s->domainname)) < 0)
+    return moat_error_set (err, errno, "domainname: set `%s`", s->domainname);
+  return 0;
+}
+
+int
+moat_apply_sysctl (const struct moat_spec *s, moat_error **err)
+{
+  for (size_t i = 0; i < s->n_sysctl; i++)
+    {
+      const char *key = s->sysctl[i].key;
+      if (key[0] == '\0' || strstr (key, "..") || key[0] == '.' || key[0] == '/')
+        return moat_error_set (err, 0, "linux.sysctl: invalid key `%s`", key);
+      autofree char *path = xasprintf ("/proc/sys/%s", key);
+      for (char *p = path + 10; *p; p++)
+        if (*p == '.')
+          *p = '/';
+      if (write_file (path, s->sysctl[i].value, err) < 0)
+        return moat_error_prefix (err, "linux.sysctl: %s", key);
+    }
+  return 0;
+}
+
+static bool
+is_executable (const char *path, int *err_out)
+{
+  struct stat st;
+  if (stat (path, &st) < 0)
+    {
+      *err_out = errno;
+      return false;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      *err_out = S_ISDIR (st.st_mode) ? EISDIR : EACCES;
+      return false;
+    }
+  if ((st.st_mode & 0111) == 0)
+    {
+      *err_out = EACCES;
+      return false;
+    }
+  return true;
+}
+
+/* errno text in the lower case engines match on ("no such file or
+   directory", "permission denied").  */
+static const char *
+lower_strerror (int e, char *buf, size_t size)
+{
+  snprintf (buf, size, "%s", strerror (e));
+  if (buf[0] >= 'A' && buf[0] <= 'Z')
+    buf[0] += 'a' - 'A';
+  return buf;
+}
+
+char *
+moat_find_executable (const struct moat_spec *s, moat_error **err)
+{
+  const char *name = s->args[0];
+  char ebuf[128];
+  int e = 0;
+  if (strchr (name, '/'))
+    {
+      if (is_executable (name, &e))
+        return xstrdup (name);
+      moat_error_set (err, 0, "exec \"%s\": %s", name,
+                      lower_strerror (e, ebuf, sizeof ebuf));
+      return NULL;
+    }
+  const char *path = NULL;
+  for (size_t i = 0; s->env && s->env[i]; i++)
+    if (strncmp (s->env[i], "PATH=", 5) == 0)
+      path = s->env[i] + 5;
+  if (path == NULL)
+    path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  int first_err = ENOENT;
+  autofree char *copy = xstrdup (path);
+  char *save = NULL;
+  for (char *dir = strtok_r (copy, ":", &save); dir; dir = strtok_r (NULL, ":", &save))
+    {
+      char *cand = xasprintf ("%s/%s", dir[0] ? dir : ".", name);
+      if (is_executable (cand, &e))
+        return cand;
+      if (e != ENOENT && first_err == ENOENT)
+        first_err = e;
+      free (cand);
+    }
+  moat_error_set (err, 0, "exec \"%s\": executable file not found in $PATH: %s", name,
+                  lower_strerror (first_err, ebuf, sizeof ebuf));
+  return NULL;
+}

@@ -1,0 +1,549 @@
+/* The container's root: mounts, default devices, masked and read-only
+   paths, pivot_root.  Runs in the container's new mount namespace.
+
+   Every path inside the rootfs is resolved with openat2(RESOLVE_IN_ROOT)
+   against a directory fd of the rootfs and every mount targets the
+   resulting fd, so a symlink planted in the image (`/etc -> /`, a mount
+   target pointing at a host path) can never redirect a mount or a created
+   file to the host.  */
+#include <config.h>
+#include "linux.h"
+#include "syscalls.h"
+#include "../log.h"
+#include "../utils.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/vfs.h>
+
+#ifndef MS_NOSYMFOLLOW
+# define MS_NOSYMFOLLOW 256
+#endif
+
+enum { ATTR_ATIME_SET = 1 };
+
+struct mount_opts
+{
+  unsigned long flags;       /* MS_* for mount(2) */
+  unsigned long clear;       /* MS_* explicitly cleared (rw, suid, ...) */
+  unsigned long propagation; /* MS_SHARED/SLAVE/PRIVATE/UNBINDABLE [| MS_REC] */
+  bool bind, rbind;
+  char *data;                /* comma-separated filesystem options */
+};
+
+static const struct { const char *name; bool clear; unsigned long flag; } flag_opts[] = {
+  { "ro", false, MS_RDONLY }, { "rw", true, MS_RDONLY },
+  { "nosuid", false, MS_NOSUID }, { "suid", true, MS_NOSUID },
+  { "nodev", false, MS_NODEV }, { "dev", true, MS_NODEV },
+  { "noexec", false, MS_NOEXEC }, { "exec", true, MS_NOEXEC },
+  { "sync", false, MS_SYNCHRONOUS }, { "async", true, MS_SYNCHRONOUS },
+  { "dirsync", false, MS_DIRSYNC }, { "remount", false, MS_REMOUNT },
+  { "mand", false, MS_MANDLOCK }, { "nomand", true, MS_MANDLOCK },
+  { "noatime", false, MS_NOATIME }, { "atime", true, MS_NOATIME },
+  { "nodiratime", false, MS_NODIRATIME }, { "diratime", true, MS_NODIRATIME },
+  { "relatime", false, MS_RELATIME }, { "norelatime", true, MS_RELATIME },
+  { "strictatime", false, MS_STRICTATIME }, { "nostrictatime", true, MS_STRICTATIME },
+  { "lazytime", false, MS_LAZYTIME }, { "nolazytime", true, MS_LAZYTIME },
+  { "silent", false, MS_SILENT }, { "loud", true, MS_SILENT },
+  { "nosymfollow", false, MS_NOSYMFOLLOW }, { "symfollow", true, MS_NOSYMFOLLOW },
+};
+
+static const struct { const char *name; unsigned long flag; } propagation_opts[] = {
+  { "private", MS_PRIVATE }, { "rprivate", MS_PRIVATE | MS_REC },
+  { "shared", MS_SHARED }, { "rshared", MS_SHARED | MS_REC },
+  { "slave", MS_SLAVE }, { "rslave", MS_SLAVE | MS_REC },
+  { "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
+};
+
+static unsigned long
+propagation_flag (const char *name)
+{
+  for (size_t i = 0; i < ARRAY_SIZE (propagation_opts); i++)
+    if (strcmp (name, propagation_opts[i].name) == 0)
+      return propagation_opts[i].flag;
+  return 0;
+}
+
+static void
+append_data (char **data, const char *opt)
+{
+  char *n = *data ? xasprintf ("%s,%s", *data, opt) : xstrdup (opt);
+  free (*data);
+  *data = n;
+}
+
+static void
+parse_mount_options (char **options, struct mount_opts *o)
+{
+  memset (o, 0, sizeof *o);
+  for (size_t i = 0; options && options[i]; i++)
+    {
+      const char *opt = options[i];
+      bool known = false;
+      for (size_t k = 0; k < ARRAY_SIZE (flag_opts) && !known; k++)
+        if (strcmp (opt, flag_opts[k].name) == 0)
+          {
+            known = true;
+            if (flag_opts[k].clear)
+              o->flags &= ~flag_opts[k].flag, o->clear |= flag_opts[k].flag;
+            else
+              o->flags |= flag_opts[k].flag, o->clear &= ~flag_opts[k].flag;
+          }
+      if (known)
+        continue;
+      unsigned long p = propagation_flag (opt);
+      if (p)
+        o->propagation = p;
+      else if (strcmp (opt, "bind") == 0)
+        o->bind = true;
+      else if (strcmp (opt, "rbind") == 0)
+        o->bind = o->rbind = true;
+      else if (strcmp (opt, "defaults") == 0)
+        ;
+      else
+        append_data (&o->data, opt);
+    }
+}
+
+/* ---- resolving inside the rootfs ---- */
+
+static int
+open_in_root (int rootfd, const char *path, int flags)
+{
+  struct open_how how = {
+    .flags = flags | O_CLOEXEC,
+    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+  };
+  int fd;
+  do
+    fd = sys_openat2 (rootfd, path, &how);
+  while (fd < 0 && errno == EAGAIN);
+  return fd;
+}
+
+/* Open `path` inside the root, creating what is missing: directories for
+   every component, and for the last one a directory or (file) an empty
+   regular file.  Returns an O_PATH fd.  */
+static int
+make_in_root (int rootfd, const char *path, bool file, moat_error **err)
+{
+  int fd = open_in_root (rootfd, path, O_PATH);
+  if (fd >= 0 || errno != ENOENT)
+    {
+      if (fd < 0)
+        return moat_error_set (err, errno, "open `%s` in the container", path);
+      return fd;
+    }
+  autofree char *copy = xstrdup (path);
+  autofree char *prefix = xmalloc0 (strlen (path) + 2);
+  autoclose int parent = open_in_root (rootfd, "/", O_PATH | O_DIRECTORY);
+  if (parent < 0)
+    return moat_error_set (err, errno, "open the container's root");
+  char *save = NULL;
+  char *comp = strtok_r (copy, "/", &save);
+  while (comp)
+    {
+      char *next = strtok_r (NULL, "/", &save);
+      bool last = next == NULL;
+      if (strcmp (comp, "..") == 0)
+        return moat_error_set (err, 0, "`%s`: `..` is not allowed here", path);
+      strcat (prefix, "/");
+      strcat (prefix, comp);
+      int child = open_in_root (rootfd, prefix, O_PATH);
+      if (child < 0 && errno == ENOENT)
+        {
+          /* mkdirat/O_EXCL never follow a symlink in the last component;
+             a dangling symlink makes the reopen below fail instead.  */
+          if (last && file)
+            {
+              int c = openat (parent, comp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW
+                              | O_CLOEXEC, 0644);
+              if (c < 0 && errno != EEXIST)
+                return moat_error_set (err, errno, "create file `%s` in the container",
+                                       prefix);
+              if (c >= 0)
+                close (c);
+            }
+          else if (mkdirat (parent, comp, 0755) < 0 && errno != EEXIST)
+            return moat_error_set (err, errno, "create directory `%s` in the container",
+                                   prefix);
+          child = open_in_root (rootfd, prefix, O_PATH);
+        }
+      if (child < 0)
+        return moat_error_set (err, errno, "open `%s` in the container", prefix);
+      close (parent);
+      parent = child;
+      comp = next;
+    }
+  return steal_fd (&parent);
+}
+
+/* ---- mounting ---- */
+
+static unsigned long long
+attrs_from_flags (unsigned long flags, unsigned long long *clear)
+{
+  unsigned long long a = 0;
+  *clear = 0;
+  if (flags & MS_RDONLY) a |= MOUNT_ATTR_RDONLY;
+  if (flags & MS_NOSUID) a |= MOUNT_ATTR_NOSUID;
+  if (flags & MS_NODEV) a |= MOUNT_ATTR_NODEV;
+  if (flags & MS_NOEXEC) a |= MOUNT_ATTR_NOEXEC;
+  if (flags & MS_NODIRATIME) a |= MOUNT_ATTR_NODIRATIME;
+  if (flags & MS_NOSYMFOLLOW) a |= MOUNT_ATTR_NOSYMFOLLOW;
+  if (flags & (MS_NOATIME | MS_STRICTATIME | MS_RELATIME))
+    {
+      *clear |= MOUNT_ATTR__ATIME;
+      a |= (flags & MS_NOATIME) ? MOUNT_ATTR_NOATIME
+        : (flags & MS_STRICTATIME) ? MOUNT_ATTR_STRICTATIME : MOUNT_ATTR_RELATIME;
+    }
+  return a;
+}
+
+static unsigned long long
+attrs_cleared (unsigned long clear)
+{
+  unsigned long long a = 0;
+  if (clear & MS_RDONLY) a |= MOUNT_ATTR_RDONLY;
+  if (clear & MS_NOSUID) a |= MOUNT_ATTR_NOSUID;
+  if (clear & MS_NODEV) a |= MOUNT_ATTR_NODEV;
+  if (clear & MS_NOEXEC) a |= MOUNT_ATTR_NOEXEC;
+  if (clear & MS_NODIRATIME) a |= MOUNT_ATTR_NODIRATIME;
+  if (clear & MS_NOSYMFOLLOW) a |= MOUNT_ATTR_NOSYMFOLLOW;
+  return a;
+}
+
+static int
+set_propagation_fd (int fd, unsigned long prop)
+{
+  if (prop == 0)
+    return 0;
+  struct mount_attr attr = { .propagation = prop & ~MS_REC };
+  return sys_mount_setattr (fd, "", AT_EMPTY_PATH | ((prop & MS_REC) ? AT_RECURSIVE : 0),
+                            &attr);
+}
+
+/* Bind `source` (a host path) onto the fd `target`: open_tree gives a
+   detached copy, its flags are set before anyone can see it, and
+   move_mount attaches it to exactly the resolved target.  */
+static int
+bind_mount_fd (const char *source, int target, const struct mount_opts *o,
+               moat_error **err)
+{
+  autoclose int tree = sys_open_tree (AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC
+                                      | (o->rbind ? AT_RECURSIVE : 0));
+  if (tree < 0)
+    return moat_error_set (err, errno, "bind `%s`", source);
+  unsigned long long atime_clear;
+  struct mount_attr attr = { 0 };
+  attr.attr_set = attrs_from_flags (o->flags, &atime_clear);
+  attr.attr_clr = attrs_cleared (o->clear) | atime_clear;
+  if ((attr.attr_set || attr.attr_clr)
+      && sys_mount_setattr (tree, "", AT_EMPTY_PATH, &attr) < 0)
+    return moat_error_set (err, errno, "set flags on bind of `%s`", source);
+  if (sys_move_mount (tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH
+                      | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return moat_error_set (err, errno, "attach bind of `%s`", source);
+  if (o->propagation && set_propagation_fd (tree, o->propagation) < 0)
+    return moat_error_set (err, errno, "set propagation on bind of `%s`", source);
+  return 0;
+}
+
+static bool
+is_bind (const struct moat_mount *m, const struct mount_opts *o)
+{
+  return o->bind || (m->type && strcmp (m->type, "bind") == 0);
+}
+
+static char *
+resolve_source (const char *source, const char *bundle)
+{
+  if (source[0] == '/')
+    return xstrdup (source);
+  return xasprintf ("%s/%s", bundle, source);
+}
+
+/* A filesystem mount (proc, sysfs, tmpfs, ...) on the resolved target.
+   The target is named through /proc/self/fd so that mount(2) acts on the
+   fd's object, not on a path that could be swapped.  */
+static int
+fs_mount_fd (const struct moat_mount *m, const char *type, int target,
+             const struct mount_opts *o, moat_error **err)
+{
+  char fdbuf[FD_PATH_MAX];
+  unsigned long flags = o->flags & ~(MS_REMOUNT | MS_BIND | MS_REC);
+  if (mount (m->source ? m->source : type, fd_path (target, fdbuf), type, flags,
+             o->data) < 0)
+    return moat_error_set (err, errno, "mount %s", type);
+  if (o->propagation)
+    {
+      /* the new mount is now on top of the target path: reopen it */
+      autoclose int top = open (fdbuf, O_PATH | O_CLOEXEC);
+      if (top < 0 || set_propagation_fd (top, o->propagation) < 0)
+        return moat_error_set (err, errno, "set propagation");
+    }
+  return 0;
+}
+
+static const char *
+effective_type (const struct moat_mount *m)
+{
+  if (m->type == NULL || strcmp (m->type, "none") == 0)
+    return NULL;
+  /* A cgroup mount shows the unified (v2) hierarchy: moat manages
+     cgroups through it.  */
+  if (strcmp (m->type, "cgroup") == 0)
+    return "cgroup2";
+  return m->type;
+}
+
+static int
+do_mount (int rootfd, const struct moat_mount *m, const struct moat_rootfs_opts *ro,
+          moat_error **err)
+{
+  struct mount_opts o;
+  parse_mount_options (m->options, &o);
+  autofree char *data = o.data;
+  int r;
+  if (is_bind (m, &o))
+    {
+      if (m->source == NULL)
+        return moat_error_set (err, 0, "bind mount needs a source");
+      autofree char *src = resolve_source (m->source, ro->bundle);
+      struct stat st;
+      if (stat (src, &st) < 0)
+        return moat_error_set (err, errno, "source `%s`", src);
+      autoclose int target = make_in_root (rootfd, m->destination, !S_ISDIR (st.st_mode),
+                                           err);
+      if (target < 0)
+        return -1;
+      o.bind = true;
+      return bind_mount_fd (src, target, &o, err);
+    }
+  const char *type = effective_type (m);
+  if (type == NULL)
+    return moat_error_set (err, 0, "no type given and not a bind mount");
+  autoclose int target = make_in_root (rootfd, m->destination, false, err);
+  if (target < 0)
+    return -1;
+  r = fs_mount_fd (m, type, target, &o, err);
+  if (r < 0 && (*err)->errnum == EPERM
+      && (strcmp (type, "sysfs") == 0 || strcmp (type, "mqueue") == 0))
+    {
+      /* In a user namespace that does not own the network (sysfs) or ipc
+         (mqueue) namespace the kernel refuses a new instance: bind the
+         host's instead, read-only as asked.  */
+      moat_error_free (err);
+      o.rbind = true;
+      return bind_mount_fd (strcmp (type, "sysfs") == 0 ? "/sys" : "/dev/mqueue",
+                            target, &o, err);
+    }
+  return r;
+}
+
+/* ---- devices ---- */
+
+static const struct { const char *name; unsigned major, minor; } default_devices[] = {
+  { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
+  { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+};
+
+static int
+make_device (int devfd, const char *name, unsigned major, unsigned minor,
+             bool in_userns, moat_error **err)
+{
+  if (unlinkat (devfd, name, 0) < 0 && errno != ENOENT)
+    return moat_error_set (err, errno, "remove /dev/%s", name);
+  if (!in_userns)
+    {
+      if (mknodat (devfd, name, S_IFCHR | 0666, makedev (major, minor)) < 0)
+        return moat_error_set (err, errno, "create device /dev/%s", name);
+      if (fchmodat (devfd, name, 0666, 0) < 0)
+        return moat_error_set (err, errno, "chmod /dev/%s", name);
+      return 0;
+    }
+  /* mknod is not allowed in a user namespace: bind the host's node.  */
+  autoclose int f = openat (devfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW
+                            | O_CLOEXEC, 0666);
+  if (f < 0)
+    return moat_error_set (err, errno, "create /dev/%s", name);
+  autofree char *host = xasprintf ("/dev/%s", name);
+  autoclose int tree = sys_open_tree (AT_FDCWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (tree < 0)
+    return moat_error_set (err, errno, "bind %s", host);
+  if (sys_move_mount (tree, "", f, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return moat_error_set (err, errno, "bind %s into the container", host);
+  return 0;
+}
+
+static int
+setup_devices (int rootfd, bool in_userns, moat_error **err)
+{
+  autoclose int dev = make_in_root (rootfd, "/dev", false, err);
+  if (dev < 0)
+    return -1;
+  /* An O_PATH fd cannot be used for mknodat: reopen as a directory.  */
+  autoclose int devfd = open_in_root (rootfd, "/dev", O_RDONLY | O_DIRECTORY);
+  if (devfd < 0)
+    return moat_error_set (err, errno, "open /dev in the container");
+  for (size_t i = 0; i < ARRAY_SIZE (default_devices); i++)
+    if (make_device (devfd, default_devices[i].name, default_devices[i].major,
+                     default_devices[i].minor, in_userns, err) < 0)
+      return -1;
+  static const struct { const char *target, *name; } links[] = {
+    { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
+    { "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
+    { "pts/ptmx", "ptmx" },
+  };
+  for (size_t i = 0; i < ARRAY_SIZE (links); i++)
+    {
+      if (strcmp (links[i].name, "ptmx") == 0)
+        unlinkat (devfd, "ptmx", 0);
+      if (symlinkat (links[i].target, devfd, links[i].name) < 0 && errno != EEXIST)
+        return moat_error_set (err, errno, "create symlink /dev/%s", links[i].name);
+    }
+  return 0;
+}
+
+/* ---- masked and read-only paths ---- */
+
+static int
+mask_path (int rootfd, const char *path, moat_error **err)
+{
+  autoclose int target = open_in_root (rootfd, path, O_PATH);
+  if (target < 0)
+    {
+      if (errno == ENOENT)
+        return 0;
+      return moat_error_set (err, errno, "linux.maskedPaths: open `%s`", path);
+    }
+  struct stat st;
+  if (fstat (target, &st) < 0)
+    return moat_error_set (err, errno, "linux.maskedPaths: stat `%s`", path);
+  autoclose int tree = -1;
+  if (S_ISDIR (st.st_mode))
+    {
+      /* an empty read-only tmpfs */
+      autoclose int fs = sys_fsopen ("tmpfs", FSOPEN_CLOEXEC);
+      if (fs < 0 || sys_fsconfig (fs, FSCONFIG_SET_STRING, "size", "4k", 0) < 0
+          || sys_fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+        return moat_error_set (err, errno, "linux.maskedPaths: tmpfs for `%s`", path);
+      tree = sys_fsmount (fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID
+                          | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+    }
+  else
+    tree = sys_open_tree (AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (tree < 0)
+    return moat_error_set (err, errno, "linux.maskedPaths: mask `%s`", path);
+  if (sys_move_mount (tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH
+                      | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return moat_error_set (err, errno, "linux.maskedPaths: mask `%s`", path);
+  return 0;
+}
+
+static int
+readonly_path (int rootfd, const char *path, moat_error **err)
+{
+  autoclose int target = open_in_root (rootfd, path, O_PATH);
+  if (target < 0)
+    {
+      if (errno == ENOENT)
+        return 0;
+      return moat_error_set (err, errno, "linux.readonlyPaths: open `%s`", path);
+    }
+  autoclose int tree = sys_open_tree (target, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC
+                                      | AT_RECURSIVE | AT_EMPTY_PATH);
+  if (tree < 0)
+    return moat_error_set (err, errno, "linux.readonlyPaths: bind `%s`", path);
+  struct mount_attr attr = {
+    .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+  };
+  if (sys_mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) < 0)
+    return moat_error_set (err, errno, "linux.readonlyPaths: make `%s` read-only", path);
+  if (sys_move_mount (tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH
+                      | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return moat_error_set (err, errno, "linux.readonlyPaths: attach `%s`", path);
+  return 0;
+}
+
+/* ---- root ---- */
+
+static int
+enter_root (const char *rootfs, bool no_pivot, moat_error **err)
+{
+  if (chdir (rootfs) < 0)
+    return moat_error_set (err, errno, "chdir to rootfs `%s`", rootfs);
+  if (no_pivot)
+    {
+      if (mount (rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+        return moat_error_set (err, errno, "move rootfs to /");
+      if (chroot (".") < 0)
+        return moat_error_set (err, errno, "chroot into rootfs");
+    }
+  else
+    {
+      /* pivot_root(".", ".") stacks the old root on top of the new one;
+         detaching it leaves only the container's root.  */
+      if (sys_pivot_root (".", ".") < 0)
+        return moat_error_set (err, errno, "pivot_root into `%s`", rootfs);
+      if (umount2 (".", MNT_DETACH) < 0)
+        return moat_error_set (err, errno, "detach the old root");
+    }
+  if (chdir ("/") < 0)
+    return moat_error_set (err, errno, "chdir to /");
+  return 0;
+}
+
+static int
+make_root_readonly (moat_error **err)
+{
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+  if (sys_mount_setattr (AT_FDCWD, "/", 0, &attr) < 0)
+    return moat_error_set (err, errno, "root.readonly: remount / read-only");
+  return 0;
+}
+
+int
+moat_rootfs_setup (const struct moat_spec *s, const struct moat_rootfs_opts *o,
+                   moat_error **err)
+{
+  /* Nothing done in here may propagate back to the host.  */
+  if (mount (NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+    return moat_error_set (err, errno, "make mounts slave of the host");
+  if (mount (o->rootfs, o->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return moat_error_set (err, errno, "bind rootfs `%s`", o->rootfs);
+  if (mount (NULL, o->rootfs, NULL, MS_PRIVATE, NULL) < 0)
+    return moat_error_set (err, errno, "make rootfs private");
+  autoclose int rootfd = open (o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return moat_error_set (err, errno, "open rootfs `%s`", o->rootfs);
+
+  for (size_t i = 0; i < s->n_mounts; i++)
+    if (do_mount (rootfd, &s->mounts[i], o, err) < 0)
+      return moat_error_prefix (err, "mounts[%zu] (%s on `%s`)", i,
+                                s->mounts[i].type ? s->mounts[i].type : "bind",
+                                s->mounts[i].destination);
+  if (setup_devices (rootfd, o->in_userns, err) < 0)
+    return moat_error_prefix (err, "default devices");
+  for (size_t i = 0; s->masked_paths && s->masked_paths[i]; i++)
+    if (mask_path (rootfd, s->masked_paths[i], err) < 0)
+      return -1;
+  for (size_t i = 0; s->readonly_paths && s->readonly_paths[i]; i++)
+    if (readonly_path (rootfd, s->readonly_paths[i], err) < 0)
+      return -1;
+  if (enter_root (o->rootfs, o->no_pivot, err) < 0)
+    return -1;
+  if (s->root_readonly && make_root_readonly (err) < 0)
+    return -1;
+  if (s->rootfs_propagation)
+    {
+      unsigned long p = propagation_flag (s->rootfs_propagation);
+      if (mount (NULL, "/", NULL, p, NULL) < 0)
+        return moat_error_set (err, errno, "linux.rootfsPropagation: set `%s`",
+                               s->rootfs_propagation);
+    }
+  return 0;
+}

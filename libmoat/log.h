@@ -1,0 +1,38 @@
+/* Logging for --log / --log-format / --log-level.  Text or JSON lines
+   ({"level","msg","time"}), appended to a file, or stderr when no file.  */
+#ifndef MOAT_LOG_H
+#define MOAT_LOG_H
+
+#include <stdbool.h>
+#include "error.h"
+
+enum moat_log_level
+{
+  MOAT_LOG_ERROR = 0,
+  MOAT_LOG_WARNING,
+  MOAT_LOG_INFO,
+  MOAT_LOG_DEBUG,
+};
+
+enum moat_log_format
+{
+  MOAT_LOG_TEXT = 0,
+  MOAT_LOG_JSON,
+};
+
+/* Open (create or append) the log file; path NULL means stderr only.  */
+int moat_log_init (const char *path, enum moat_log_format format,
+                   enum moat_log_level level, moat_error **err);
+int moat_log_level_from_string (const char *s, enum moat_log_level *out);
+void moat_log (enum moat_log_level level, const char *fmt, ...)
+  __attribute__ ((format (printf, 2, 3)));
+/* Write a message at error level to the log file only (not stderr).  */
+void moat_log_error_to_file (const char *msg);
+bool moat_log_has_file (void);
+/* Close the log file descriptor (in a child about to exec).  */
+void moat_log_close (void);
+
+#define moat_warn(...) moat_log (MOAT_LOG_WARNING, __VA_ARGS__)
+#define moat_debug(...) moat_log (MOAT_LOG_DEBUG, __VA_ARGS__)
+
+#endif

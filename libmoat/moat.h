@@ -1,0 +1,55 @@
+/* libmoat public API: everything a runtime does, no argv parsing.  The
+   `moat` command is a thin client of it.  */
+#ifndef MOAT_H
+#define MOAT_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "error.h"
+#include "log.h"
+#include "state.h"
+#include "cgroup/cgroup.h"
+
+struct moat_context
+{
+  const char *state_root;                 /* --root */
+  enum moat_cgroup_manager cgroup_manager;
+};
+
+struct moat_create_options
+{
+  const char *id;
+  const char *bundle;          /* NULL: current directory */
+  const char *pid_file;        /* NULL: none */
+  const char *console_socket;  /* NULL: none */
+  bool no_pivot;
+  bool no_new_keyring;
+  unsigned preserve_fds;
+};
+
+/* create: the container's init waits for `start` in status created.  */
+int moat_create (const struct moat_context *ctx, const struct moat_create_options *o,
+                 moat_error **err);
+/* start: make a created container run its process.  */
+int moat_start (const struct moat_context *ctx, const char *id, moat_error **err);
+/* run: create and start.  With detach, return once it runs; otherwise wait
+   for it, store its exit status (128+N for signal N) in *status and, unless
+   keep, delete it.  */
+int moat_run (const struct moat_context *ctx, const struct moat_create_options *o,
+              bool detach, bool keep, int *status, moat_error **err);
+int moat_kill (const struct moat_context *ctx, const char *id, int sig, bool all,
+               moat_error **err);
+/* delete: force kills a running container first; force on a missing id
+   succeeds.  */
+int moat_delete (const struct moat_context *ctx, const char *id, bool force,
+                 moat_error **err);
+/* Current state of one container (status refreshed).  */
+int moat_state (const struct moat_context *ctx, const char *id, struct moat_state *out,
+                moat_error **err);
+/* Every container under the state root, sorted by id.  */
+int moat_list (const struct moat_context *ctx, struct moat_state **out, size_t *n,
+               moat_error **err);
+/* JSON for `moat features`.  */
+char *moat_features_json (void);
+
+#endif

@@ -1,0 +1,141 @@
+/* config.json as typed structures.  Parsing validates types and values and
+   names the offending field in every error.  */
+#ifndef MOAT_SPEC_H
+#define MOAT_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "../error.h"
+
+struct moat_idmap
+{
+  uint32_t container_id, host_id, size;
+};
+
+struct moat_mount
+{
+  char *destination;
+  char *type;          /* may be NULL */
+  char *source;        /* may be NULL */
+  char **options;      /* NULL-terminated, may be NULL */
+};
+
+struct moat_rlimit
+{
+  int resource;        /* RLIMIT_* */
+  char *name;
+  uint64_t soft, hard;
+};
+
+enum moat_ns_type
+{
+  MOAT_NS_PID, MOAT_NS_NET, MOAT_NS_MNT, MOAT_NS_IPC, MOAT_NS_UTS,
+  MOAT_NS_USER, MOAT_NS_CGROUP, MOAT_NS_TIME, MOAT_NS_COUNT
+};
+
+struct moat_namespace
+{
+  bool present;        /* listed in linux.namespaces */
+  char *path;          /* join this one instead of creating a new one */
+};
+
+struct moat_caps
+{
+  /* each is a NULL-terminated list of "CAP_*" names; NULL when absent */
+  char **bounding, **effective, **inheritable, **permitted, **ambient;
+};
+
+struct moat_hook
+{
+  char *path;
+  char **args;
+  char **env;
+  int timeout;         /* seconds, 0 = none */
+};
+
+struct moat_hooks
+{
+  struct moat_hook *prestart, *create_runtime, *create_container,
+    *start_container, *poststart, *poststop;
+  size_t n_prestart, n_create_runtime, n_create_container,
+    n_start_container, n_poststart, n_poststop;
+};
+
+struct moat_annotation
+{
+  char *key, *value;
+};
+
+struct moat_spec
+{
+  char *oci_version;
+
+  char *root_path;
+  bool root_readonly;
+
+  struct moat_mount *mounts;
+  size_t n_mounts;
+
+  /* process */
+  bool has_process;
+  bool terminal;
+  unsigned console_height, console_width;
+  uint32_t uid, gid;
+  mode_t umask;
+  bool has_umask;
+  uint32_t *additional_gids;
+  size_t n_additional_gids;
+  char **args;
+  char **env;
+  char *cwd;
+  struct moat_caps caps;
+  bool has_caps;
+  struct moat_rlimit *rlimits;
+  size_t n_rlimits;
+  bool no_new_privileges;
+  bool has_oom_score_adj;
+  int oom_score_adj;
+  char *apparmor_profile;
+  char *selinux_label;
+
+  char *hostname;
+  char *domainname;
+
+  struct moat_hooks hooks;
+
+  struct moat_annotation *annotations;
+  size_t n_annotations;
+
+  /* linux */
+  struct moat_namespace ns[MOAT_NS_COUNT];
+  struct moat_idmap *uid_mappings, *gid_mappings;
+  size_t n_uid_mappings, n_gid_mappings;
+  char *cgroups_path;
+  struct moat_annotation *sysctl;
+  size_t n_sysctl;
+  char **masked_paths;
+  char **readonly_paths;
+  char *rootfs_propagation;
+  char *mount_label;
+  bool has_seccomp;
+  bool has_time_offsets;
+  int64_t time_offsets[2][2];  /* [monotonic, boottime][secs, nanosecs] */
+};
+
+/* Parse config.json text.  On error returns NULL and sets err to a message
+   naming the field, e.g. "process.args: expected an array of strings".  */
+struct moat_spec *moat_spec_parse (const char *json, size_t len, moat_error **err);
+/* Read and parse <bundle>/config.json.  */
+struct moat_spec *moat_spec_load (const char *bundle, moat_error **err);
+void moat_spec_free (struct moat_spec *s);
+
+const char *moat_ns_name (enum moat_ns_type t);
+int moat_ns_from_name (const char *name);
+
+/* The config.json `moat spec` writes, as text.  rootless adjusts it for a
+   user without privileges.  */
+char *moat_spec_default_json (bool rootless);
+
+#endif

@@ -1,0 +1,67 @@
+/* Small helpers shared by the whole library.  */
+#ifndef MOAT_UTILS_H
+#define MOAT_UTILS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <unistd.h>
+#include "error.h"
+
+static inline void moat_freep (void *p) { free (*(void **) p); }
+static inline void moat_closep (int *fd) { if (*fd >= 0) close (*fd); }
+void moat_strvfreep (char ***v);
+
+#define autofree __attribute__ ((cleanup (moat_freep)))
+#define autoclose __attribute__ ((cleanup (moat_closep)))
+#define autostrv __attribute__ ((cleanup (moat_strvfreep)))
+
+#define ARRAY_SIZE(a) (sizeof (a) / sizeof ((a)[0]))
+
+/* Allocation that cannot fail silently: on failure the process is out of
+   memory and nothing sensible can be done.  */
+void *xmalloc0 (size_t n);
+void *xrealloc (void *p, size_t n);
+char *xstrdup (const char *s);
+char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+
+void strv_free (char **v);
+size_t strv_len (char *const *v);
+
+/* Take ownership of a string; return it and set *p to NULL.  */
+static inline char *steal_pointer_str (char **p) { char *r = *p; *p = NULL; return r; }
+
+/* Take ownership of fd; return it and set *fd to -1.  */
+static inline int steal_fd (int *fd) { int r = *fd; *fd = -1; return r; }
+
+/* Read a whole file (at most max bytes) into a NUL-terminated buffer.  */
+int read_file_at (int dirfd, const char *path, size_t max, char **out,
+                  size_t *len, moat_error **err);
+/* Write data to dirfd/name atomically: a temporary file, fsync-free, then
+   rename over the target.  */
+int write_file_atomic_at (int dirfd, const char *name, const void *data,
+                          size_t len, mode_t mode, moat_error **err);
+/* Write all of buf to fd, retrying on EINTR and short writes.  */
+int write_all (int fd, const void *buf, size_t len);
+/* Write a string to an existing file (e.g. a /proc or cgroup file).  */
+int write_file (const char *path, const char *data, moat_error **err);
+
+/* Create a directory and its parents (mode for new ones).  */
+int mkdir_p (const char *path, mode_t mode, moat_error **err);
+
+/* Recursively remove dirfd/name (no symlink following).  */
+int remove_tree_at (int dirfd, const char *name);
+
+/* "/proc/self/fd/N" in a caller-provided buffer.  */
+#define FD_PATH_MAX 32
+const char *fd_path (int fd, char buf[FD_PATH_MAX]);
+
+/* Current time as RFC 3339 with nanoseconds, UTC.  */
+void rfc3339_now (char *buf, size_t size, bool nanoseconds);
+
+/* Parse a non-negative decimal integer; false if not entirely digits.  */
+bool parse_uint (const char *s, unsigned long long max, unsigned long long *out);
+
+#endif

@@ -1,0 +1,50 @@
+#include <config.h>
+#include "cli.h"
+#include "../libmoat/utils.h"
+#include <limits.h>
+
+static const char help[] =
+  "Usage: moat create [OPTIONS] ID\n"
+  "\n"
+  "Create a container from a bundle.  Its init process is set up and waits\n"
+  "for `moat start`; the container is in status created.\n"
+  "\n"
+  CREATE_HELP_OPTIONS
+  "  -h, --help                print this help\n";
+
+bool
+create_option (struct cli *c, int opt, struct moat_create_options *o)
+{
+  unsigned long long n;
+  switch (opt)
+    {
+    case 'b': o->bundle = optarg; return true;
+    case 'P': o->pid_file = optarg; return true;
+    case 'C': o->console_socket = optarg; return true;
+    case 'N': o->no_pivot = true; return true;
+    case 'K': o->no_new_keyring = true; return true;
+    case 'F':
+      if (!parse_uint (optarg, INT_MAX - 3, &n))
+        cli_failf ("%s: --preserve-fds: `%s` is not a number of fds", c->command, optarg);
+      o->preserve_fds = n;
+      return true;
+    default:
+      return false;
+    }
+}
+
+int
+cmd_create (struct cli *c, int argc, char **argv)
+{
+  static const struct option longopts[] = { CREATE_LONGOPTS, { NULL, 0, NULL, 0 } };
+  struct moat_create_options o = { 0 };
+  int opt;
+  while ((opt = cli_getopt (c, argc, argv, "b:h", longopts, help)) != -1)
+    create_option (c, opt, &o);
+  cli_positionals (c, argc, argv, 1, 1, "container id");
+  o.id = argv[optind];
+  moat_error *err = NULL;
+  if (moat_create (&c->ctx, &o, &err) < 0)
+    cli_fail (err);
+  return 0;
+}

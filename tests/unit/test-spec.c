@@ -1,2 +1,210 @@
+/* config.json parsing and validation: every error names its field.  */
+#include <config.h>
 #include "tap.h"
-int main (void) { ok (1, "placeholder"); return tap_done (); }
+#include "libmoat/spec/spec.h"
+#include "libmoat/utils.h"
+#include <stdlib.h>
+
+#define BASE_PROCESS "\"process\": {\"args\": [\"sh\"], \"cwd\": \"/\"}"
+#define BASE_LINUX "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}]}"
+
+/* A config with the given extra members (each ends with a comma).  */
+static char *
+config (const char *process, const char *linux_, const char *extra)
+{
+  return xasprintf ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"}, %s%s, %s}",
+                    extra, process ? process : BASE_PROCESS, linux_ ? linux_ : BASE_LINUX);
+}
+
+/* Parse and return the error message (NULL when it parsed).  */
+static char *
+parse_error (const char *json)
+{
+  moat_error *err = NULL;
+  struct moat_spec *s = moat_spec_parse (json, strlen (json), &err);
+  if (s)
+    {
+      moat_spec_free (s);
+      return NULL;
+    }
+  char *msg = xstrdup (err ? err->msg : "(no message)");
+  moat_error_free (&err);
+  return msg;
+}
+
+static void
+expect_error (const char *process, const char *linux_, const char *extra,
+              const char *fragment, const char *what)
+{
+  char *json = config (process, linux_, extra);
+  char *msg = parse_error (json);
+  ok (contains (msg, fragment), "%s: error mentions `%s` (got: %s)", what, fragment,
+      msg ? msg : "parsed");
+  free (msg);
+  free (json);
+}
+
+static void
+test_valid (void)
+{
+  char *json = config ("\"process\": {\"args\": [\"sh\", \"-c\", \"true\"], \"cwd\": \"/w\","
+                       " \"env\": [\"A=1\"], \"user\": {\"uid\": 1000, \"gid\": 100,"
+                       " \"umask\": 63, \"additionalGids\": [5, 6]},"
+                       " \"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"soft\": 10, \"hard\": 20}],"
+                       " \"capabilities\": {\"bounding\": [\"CAP_KILL\"]},"
+                       " \"noNewPrivileges\": true, \"oomScoreAdj\": 100}",
+                       "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"uts\"},"
+                       " {\"type\": \"user\"}, {\"type\": \"network\", \"path\": \"/proc/1/ns/net\"}],"
+                       " \"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}],"
+                       " \"gidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}],"
+                       " \"cgroupsPath\": \"/a/b\", \"sysctl\": {\"net.ipv4.ip_forward\": \"1\"}}",
+                       "\"hostname\": \"h\", \"annotations\": {\"k\": \"v\"}, \"mounts\": "
+                       "[{\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\","
+                       " \"options\": [\"nosuid\"]}],");
+  moat_error *err = NULL;
+  struct moat_spec *s = moat_spec_parse (json, strlen (json), &err);
+  ok (s != NULL, "a full config parses (%s)", err ? err->msg : "ok");
+  if (s)
+    {
+      ok (strcmp (s->args[2], "true") == 0 && s->args[3] == NULL, "process.args kept in order");
+      ok (s->uid == 1000 && s->gid == 100 && s->umask == 63, "user ids and umask");
+      ok (s->n_additional_gids == 2 && s->additional_gids[1] == 6, "additionalGids");
+      ok (s->n_rlimits == 1 && s->rlimits[0].soft == 10 && s->rlimits[0].hard == 20,
+          "rlimits");
+      ok (s->ns[MOAT_NS_USER].present && s->ns[MOAT_NS_USER].path == NULL, "new user ns");
+      ok (s->ns[MOAT_NS_NET].present && strcmp (s->ns[MOAT_NS_NET].path, "/proc/1/ns/net") == 0,
+          "joined network ns keeps its path");
+      ok (!s->ns[MOAT_NS_PID].present, "absent pid ns stays absent");
+      ok (s->n_uid_mappings == 1 && s->uid_mappings[0].host_id == 100000, "uidMappings");
+      ok (s->has_oom_score_adj && s->oom_score_adj == 100, "oomScoreAdj");
+      ok (s->no_new_privileges, "noNewPrivileges");
+      ok (s->n_mounts == 1 && strcmp (s->mounts[0].options[0], "nosuid") == 0, "mounts");
+      ok (s->n_annotations == 1 && strcmp (s->annotations[0].value, "v") == 0, "annotations");
+      ok (s->n_sysctl == 1, "sysctl");
+      ok (strcmp (s->cgroups_path, "/a/b") == 0, "cgroupsPath");
+    }
+  moat_spec_free (s);
+  moat_error_free (&err);
+  free (json);
+}
+
+static void
+test_errors (void)
+{
+  char *m = parse_error ("{\"ociVersion\": ");
+  ok (contains (m, "invalid JSON"), "truncated JSON is reported (%s)", m);
+  free (m);
+  m = parse_error ("[1, 2]");
+  ok (contains (m, "expected an object"), "top level must be an object (%s)", m);
+  free (m);
+  m = parse_error ("{\"root\": {\"path\": \"r\"}}");
+  ok (contains (m, "ociVersion: missing"), "ociVersion required (%s)", m);
+  free (m);
+  m = parse_error ("{\"ociVersion\": \"2.0.0\", \"root\": {\"path\": \"r\"}}");
+  ok (contains (m, "not a 1.x version"), "ociVersion 2.x refused (%s)", m);
+  free (m);
+  m = parse_error ("{\"ociVersion\": \"1.0.0\", \"root\": {\"path\": \"r\", \"readonly\": \"yes\"}}");
+  ok (contains (m, "root.readonly: expected a boolean"), "readonly as a string (%s)", m);
+  free (m);
+  m = parse_error ("{\"ociVersion\": \"1.0.0\", \"root\": {\"path\": 7}}");
+  ok (contains (m, "root.path: expected a string"), "root.path as a number (%s)", m);
+  free (m);
+  m = parse_error ("{\"ociVersion\": \"1.0.0\"}");
+  ok (contains (m, "root: missing"), "root required (%s)", m);
+  free (m);
+
+  expect_error ("\"process\": {\"args\": \"sh\", \"cwd\": \"/\"}", NULL, "",
+                "process.args: expected an array of strings", "args as a string");
+  expect_error ("\"process\": {\"args\": [\"sh\", 1], \"cwd\": \"/\"}", NULL, "",
+                "process.args[1]: expected a string", "args with a number");
+  expect_error ("\"process\": {\"args\": [], \"cwd\": \"/\"}", NULL, "",
+                "process.args", "empty args");
+  expect_error ("\"process\": {\"args\": [\"sh\"]}", NULL, "", "process.cwd: missing",
+                "missing cwd");
+  expect_error ("\"process\": {\"args\": [\"sh\"], \"cwd\": \"rel\"}", NULL, "",
+                "process.cwd: `rel` is not an absolute path", "relative cwd");
+  expect_error ("\"process\": {\"args\": [\"sh\"], \"cwd\": \"/\", \"user\": {\"uid\": \"x\"}}",
+                NULL, "", "process.user.uid: expected an integer", "uid as a string");
+  expect_error ("\"process\": {\"args\": [\"sh\"], \"cwd\": \"/\", \"user\": {\"uid\": -1}}",
+                NULL, "", "process.user.uid: -1 is out of range", "negative uid");
+  expect_error ("\"process\": {\"args\": [\"sh\"], \"cwd\": \"/\", \"user\": {\"uid\": 4294967296}}",
+                NULL, "", "process.user.uid", "uid above 32 bits");
+  expect_error ("\"process\": {\"args\": [\"sh\"], \"cwd\": \"/\", \"user\": {\"uid\": 1.5}}",
+                NULL, "", "process.user.uid: expected an integer", "fractional uid");
+  expect_error ("\"process\": {\"args\": [\"sh\"], \"cwd\": \"/\", \"env\": [\"NOEQUALS\"]}",
+                NULL, "", "process.env[0]", "env without =");
+  expect_error ("\"process\": {\"args\": [\"sh\"], \"cwd\": \"/\", \"rlimits\": "
+                "[{\"type\": \"RLIMIT_BOGUS\", \"soft\": 1, \"hard\": 1}]}", NULL, "",
+                "unknown rlimit `RLIMIT_BOGUS`", "unknown rlimit");
+  expect_error ("\"process\": {\"args\": [\"sh\"], \"cwd\": \"/\", \"rlimits\": "
+                "[{\"type\": \"RLIMIT_NOFILE\", \"soft\": 10, \"hard\": 5}]}", NULL, "",
+                "soft limit 10 is above hard limit 5", "soft above hard");
+  expect_error ("\"process\": {\"args\": [\"sh\"], \"cwd\": \"/\", \"rlimits\": "
+                "[{\"type\": \"RLIMIT_NOFILE\", \"soft\": 1, \"hard\": 1},"
+                " {\"type\": \"RLIMIT_NOFILE\", \"soft\": 1, \"hard\": 1}]}", NULL, "",
+                "duplicate rlimit", "duplicate rlimit");
+  expect_error ("\"process\": {\"args\": [\"sh\"], \"cwd\": \"/\", \"oomScoreAdj\": 5000}",
+                NULL, "", "process.oomScoreAdj", "oomScoreAdj out of range");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"bogus\"}]}",
+                "", "unknown namespace type `bogus`", "unknown namespace");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"mount\"}]}",
+                "", "duplicate `mount` namespace", "duplicate namespace");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"network\","
+                " \"path\": \"rel\"}]}", "", "is not an absolute path", "relative ns path");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"pid\"}]}", "",
+                "a mount namespace is required", "no mount namespace");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"uidMappings\": "
+                "[{\"containerID\": 0, \"hostID\": 1, \"size\": 1}]}", "",
+                "need a new user namespace", "mappings without user ns");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"user\"}]}",
+                "", "needs both linux.uidMappings and linux.gidMappings", "user ns without maps");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"user\"}],"
+                " \"uidMappings\": [{\"containerID\": 0, \"hostID\": 1}],"
+                " \"gidMappings\": [{\"containerID\": 0, \"hostID\": 1, \"size\": 1}]}", "",
+                "containerID, hostID and size are required", "mapping without size");
+  expect_error (NULL, NULL, "\"hostname\": \"h\",", "needs a new uts namespace",
+                "hostname without uts ns");
+  expect_error (NULL, NULL, "\"mounts\": [{\"destination\": \"rel\", \"type\": \"tmpfs\"}],",
+                "mounts[0].destination: `rel` is not an absolute path", "relative mount dest");
+  expect_error (NULL, NULL, "\"mounts\": [{\"type\": \"tmpfs\"}],",
+                "mounts[0].destination: missing", "mount without destination");
+  expect_error (NULL, NULL, "\"mounts\": {},", "mounts: expected an array", "mounts object");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"cgroupsPath\": "
+                "\"/a/../b\"}", "", "linux.cgroupsPath", "cgroupsPath with ..");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"rootfsPropagation\": "
+                "\"weird\"}", "", "linux.rootfsPropagation: unknown value", "bad propagation");
+  expect_error (NULL, NULL, "\"hooks\": {\"prestart\": [{\"path\": \"rel\"}]},",
+                "hooks.prestart[0].path: must be an absolute path", "relative hook path");
+}
+
+static void
+test_default_spec (void)
+{
+  for (int rootless = 0; rootless < 2; rootless++)
+    {
+      char *json = moat_spec_default_json (rootless);
+      moat_error *err = NULL;
+      struct moat_spec *s = moat_spec_parse (json, strlen (json), &err);
+      ok (s != NULL, "the %s default spec parses (%s)", rootless ? "rootless" : "root",
+          err ? err->msg : "ok");
+      if (s)
+        {
+          ok (s->root_readonly && s->no_new_privileges,
+              "default spec: read-only root and no_new_privs");
+          ok (s->ns[MOAT_NS_USER].present == (rootless == 1),
+              "default spec: user namespace only when rootless");
+        }
+      moat_spec_free (s);
+      moat_error_free (&err);
+      free (json);
+    }
+}
+
+int
+main (void)
+{
+  test_valid ();
+  test_errors ();
+  test_default_spec ();
+  return tap_done ();
+}

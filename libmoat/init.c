@@ -89,16 +89,57 @@ wait_for_start (const struct moat_init_args *a, moat_error **err)
 /* Only stdio and the preserved fds may reach the container's process
    (CVE-2024-21626 class): everything else becomes close-on-exec.  */
 static int
-seal_fds (unsigned preserve, moat_error **err)
+seal_fds (const struct moat_init_args *a, unsigned preserve, moat_error **err)
 {
   if (sys_close_range (3 + preserve, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
     return moat_error_set (err, errno, "mark inherited fds close-on-exec");
   for (unsigned fd = 3; fd < 3 + preserve; fd++)
     {
+      /* a preserved number the caller left unused may hold one of ours */
+      if ((int) fd == a->sync_fd || (int) fd == a->fifo_fd || (int) fd == moat_log_fd ())
+        continue;
       int fl = fcntl (fd, F_GETFD);
       if (fl >= 0)
         fcntl (fd, F_SETFD, fl & ~FD_CLOEXEC);
     }
+  return 0;
+}
+
+static int
+cmp_int (const void *a, const void *b)
+{
+  return *(const int *) a - *(const int *) b;
+}
+
+/* Close every inherited fd at or above 3+preserve except moat's own, before
+   anything is resolved inside the container: a leaked host directory fd
+   must not be reachable as /proc/self/fd/N, e.g. through process.cwd
+   (CVE-2024-21626).  */
+static void
+close_inherited_fds (const struct moat_init_args *a)
+{
+  int keep[] = { a->sync_fd, a->fifo_fd, a->userns_fd, moat_log_fd () };
+  qsort (keep, ARRAY_SIZE (keep), sizeof (int), cmp_int);
+  unsigned from = 3 + a->preserve_fds;
+  for (size_t i = 0; i < ARRAY_SIZE (keep); i++)
+    {
+      if (keep[i] < 0 || (unsigned) keep[i] < from)
+        continue;
+      if ((unsigned) keep[i] > from)
+        sys_close_range (from, keep[i] - 1, 0);
+      from = keep[i] + 1;
+    }
+  sys_close_range (from, ~0U, 0);
+}
+
+/* The working directory must be inside the container's root: getcwd()
+   reports a directory outside it as "(unreachable)...".  */
+static int
+check_cwd_inside (moat_error **err)
+{
+  char buf[4096];
+  if (getcwd (buf, sizeof buf) == NULL || buf[0] != '/')
+    return moat_error_set (err, 0, "process.cwd: resolves outside the container's root");
   return 0;
 }
 
@@ -127,6 +168,15 @@ moat_init_main (const struct moat_init_args *a)
 
   if (recv_kind (a->sync_fd) != SYNC_GO)
     _exit (1);
+  /* Until execve replaces it, this process is the moat binary: other
+     processes (a joined pid namespace) must not reach it through
+     /proc/<pid>/exe or ptrace.  execve makes the user's process dumpable
+     again.  */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    {
+      moat_error_set (&err, errno, "prctl(PR_SET_DUMPABLE)");
+      fail (a, err);
+    }
   if (a->userns_fd >= 0 && moat_ns_join (a->userns_fd, MOAT_NS_USER, "user", &err) < 0)
     fail (a, err);
   if (a->in_userns)
@@ -135,6 +185,7 @@ moat_init_main (const struct moat_init_args *a)
       (void) !setresgid (0, 0, 0);
       (void) !setresuid (0, 0, 0);
     }
+  close_inherited_fds (a);
   umask (0);
 
   struct moat_rootfs_opts ro = {
@@ -148,7 +199,7 @@ moat_init_main (const struct moat_init_args *a)
     fail (a, err);
   if (!a->no_new_keyring)
     join_session_keyring (a->id);
-  if (enter_cwd (s->cwd, &err) < 0)
+  if (enter_cwd (s->cwd, &err) < 0 || check_cwd_inside (&err) < 0)
     fail (a, err);
   autofree char *exe = moat_find_executable (s, &err);
   if (exe == NULL)
@@ -167,7 +218,7 @@ moat_init_main (const struct moat_init_args *a)
     _exit (1);
   if (wait_for_start (a, &err) < 0)
     _exit (1);
-  if (seal_fds (a->preserve_fds, &err) < 0)
+  if (seal_fds (a, a->preserve_fds, &err) < 0)
     {
       fprintf (stderr, "moat: %s\n", err->msg);
       _exit (127);

@@ -53,6 +53,12 @@ moat_log_has_file (void)
   return log_fd >= 0;
 }
 
+int
+moat_log_fd (void)
+{
+  return log_fd;
+}
+
 void
 moat_log_close (void)
 {

@@ -29,6 +29,8 @@ void moat_log (enum moat_log_level level, const char *fmt, ...)
 /* Write a message at error level to the log file only (not stderr).  */
 void moat_log_error_to_file (const char *msg);
 bool moat_log_has_file (void);
+/* The log file's descriptor, -1 when there is none.  */
+int moat_log_fd (void);
 /* Close the log file descriptor (in a child about to exec).  */
 void moat_log_close (void);
 

@@ -92,9 +92,9 @@ moat_start (const struct moat_context *ctx, const char *id, moat_error **err)
       r = moat_error_set (err, e, "start container \"%s\"", id);
       goto out;
     }
-  unlinkat (o.dir.dirfd, "exec.fifo", 0);
-  o.st.status = MOAT_STATUS_RUNNING;
-  r = moat_state_write (&o.dir, &o.st, err);
+  /* without the fifo the status reads as running */
+  if (unlinkat (o.dir.dirfd, "exec.fifo", 0) < 0)
+    r = moat_error_set (err, errno, "start container \"%s\": remove exec fifo", id);
 out:
   close_container (&o);
   return r;

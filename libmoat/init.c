@@ -6,6 +6,7 @@
 #include "utils.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -177,8 +178,18 @@ moat_init_main (const struct moat_init_args *a)
       moat_error_set (&err, errno, "prctl(PR_SET_DUMPABLE)");
       fail (a, err);
     }
-  if (a->userns_fd >= 0 && moat_ns_join (a->userns_fd, MOAT_NS_USER, "user", &err) < 0)
-    fail (a, err);
+  if (a->userns_fd >= 0)
+    {
+      /* Namespaces created now belong to the joined user namespace, as
+         they must for the container's root to administer them.  */
+      if (moat_ns_join (a->userns_fd, MOAT_NS_USER, "user", &err) < 0)
+        fail (a, err);
+      if (a->unshare_flags && unshare ((int) a->unshare_flags) < 0)
+        {
+          moat_error_set (&err, errno, "create namespaces in the joined user namespace");
+          fail (a, err);
+        }
+    }
   if (a->in_userns)
     {
       /* become root of the user namespace, when root is mapped */
@@ -194,7 +205,6 @@ moat_init_main (const struct moat_init_args *a)
   };
   if (moat_rootfs_setup (s, &ro, &err) < 0
       || moat_apply_hostname (s, &err) < 0
-      || moat_apply_sysctl (s, &err) < 0
       || moat_apply_rlimits (s, &err) < 0)
     fail (a, err);
   if (!a->no_new_keyring)
@@ -206,6 +216,12 @@ moat_init_main (const struct moat_init_args *a)
     fail (a, err);
   if (moat_caps_and_user_apply (s, &err) < 0)
     fail (a, err);
+  /* a credential change can make the process dumpable again */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    {
+      moat_error_set (&err, errno, "prctl(PR_SET_DUMPABLE)");
+      fail (a, err);
+    }
   if (s->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     {
       moat_error_set (&err, errno, "process.noNewPrivileges: prctl");

@@ -27,6 +27,7 @@ struct moat_init_args
   int parent_sync_fd;    /* parent's end, closed in the child */
   int fifo_fd;           /* exec.fifo opened O_RDWR (create), -1 for run */
   int userns_fd;         /* user namespace to join, -1 if none */
+  unsigned long long unshare_flags;  /* namespaces to create after joining it */
   bool in_userns;        /* new or joined user namespace */
   bool no_pivot;
   bool no_new_keyring;

@@ -166,9 +166,6 @@ owner_name (void)
 static int
 take_state_dir (struct launch *l, moat_error **err)
 {
-  if (moat_container_dir_create (l->ctx->state_root, l->opts->id, &l->dir, err) < 0)
-    return -1;
-  l->have_dir = true;
   struct moat_state *st = &l->state;
   char now[64];
   rfc3339_now (now, sizeof now, true);
@@ -185,7 +182,10 @@ take_state_dir (struct launch *l, moat_error **err)
       st->annotations[i].key = xstrdup (l->spec->annotations[i].key);
       st->annotations[i].value = xstrdup (l->spec->annotations[i].value);
     }
-  return moat_state_write (&l->dir, st, err);
+  if (moat_container_dir_create (l->ctx->state_root, l->opts->id, st, &l->dir, err) < 0)
+    return -1;
+  l->have_dir = true;
+  return 0;
 }
 
 static int
@@ -262,6 +262,11 @@ clone_flags (const struct moat_spec *s)
   return flags;
 }
 
+/* With a user namespace joined by path, only the namespaces that apply to
+   children (pid, time) are made by clone3; the child makes the others
+   after joining the user namespace, so that it owns them.  */
+static const unsigned long long for_children = CLONE_NEWPID | CLONE_NEWTIME;
+
 static int
 spawn_init (struct launch *l, bool with_fifo, moat_error **err)
 {
@@ -285,8 +290,14 @@ spawn_init (struct launch *l, bool with_fifo, moat_error **err)
   for (int t = 0; t < MOAT_NS_COUNT; t++)
     if (t != MOAT_NS_USER)
       a.close_fds[k++] = l->ns_fds[t];
+  unsigned long long flags = clone_flags (s);
+  if (a.userns_fd >= 0)
+    {
+      a.unshare_flags = flags & ~for_children;
+      flags &= for_children;
+    }
   struct clone_args ca = {
-    .flags = clone_flags (s) | CLONE_PIDFD,
+    .flags = flags | CLONE_PIDFD,
     .pidfd = (uintptr_t) &l->pidfd,
     .exit_signal = SIGCHLD,
   };
@@ -476,6 +487,13 @@ moat_run (const struct moat_context *ctx, const struct moat_create_options *o,
     }
   sigset_t old;
   int sigfd = detach ? -1 : block_forwarded_signals (&old);
+  if (!detach && sigfd < 0)
+    {
+      moat_error_set (err, errno, "signalfd");
+      launch_abort (&l);
+      launch_free (&l);
+      return -1;
+    }
   char start = SYNC_START;
   if (send (l.sock[0], &start, 1, MSG_NOSIGNAL) != 1)
     {
@@ -484,8 +502,6 @@ moat_run (const struct moat_context *ctx, const struct moat_create_options *o,
       launch_free (&l);
       return -1;
     }
-  l.state.status = MOAT_STATUS_RUNNING;
-  moat_state_write (&l.dir, &l.state, NULL);
   if (detach)
     {
       l.pid = 0;  /* it runs on without us */
@@ -498,9 +514,13 @@ moat_run (const struct moat_context *ctx, const struct moat_create_options *o,
   *status = wait_forwarding (&l, sigfd);
   close (sigfd);
   sigprocmask (SIG_SETMASK, &old, NULL);
-  int r = 0;
   if (!keep)
-    r = moat_delete (ctx, o->id, true, err);
+    {
+      moat_error *derr = NULL;
+      if (moat_delete (ctx, o->id, true, &derr) < 0)
+        moat_warn ("%s", derr->msg);  /* the process's status still counts */
+      moat_error_free (&derr);
+    }
   launch_free (&l);
-  return r;
+  return 0;
 }

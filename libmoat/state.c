@@ -87,6 +87,7 @@ lock_dir (int fd, bool exclusive)
 
 int
 moat_container_dir_create (const char *root, const char *id,
+                           const struct moat_state *initial,
                            struct moat_container_dir *out, moat_error **err)
 {
   if (moat_validate_id (id, err) < 0)
@@ -113,11 +114,19 @@ moat_container_dir_create (const char *root, const char *id,
       unlinkat (rootfd, tmp, AT_REMOVEDIR);
       return moat_error_set (err, e, "lock state directory");
     }
+  /* state.json is there before the id becomes visible */
+  autofree char *json = moat_state_to_json (initial, true);
+  if (write_file_atomic_at (fd, "state.json", json, strlen (json), 0600, err) < 0)
+    {
+      close (fd);
+      remove_tree_at (rootfd, tmp);
+      return -1;
+    }
   if (renameat2 (rootfd, tmp, rootfd, id, RENAME_NOREPLACE) < 0)
     {
       int e = errno;
       close (fd);
-      unlinkat (rootfd, tmp, AT_REMOVEDIR);
+      remove_tree_at (rootfd, tmp);
       if (e == EEXIST || e == ENOTEMPTY)
         return moat_error_set (err, 0, "container \"%s\" already exists", id);
       return moat_error_set (err, e, "create state directory for \"%s\"", id);

@@ -31,7 +31,6 @@ struct moat_state
   char *owner;
   char *cgroup_path;         /* absolute host path of the container cgroup, or NULL */
   char *cgroup_created_from; /* first directory create made (removed at delete) */
-  bool has_fifo;
   struct moat_annotation *annotations;
   size_t n_annotations;
   enum moat_status status;   /* as recorded; see moat_state_refresh */
@@ -53,8 +52,10 @@ int moat_validate_id (const char *id, moat_error **err);
    namespace), $XDG_RUNTIME_DIR/moat otherwise.  */
 char *moat_default_state_root (void);
 
-/* Create <root>/<id> (refusing an existing id) and lock it.  */
+/* Create <root>/<id> (refusing an existing id), locked, already holding
+   state.json for `initial`.  */
 int moat_container_dir_create (const char *root, const char *id,
+                               const struct moat_state *initial,
                                struct moat_container_dir *out, moat_error **err);
 /* Open and lock an existing container directory; exclusive or shared.
    ENOENT gives "container \"ID\" does not exist".  */

@@ -1,6 +1,7 @@
 /* moat: global options, then dispatch to one subcommand.  */
 #include <config.h>
 #include "cli.h"
+#include "version.h"
 #include "../libmoat/utils.h"
 #include <errno.h>
 #include <stdarg.h>
@@ -99,27 +100,13 @@ cli_positionals (struct cli *c, int argc, char **argv, int min, int max,
                argv[optind + max], c->command);
 }
 
+/* Features are listed as + only when this build really applies them.  */
 static void
 print_version (void)
 {
-  printf ("moat version %s\ncommit: %s\nspec: %s\n+SECCOMP +CAP +YAJL", PACKAGE_VERSION,
-          GIT_COMMIT, OCI_SPEC_VERSION);
-#ifdef HAVE_SELINUX
-  fputs (" +SELINUX", stdout);
-#else
-  fputs (" -SELINUX", stdout);
-#endif
-#ifdef HAVE_CRIU
-  fputs (" +CRIU", stdout);
-#else
-  fputs (" -CRIU", stdout);
-#endif
-#ifdef HAVE_SYSTEMD
-  fputs (" +SYSTEMD", stdout);
-#else
-  fputs (" -SYSTEMD", stdout);
-#endif
-  fputs ("\n", stdout);
+  printf ("moat version %s\ncommit: %s\nspec: %s\n"
+          "+CAP +YAJL -SECCOMP -SELINUX -APPARMOR -CRIU -SYSTEMD\n",
+          PACKAGE_VERSION, MOAT_COMMIT, OCI_SPEC_VERSION);
 }
 
 static const struct

@@ -27,9 +27,7 @@ int moat_caps_and_user_apply (const struct moat_spec *s, moat_error **err);
 
 /* process.c */
 int moat_apply_rlimits (const struct moat_spec *s, moat_error **err);
-int moat_apply_oom_score_adj (const struct moat_spec *s, moat_error **err);
 int moat_apply_hostname (const struct moat_spec *s, moat_error **err);
-int moat_apply_sysctl (const struct moat_spec *s, moat_error **err);
 /* Find args[0] in the container: as given when it holds a '/', otherwise
    in the PATH of process.env.  Returns a newly allocated path.  */
 char *moat_find_executable (const struct moat_spec *s, moat_error **err);

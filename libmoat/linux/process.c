@@ -34,18 +34,6 @@ moat_apply_rlimits (const struct moat_spec *s, moat_error **err)
 }
 
 int
-moat_apply_oom_score_adj (const struct moat_spec *s, moat_error **err)
-{
-  if (!s->has_oom_score_adj)
-    return 0;
-  char buf[16];
-  snprintf (buf, sizeof buf, "%d", s->oom_score_adj);
-  if (write_file ("/proc/self/oom_score_adj", buf, err) < 0)
-    return moat_error_prefix (err, "process.oomScoreAdj");
-  return 0;
-}
-
-int
 moat_apply_hostname (const struct moat_spec *s, moat_error **err)
 {
   if (s->hostname && s->hostname[0]
@@ -54,24 +42,6 @@ moat_apply_hostname (const struct moat_spec *s, moat_error **err)
   if (s->domainname && s->domainname[0]
       && setdomainname (s->domainname, strlen (s->domainname)) < 0)
     return moat_error_set (err, errno, "domainname: set `%s`", s->domainname);
-  return 0;
-}
-
-int
-moat_apply_sysctl (const struct moat_spec *s, moat_error **err)
-{
-  for (size_t i = 0; i < s->n_sysctl; i++)
-    {
-      const char *key = s->sysctl[i].key;
-      if (key[0] == '\0' || strstr (key, "..") || key[0] == '.' || key[0] == '/')
-        return moat_error_set (err, 0, "linux.sysctl: invalid key `%s`", key);
-      autofree char *path = xasprintf ("/proc/sys/%s", key);
-      for (char *p = path + 10; *p; p++)
-        if (*p == '.')
-          *p = '/';
-      if (write_file (path, s->sysctl[i].value, err) < 0)
-        return moat_error_prefix (err, "linux.sysctl: %s", key);
-    }
   return 0;
 }
 

@@ -469,6 +469,34 @@ readonly_path (int rootfd, const char *path, moat_error **err)
   return 0;
 }
 
+/* ---- sysctl ---- */
+
+/* Written through the container's own /proc (resolved inside the root),
+   before /proc/sys is made read-only.  */
+static int
+apply_sysctl (int rootfd, const struct moat_spec *s, moat_error **err)
+{
+  for (size_t i = 0; i < s->n_sysctl; i++)
+    {
+      const char *key = s->sysctl[i].key;
+      if (key[0] == '\0' || key[0] == '.' || key[0] == '/' || strstr (key, "..")
+          || strstr (key, "/."))
+        return moat_error_set (err, 0, "linux.sysctl: invalid key `%s`", key);
+      autofree char *path = xasprintf ("/proc/sys/%s", key);
+      for (char *p = path + 10; *p; p++)
+        if (*p == '.')
+          *p = '/';
+      autoclose int fd = open_in_root (rootfd, path, O_WRONLY);
+      if (fd < 0)
+        return moat_error_set (err, errno, "linux.sysctl: %s: open `%s` in the container",
+                               key, path);
+      const char *v = s->sysctl[i].value;
+      if (write_all (fd, v, strlen (v)) < 0)
+        return moat_error_set (err, errno, "linux.sysctl: %s: write `%s`", key, v);
+    }
+  return 0;
+}
+
 /* ---- root ---- */
 
 static int
@@ -528,6 +556,8 @@ moat_rootfs_setup (const struct moat_spec *s, const struct moat_rootfs_opts *o,
                                 s->mounts[i].destination);
   if (setup_devices (rootfd, o->in_userns, err) < 0)
     return moat_error_prefix (err, "default devices");
+  if (apply_sysctl (rootfd, s, err) < 0)
+    return -1;
   for (size_t i = 0; s->masked_paths && s->masked_paths[i]; i++)
     if (mask_path (rootfd, s->masked_paths[i], err) < 0)
       return -1;

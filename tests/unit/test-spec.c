@@ -162,6 +162,10 @@ test_errors (void)
                 " \"uidMappings\": [{\"containerID\": 0, \"hostID\": 1}],"
                 " \"gidMappings\": [{\"containerID\": 0, \"hostID\": 1, \"size\": 1}]}", "",
                 "containerID, hostID and size are required", "mapping without size");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"pid\"},"
+                " {\"type\": \"user\", \"path\": \"/proc/1/ns/user\"}]}", "",
+                "a new pid namespace inside a user namespace joined by path",
+                "new pid ns in a joined user ns");
   expect_error (NULL, NULL, "\"hostname\": \"h\",", "needs a new uts namespace",
                 "hostname without uts ns");
   expect_error (NULL, NULL, "\"mounts\": [{\"destination\": \"rel\", \"type\": \"tmpfs\"}],",

@@ -98,11 +98,11 @@ test_dirs (void)
   char *sub = xasprintf ("%s/nested/root", root);
   struct moat_container_dir d = { -1, NULL, NULL }, d2 = { -1, NULL, NULL };
   moat_error *err = NULL;
-  ok (moat_container_dir_create (sub, "c1", &d, &err) == 0, "create state dir (%s)",
-      err ? err->msg : "ok");
   struct moat_state st = { .id = "c1", .pid = 0, .bundle = "/b", .status = MOAT_STATUS_CREATING };
+  ok (moat_container_dir_create (sub, "c1", &st, &d, &err) == 0, "create state dir (%s)",
+      err ? err->msg : "ok");
   ok (moat_state_write (&d, &st, &err) == 0, "write state");
-  ok (moat_container_dir_create (sub, "c1", &d2, &err) < 0
+  ok (moat_container_dir_create (sub, "c1", &st, &d2, &err) < 0
       && contains (err->msg, "already exists"), "a duplicate id is refused (%s)",
       err ? err->msg : "accepted");
   moat_error_free (&err);

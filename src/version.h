@@ -1,0 +1,1 @@
+#define MOAT_COMMIT "36ac528"

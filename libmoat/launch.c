@@ -7,6 +7,7 @@
 #include "init.h"
 #include "linux/linux.h"
 #include "linux/syscalls.h"
+#include "log.h"
 #include "utils.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -153,6 +154,9 @@ check_supported (const struct moat_spec *s, const struct moat_create_options *o,
       || h->n_start_container || h->n_poststart || h->n_poststop)
     return moat_error_set (err, 0, "hooks: hooks are not supported by this version of "
                            "moat");
+  if (s->unapplied_resources)
+    moat_warn ("linux.resources: %s: limits are not applied by this version of moat",
+               s->unapplied_resources);
   return moat_caps_validate (s, err);
 }
 
@@ -188,12 +192,32 @@ take_state_dir (struct launch *l, moat_error **err)
   return 0;
 }
 
+/* Before the init is born in the cgroup, so it never runs unfiltered.  */
+static int
+attach_device_filter (struct launch *l, moat_error **err)
+{
+  const struct moat_spec *s = l->spec;
+  if (moat_cgroup_devices_attach (l->cgroup.dirfd, s->device_rules, s->n_device_rules,
+                                  err) == 0)
+    return 0;
+  if (geteuid () != 0 && (*err)->errnum == EPERM)
+    {
+      /* without privileges there is no mknod either */
+      moat_debug ("%s; continuing without a device filter", (*err)->msg);
+      moat_error_free (err);
+      return 0;
+    }
+  return -1;
+}
+
 static int
 make_cgroup (struct launch *l, moat_error **err)
 {
   switch (l->ctx->cgroup_manager)
     {
     case MOAT_CGROUP_DISABLED:
+      if (l->spec->n_device_rules)
+        moat_warn ("linux.resources.devices: not enforced without a cgroup");
       return 0;
     case MOAT_CGROUP_SYSTEMD:
       return moat_error_set (err, 0, "the systemd cgroup driver is not supported by "
@@ -205,6 +229,8 @@ make_cgroup (struct launch *l, moat_error **err)
     return -1;
   if (l->cgroup.path)
     {
+      if (attach_device_filter (l, err) < 0)
+        return -1;
       l->state.cgroup_path = xstrdup (l->cgroup.path);
       if (l->cgroup.created_from)
         l->state.cgroup_created_from = xstrdup (l->cgroup.created_from);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "../error.h"
+#include "../spec/spec.h"
 
 enum moat_cgroup_manager
 {
@@ -36,5 +37,10 @@ int moat_cgroup_signal_all (const char *path, int sig, moat_error **err);
 /* Host pids of the processes in the cgroup.  */
 int moat_cgroup_pids (const char *path, int **pids, size_t *n, moat_error **err);
 void moat_cgroup_release (struct moat_cgroup *cg);
+
+/* devices.c: allow only the devices the rules allow (plus the standard
+   ones every container needs) to the processes of the cgroup.  */
+int moat_cgroup_devices_attach (int cgroup_fd, const struct moat_device_rule *rules,
+                                size_t n, moat_error **err);
 
 #endif

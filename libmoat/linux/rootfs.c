@@ -408,6 +408,54 @@ setup_devices (int rootfd, bool in_userns, moat_error **err)
   return 0;
 }
 
+/* linux.devices: nodes made with mknod, or in a user namespace (where
+   mknod is not allowed) the host's node of the same path bound.  */
+static int
+make_config_device (int rootfd, const struct moat_device *d, bool in_userns,
+                    moat_error **err)
+{
+  autofree char *dir = xstrdup (d->path);
+  char *slash = strrchr (dir, '/');
+  const char *name = slash + 1;
+  *slash = '\0';
+  if (*name == '\0' || strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
+    return moat_error_set (err, 0, "invalid device path");
+  autoclose int dfd = make_in_root (rootfd, dir[0] ? dir : "/", false, err);
+  if (dfd < 0)
+    return -1;
+  autoclose int dirfd = openat (dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    return moat_error_set (err, errno, "open `%s`", dir);
+  if (unlinkat (dirfd, name, 0) < 0 && errno != ENOENT)
+    return moat_error_set (err, errno, "remove existing `%s`", d->path);
+  mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+  mode_t perm = d->has_mode ? (d->mode & 07777) : 0666;
+  if (in_userns)
+    {
+      autoclose int f = openat (dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW
+                                | O_CLOEXEC, 0600);
+      if (f < 0)
+        return moat_error_set (err, errno, "create `%s`", d->path);
+      autoclose int tree = sys_open_tree (AT_FDCWD, d->path, OPEN_TREE_CLONE
+                                          | OPEN_TREE_CLOEXEC);
+      if (tree < 0)
+        return moat_error_set (err, errno, "bind host device `%s`", d->path);
+      if (sys_move_mount (tree, "", f, "", MOVE_MOUNT_F_EMPTY_PATH
+                          | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return moat_error_set (err, errno, "bind host device `%s`", d->path);
+      return 0;
+    }
+  if (mknodat (dirfd, name, type | perm, makedev (d->major, d->minor)) < 0)
+    return moat_error_set (err, errno, "mknod `%s`", d->path);
+  if (fchmodat (dirfd, name, perm, 0) < 0)
+    return moat_error_set (err, errno, "chmod `%s`", d->path);
+  if ((d->has_uid || d->has_gid)
+      && fchownat (dirfd, name, d->has_uid ? d->uid : (uid_t) -1,
+                   d->has_gid ? d->gid : (gid_t) -1, AT_SYMLINK_NOFOLLOW) < 0)
+    return moat_error_set (err, errno, "chown `%s`", d->path);
+  return 0;
+}
+
 /* ---- masked and read-only paths ---- */
 
 static int
@@ -556,6 +604,9 @@ moat_rootfs_setup (const struct moat_spec *s, const struct moat_rootfs_opts *o,
                                 s->mounts[i].destination);
   if (setup_devices (rootfd, o->in_userns, err) < 0)
     return moat_error_prefix (err, "default devices");
+  for (size_t i = 0; i < s->n_devices; i++)
+    if (make_config_device (rootfd, &s->devices[i], o->in_userns, err) < 0)
+      return moat_error_prefix (err, "linux.devices[%zu] (`%s`)", i, s->devices[i].path);
   if (apply_sysctl (rootfd, s, err) < 0)
     return -1;
   for (size_t i = 0; s->masked_paths && s->masked_paths[i]; i++)

@@ -558,6 +558,144 @@ parse_time_offsets (struct moat_spec *s, yajl_val lin, moat_error **err)
 }
 
 static int
+parse_device_access (const char *a, const char *field, unsigned *out, moat_error **err)
+{
+  *out = 0;
+  for (const char *p = a; *p; p++)
+    switch (*p)
+      {
+      case 'r': *out |= MOAT_DEV_READ; break;
+      case 'w': *out |= MOAT_DEV_WRITE; break;
+      case 'm': *out |= MOAT_DEV_MKNOD; break;
+      default:
+        return moat_error_set (err, 0, "%s: `%s` is not a combination of r, w and m",
+                               field, a);
+      }
+  return 0;
+}
+
+static int
+parse_resources (struct moat_spec *s, yajl_val lin, moat_error **err)
+{
+  yajl_val res;
+  if (get_object (lin, "resources", "linux.resources", &res, err) < 0)
+    return -1;
+  if (res == NULL)
+    return 0;
+  for (size_t i = 0; i < res->u.object.len; i++)
+    {
+      const char *k = res->u.object.keys[i];
+      if (strcmp (k, "devices") == 0 || YAJL_IS_NULL (res->u.object.values[i]))
+        continue;
+      char *n = s->unapplied_resources ? xasprintf ("%s, %s", s->unapplied_resources, k)
+        : xstrdup (k);
+      free (s->unapplied_resources);
+      s->unapplied_resources = n;
+    }
+  yajl_val arr;
+  if (get_array (res, "devices", "linux.resources.devices", &arr, err) < 0)
+    return -1;
+  if (arr == NULL)
+    return 0;
+  s->n_device_rules = arr->u.array.len;
+  s->device_rules = xmalloc0 (s->n_device_rules * sizeof *s->device_rules);
+  for (size_t i = 0; i < s->n_device_rules; i++)
+    {
+      yajl_val d = arr->u.array.values[i];
+      struct moat_device_rule *r = &s->device_rules[i];
+      autofree char *f = xasprintf ("linux.resources.devices[%zu]", i);
+      if (!YAJL_IS_OBJECT (d))
+        return type_error (err, f, "an object", d);
+      autofree char *fa = xasprintf ("%s.allow", f);
+      autofree char *ft = xasprintf ("%s.type", f);
+      autofree char *fma = xasprintf ("%s.major", f);
+      autofree char *fmi = xasprintf ("%s.minor", f);
+      autofree char *fac = xasprintf ("%s.access", f);
+      autofree char *type = NULL, *access = NULL;
+      long long v;
+      bool present;
+      yajl_val allow = member (d, "allow");
+      if (allow == NULL)
+        return moat_error_set (err, 0, "%s: missing", fa);
+      if (get_bool (d, "allow", fa, &r->allow, err) < 0
+          || get_string (d, "type", ft, &type, err) < 0
+          || get_string (d, "access", fac, &access, err) < 0)
+        return -1;
+      r->type = type ? type[0] : 'a';
+      if (type && (strlen (type) != 1 || strchr ("acb", type[0]) == NULL))
+        return moat_error_set (err, 0, "%s: `%s` is not a, c or b", ft, type);
+      if (get_int (d, "major", fma, -1, UINT32_MAX, &v, &present, err) < 0)
+        return -1;
+      r->major = present ? v : -1;
+      if (get_int (d, "minor", fmi, -1, UINT32_MAX, &v, &present, err) < 0)
+        return -1;
+      r->minor = present ? v : -1;
+      if (access == NULL)
+        r->access = MOAT_DEV_READ | MOAT_DEV_WRITE | MOAT_DEV_MKNOD;
+      else if (parse_device_access (access, fac, &r->access, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+static int
+parse_devices (struct moat_spec *s, yajl_val lin, moat_error **err)
+{
+  yajl_val arr;
+  if (get_array (lin, "devices", "linux.devices", &arr, err) < 0)
+    return -1;
+  if (arr == NULL)
+    return 0;
+  s->n_devices = arr->u.array.len;
+  s->devices = xmalloc0 (s->n_devices * sizeof *s->devices);
+  for (size_t i = 0; i < s->n_devices; i++)
+    {
+      yajl_val d = arr->u.array.values[i];
+      struct moat_device *dev = &s->devices[i];
+      autofree char *f = xasprintf ("linux.devices[%zu]", i);
+      if (!YAJL_IS_OBJECT (d))
+        return type_error (err, f, "an object", d);
+      autofree char *fp = xasprintf ("%s.path", f);
+      autofree char *ft = xasprintf ("%s.type", f);
+      autofree char *fma = xasprintf ("%s.major", f);
+      autofree char *fmi = xasprintf ("%s.minor", f);
+      autofree char *fm = xasprintf ("%s.fileMode", f);
+      autofree char *fu = xasprintf ("%s.uid", f);
+      autofree char *fg = xasprintf ("%s.gid", f);
+      autofree char *type = NULL;
+      long long v;
+      bool pma, pmi;
+      if (get_string (d, "path", fp, &dev->path, err) < 0
+          || get_string (d, "type", ft, &type, err) < 0)
+        return -1;
+      if (dev->path == NULL || dev->path[0] != '/')
+        return moat_error_set (err, 0, "%s: must be an absolute path", fp);
+      if (type == NULL || strlen (type) != 1 || strchr ("cbup", type[0]) == NULL)
+        return moat_error_set (err, 0, "%s: must be c, b, u or p", ft);
+      dev->type = type[0];
+      if (get_int (d, "major", fma, 0, UINT32_MAX, &v, &pma, err) < 0)
+        return -1;
+      dev->major = v;
+      if (get_int (d, "minor", fmi, 0, UINT32_MAX, &v, &pmi, err) < 0)
+        return -1;
+      dev->minor = v;
+      if (dev->type != 'p' && (!pma || !pmi))
+        return moat_error_set (err, 0, "%s: major and minor are required for type %c",
+                               f, dev->type);
+      if (get_int (d, "fileMode", fm, 0, 07777, &v, &dev->has_mode, err) < 0)
+        return -1;
+      dev->mode = dev->has_mode ? v : 0;
+      if (get_int (d, "uid", fu, 0, UINT32_MAX - 1, &v, &dev->has_uid, err) < 0)
+        return -1;
+      dev->uid = dev->has_uid ? v : 0;
+      if (get_int (d, "gid", fg, 0, UINT32_MAX - 1, &v, &dev->has_gid, err) < 0)
+        return -1;
+      dev->gid = dev->has_gid ? v : 0;
+    }
+  return 0;
+}
+
+static int
 parse_linux (struct moat_spec *s, yajl_val top, moat_error **err)
 {
   yajl_val lin;
@@ -575,7 +713,9 @@ parse_linux (struct moat_spec *s, yajl_val top, moat_error **err)
       || get_string (lin, "rootfsPropagation", "linux.rootfsPropagation",
                      &s->rootfs_propagation, err) < 0
       || get_string (lin, "mountLabel", "linux.mountLabel", &s->mount_label, err) < 0
-      || parse_time_offsets (s, lin, err) < 0)
+      || parse_time_offsets (s, lin, err) < 0
+      || parse_resources (s, lin, err) < 0
+      || parse_devices (s, lin, err) < 0)
     return -1;
   yajl_val sc;
   if (get_object (lin, "seccomp", "linux.seccomp", &sc, err) < 0)
@@ -838,5 +978,10 @@ moat_spec_free (struct moat_spec *s)
   strv_free (s->readonly_paths);
   free (s->rootfs_propagation);
   free (s->mount_label);
+  free (s->device_rules);
+  for (size_t i = 0; i < s->n_devices; i++)
+    free (s->devices[i].path);
+  free (s->devices);
+  free (s->unapplied_resources);
   free (s);
 }

@@ -63,6 +63,27 @@ struct moat_hooks
     n_start_container, n_poststart, n_poststop;
 };
 
+/* A rule of linux.resources.devices.  */
+struct moat_device_rule
+{
+  bool allow;
+  char type;           /* 'a', 'c' or 'b' */
+  int64_t major, minor;  /* -1: any */
+  unsigned access;     /* MOAT_DEV_READ | MOAT_DEV_WRITE | MOAT_DEV_MKNOD */
+};
+enum { MOAT_DEV_MKNOD = 1, MOAT_DEV_READ = 2, MOAT_DEV_WRITE = 4 };
+
+/* An entry of linux.devices: a node to create in the container.  */
+struct moat_device
+{
+  char *path;
+  char type;           /* 'c', 'b', 'u' or 'p' */
+  int64_t major, minor;
+  bool has_mode, has_uid, has_gid;
+  mode_t mode;
+  uint32_t uid, gid;
+};
+
 struct moat_annotation
 {
   char *key, *value;
@@ -119,6 +140,12 @@ struct moat_spec
   char **readonly_paths;
   char *rootfs_propagation;
   char *mount_label;
+  struct moat_device_rule *device_rules;
+  size_t n_device_rules;
+  struct moat_device *devices;
+  size_t n_devices;
+  /* linux.resources members moat does not apply yet (names, for a warning) */
+  char *unapplied_resources;
   bool has_seccomp;
   bool has_time_offsets;
   int64_t time_offsets[2][2];  /* [monotonic, boottime][secs, nanosecs] */

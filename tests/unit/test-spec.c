@@ -166,6 +166,18 @@ test_errors (void)
                 " {\"type\": \"user\", \"path\": \"/proc/1/ns/user\"}]}", "",
                 "a new pid namespace inside a user namespace joined by path",
                 "new pid ns in a joined user ns");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"resources\": "
+                "{\"devices\": [{\"allow\": true, \"access\": \"rwx\"}]}}", "",
+                "linux.resources.devices[0].access: `rwx`", "bad device access");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"resources\": "
+                "{\"devices\": [{\"access\": \"r\"}]}}", "",
+                "linux.resources.devices[0].allow: missing", "device rule without allow");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"devices\": "
+                "[{\"path\": \"/dev/x\", \"type\": \"c\"}]}", "",
+                "major and minor are required", "device without numbers");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"devices\": "
+                "[{\"path\": \"x\", \"type\": \"c\", \"major\": 1, \"minor\": 3}]}", "",
+                "linux.devices[0].path: must be an absolute path", "relative device path");
   expect_error (NULL, NULL, "\"hostname\": \"h\",", "needs a new uts namespace",
                 "hostname without uts ns");
   expect_error (NULL, NULL, "\"mounts\": [{\"destination\": \"rel\", \"type\": \"tmpfs\"}],",

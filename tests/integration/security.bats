@@ -1,0 +1,65 @@
+#!/usr/bin/env bats
+# Regression tests for the runtime vulnerability classes moat is built
+# against.  Each one fails on a design that has the hole.
+
+load helpers
+
+# CVE-2024-21626 class: an fd inherited from the caller (here a host
+# directory on fd 7) must not reach the container, not even as the cwd.
+@test "security: an inherited host directory fd cannot become the cwd" {
+	cfg '.process.cwd = "/proc/self/fd/7"'
+	set_args '["true"]'
+	run --separate-stderr bash -c 'exec 7</; "$@"' _ "$MOAT" --root "$ROOT" create --bundle "$BUNDLE" "$ID"
+	assert_error "process.cwd"
+	assert_nothing_left "$ID"
+}
+
+@test "security: only stdio reaches the process; inherited fds are closed" {
+	set_sh 'ls /proc/1/fd | tr "\n" " "'
+	run --separate-stderr bash -c 'exec 7</ 8</etc/passwd 9>/dev/null; "$@"' _ "$MOAT" --root "$ROOT" run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	# pid 1 is the shell: it has exactly 0 1 2 (ls in a child opens its own)
+	assert_eq "$output" "0 1 2 " "fds of the container's init"
+}
+
+@test "security: --preserve-fds passes exactly fds 3..3+N-1" {
+	echo preserved-content >"$T/p"
+	set_sh 'cat <&3; ls /proc/1/fd | tr "\n" " "'
+	run --separate-stderr bash -c 'exec 3<"$0" 4</; "$@"' "$T/p" "$MOAT" --root "$ROOT" run --preserve-fds 1 --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_contains "$output" "preserved-content" "fd 3 content"
+	assert_contains "$output" "0 1 2 3 " "fds of the init"
+	assert_not_contains "$output" " 4 " "fds of the init"
+}
+
+# CVE-2019-5736 class: while the init is still the moat binary (waiting for
+# start), another container process must not reach it via /proc/<pid>/exe.
+@test "security: the waiting init's /proc/<pid>/exe is not reachable from a container" {
+	set_args '["true"]'
+	create_ok "$ID"
+	local pid
+	pid=$(pid_of "$ID")
+	# a second container in the first one's pid namespace
+	cp -a "$BUNDLE" "$T/b2"
+	jq --arg p "/proc/$pid/ns/pid" '(.linux.namespaces[] | select(.type == "pid")) |= {type: "pid", path: $p}
+	  | .process.args = ["sh", "-c", "readlink /proc/1/exe && echo READLINK-OK; cat /proc/1/exe >/dev/null && echo READ-OK; echo done"]' \
+		"$T/b2/config.json" >"$T/b2/c" && mv "$T/b2/c" "$T/b2/config.json"
+	run --separate-stderr moat run --bundle "$T/b2" "$ID-2"
+	assert_status 0
+	assert_contains "$output" "done"
+	assert_not_contains "$output" "READLINK-OK" "readlink of the init's exe"
+	assert_not_contains "$output" "READ-OK" "read of the init's exe"
+	run --separate-stderr moat delete -f "$ID"
+	assert_status 0
+	assert_nothing_left "$ID"
+}
+
+# The moat binary must not be open or mapped into the container's process
+# after exec: the init runs the user's program in place.
+@test "security: the container's process is the user's program, not moat" {
+	set_sh 'readlink /proc/1/exe; cat /proc/1/maps | grep -c moat || true'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_contains "${lines[0]}" "busybox" "exe of pid 1"
+	assert_eq "${lines[1]}" "0" "moat mappings in pid 1"
+}

@@ -1,1 +1,0 @@
-#define MOAT_COMMIT "36ac528"

@@ -199,14 +199,25 @@ moat_init_main (const struct moat_init_args *a)
   close_inherited_fds (a);
   umask (0);
 
+  struct moat_terminal term = { -1, -1, "" };
   struct moat_rootfs_opts ro = {
     .rootfs = a->rootfs, .bundle = a->bundle, .no_pivot = a->no_pivot,
-    .in_userns = a->in_userns,
+    .in_userns = a->in_userns, .terminal = s->terminal ? &term : NULL,
   };
   if (moat_rootfs_setup (s, &ro, &err) < 0
       || moat_apply_hostname (s, &err) < 0
       || moat_apply_rlimits (s, &err) < 0)
     fail (a, err);
+  if (s->terminal)
+    {
+      /* the parent hands the master to the console socket or proxies it */
+      char msg[40];
+      snprintf (msg, sizeof msg, "%c%s", SYNC_TERMINAL, term.name);
+      if (moat_send_fd (a->sync_fd, term.master, msg, &err) < 0
+          || moat_terminal_attach (&term, &err) < 0)
+        fail (a, err);
+      close (term.master);
+    }
   if (!a->no_new_keyring)
     join_session_keyring (a->id);
   if (enter_cwd (s->cwd, &err) < 0 || check_cwd_inside (&err) < 0)

@@ -15,6 +15,7 @@ enum
   SYNC_START = 'S',   /* parent -> child (run): exec the process */
   SYNC_READY = 'R',   /* child -> parent: set up, waiting for start */
   SYNC_ERROR = 'E',   /* child -> parent: setup failed, text follows */
+  SYNC_TERMINAL = 'T',  /* child -> parent: pty master (SCM_RIGHTS), name follows */
 };
 
 struct moat_init_args

@@ -18,9 +18,12 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 struct launch
@@ -39,6 +42,9 @@ struct launch
   int sock[2];
   int pidfd;
   pid_t pid;
+  bool foreground;       /* run without --detach: moat stays and proxies */
+  int pty_master;        /* process.terminal: the master, until handed on */
+  char pty_name[64];
 };
 
 static void
@@ -50,7 +56,7 @@ launch_init (struct launch *l, const struct moat_context *ctx,
   l->opts = o;
   l->dir.dirfd = -1;
   l->cgroup.dirfd = -1;
-  l->fifo_fd = l->pidfd = -1;
+  l->fifo_fd = l->pidfd = l->pty_master = -1;
   l->sock[0] = l->sock[1] = -1;
   for (int i = 0; i < MOAT_NS_COUNT; i++)
     l->ns_fds[i] = -1;
@@ -106,6 +112,7 @@ launch_free (struct launch *l)
   close_fd (&l->sock[0]);
   close_fd (&l->sock[1]);
   close_fd (&l->pidfd);
+  close_fd (&l->pty_master);
   moat_spec_free (l->spec);
   free (l->bundle);
   free (l->rootfs);
@@ -135,14 +142,17 @@ resolve_paths (struct launch *l, moat_error **err)
 /* What this build cannot do yet is refused, never silently skipped.  */
 static int
 check_supported (const struct moat_spec *s, const struct moat_create_options *o,
-                 moat_error **err)
+                 bool foreground, moat_error **err)
 {
   if (s->has_seccomp)
     return moat_error_set (err, 0, "linux.seccomp: seccomp filters are not supported "
                            "by this version of moat; refusing to run without one");
-  if (s->terminal || o->console_socket)
-    return moat_error_set (err, 0, "process.terminal: terminals are not supported by "
-                           "this version of moat");
+  if (s->terminal && o->console_socket == NULL && !foreground)
+    return moat_error_set (err, 0, "process.terminal: a detached container with a "
+                           "terminal needs --console-socket");
+  if (!s->terminal && o->console_socket)
+    return moat_error_set (err, 0, "--console-socket: process.terminal is false, there "
+                           "is no terminal to send");
   if (s->apparmor_profile && s->apparmor_profile[0])
     return moat_error_set (err, 0, "process.apparmorProfile: AppArmor is not supported "
                            "by this version of moat");
@@ -349,9 +359,22 @@ wait_ready (struct launch *l, moat_error **err)
 {
   char buf[8192];
   ssize_t r;
-  do
-    r = recv (l->sock[0], buf, sizeof buf - 1, 0);
-  while (r < 0 && errno == EINTR);
+  int fd;
+  for (;;)
+    {
+      if (moat_recv_fd (l->sock[0], buf, sizeof buf - 1, &r, &fd) < 0)
+        r = -1;
+      if (r >= 1 && buf[0] == SYNC_TERMINAL && fd >= 0 && l->pty_master < 0)
+        {
+          buf[r] = '\0';
+          l->pty_master = fd;
+          snprintf (l->pty_name, sizeof l->pty_name, "%.40s", buf + 1);
+          continue;
+        }
+      if (fd >= 0)
+        close (fd);
+      break;
+    }
   if (r >= 1 && buf[0] == SYNC_READY)
     return 0;
   if (r >= 1 && buf[0] == SYNC_ERROR)
@@ -395,6 +418,27 @@ write_pid_file (const char *path, pid_t pid, moat_error **err)
   return 0;
 }
 
+/* Hand the pty master to the engine: one message, a non-empty payload
+   (the pty's name) and exactly one fd, before create returns.  */
+static int
+send_to_console_socket (struct launch *l, moat_error **err)
+{
+  const char *path = l->opts->console_socket;
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  if (strlen (path) >= sizeof sa.sun_path)
+    return moat_error_set (err, 0, "--console-socket: path `%s` is too long", path);
+  strcpy (sa.sun_path, path);
+  autoclose int sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (sock < 0)
+    return moat_error_set (err, errno, "--console-socket: socket");
+  if (connect (sock, (struct sockaddr *) &sa, sizeof sa) < 0)
+    return moat_error_set (err, errno, "--console-socket: connect to `%s`", path);
+  if (moat_send_fd (sock, l->pty_master, l->pty_name, err) < 0)
+    return moat_error_prefix (err, "--console-socket `%s`", path);
+  close_fd (&l->pty_master);
+  return 0;
+}
+
 static int
 apply_oom_score (struct launch *l, moat_error **err)
 {
@@ -412,7 +456,7 @@ apply_oom_score (struct launch *l, moat_error **err)
 static int
 launch_create (struct launch *l, bool with_fifo, moat_error **err)
 {
-  if (resolve_paths (l, err) < 0 || check_supported (l->spec, l->opts, err) < 0)
+  if (resolve_paths (l, err) < 0 || check_supported (l->spec, l->opts, l->foreground, err) < 0)
     return -1;
   if (take_state_dir (l, err) < 0 || make_cgroup (l, err) < 0)
     return -1;
@@ -429,6 +473,10 @@ launch_create (struct launch *l, bool with_fifo, moat_error **err)
   if (send (l->sock[0], &go, 1, MSG_NOSIGNAL) != 1)
     return moat_error_set (err, errno, "signal the container's init");
   if (wait_ready (l, err) < 0 || apply_oom_score (l, err) < 0)
+    return -1;
+  if (s->terminal && l->pty_master < 0)
+    return moat_error_set (err, 0, "process.terminal: the container sent no terminal");
+  if (l->opts->console_socket && send_to_console_socket (l, err) < 0)
     return -1;
   l->state.pid = l->pid;
   l->state.start_time = moat_process_start_time (l->pid, false);
@@ -453,14 +501,49 @@ moat_create (const struct moat_context *ctx, const struct moat_create_options *o
   return r;
 }
 
-/* Forward signals to the container until it exits; return its status.  */
+/* Copy what is readable on `from` to `to`; false at end of input.  */
+static bool
+pump (int from, int to)
+{
+  char buf[8192];
+  ssize_t n = read (from, buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return true;
+  if (n <= 0)
+    return false;  /* EOF, or EIO once the last slave is closed */
+  return write_all (to, buf, n) == 0;
+}
+
+static void
+copy_window_size (int from, int to)
+{
+  struct winsize ws;
+  if (ioctl (from, TIOCGWINSZ, &ws) == 0)
+    ioctl (to, TIOCSWINSZ, &ws);
+}
+
+/* Forward signals to the container until it exits (and, with a terminal,
+   copy stdin to the pty and the pty to stdout); return its status.  */
 static int
 wait_forwarding (struct launch *l, int sigfd)
 {
-  struct pollfd p[2] = { { l->pidfd, POLLIN, 0 }, { sigfd, POLLIN, 0 } };
+  int master = l->pty_master;
+  struct termios saved;
+  bool restore = false;
+  if (master >= 0 && isatty (0) && tcgetattr (0, &saved) == 0)
+    {
+      struct termios raw = saved;
+      cfmakeraw (&raw);
+      restore = tcsetattr (0, TCSANOW, &raw) == 0;
+      copy_window_size (0, master);
+    }
+  struct pollfd p[4] = {
+    { l->pidfd, POLLIN, 0 }, { sigfd, POLLIN, 0 },
+    { master, POLLIN, 0 }, { master >= 0 ? 0 : -1, POLLIN, 0 },
+  };
   for (;;)
     {
-      if (poll (p, 2, -1) < 0)
+      if (poll (p, 4, -1) < 0)
         {
           if (errno == EINTR)
             continue;
@@ -470,11 +553,33 @@ wait_forwarding (struct launch *l, int sigfd)
         {
           struct signalfd_siginfo si;
           if (read (sigfd, &si, sizeof si) == sizeof si)
-            sys_pidfd_send_signal (l->pidfd, si.ssi_signo);
+            {
+              if (si.ssi_signo == SIGWINCH && master >= 0)
+                copy_window_size (0, master);
+              else
+                sys_pidfd_send_signal (l->pidfd, si.ssi_signo);
+            }
         }
+      if (p[2].revents & (POLLIN | POLLHUP | POLLERR) && !pump (master, 1))
+        p[2].fd = -1;
+      if (p[3].revents & (POLLIN | POLLHUP | POLLERR) && !pump (0, master))
+        p[3].fd = -1;
       if (p[0].revents & (POLLIN | POLLHUP))
         break;
     }
+  if (master >= 0)
+    {
+      /* what the process wrote just before it exited */
+      fcntl (master, F_SETFL, O_NONBLOCK);
+      while (pump (master, 1))
+        {
+          struct pollfd q = { master, POLLIN, 0 };
+          if (poll (&q, 1, 0) <= 0)
+            break;
+        }
+    }
+  if (restore)
+    tcsetattr (0, TCSANOW, &saved);
   int status = 0;
   while (waitpid (l->pid, &status, 0) < 0 && errno == EINTR)
     ;
@@ -504,6 +609,7 @@ moat_run (const struct moat_context *ctx, const struct moat_create_options *o,
 {
   struct launch l;
   launch_init (&l, ctx, o);
+  l.foreground = !detach;
   *status = 0;
   if (launch_create (&l, false, err) < 0)
     {

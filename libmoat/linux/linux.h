@@ -32,6 +32,21 @@ int moat_apply_hostname (const struct moat_spec *s, moat_error **err);
    in the PATH of process.env.  Returns a newly allocated path.  */
 char *moat_find_executable (const struct moat_spec *s, moat_error **err);
 
+/* terminal.c */
+struct moat_terminal
+{
+  int master, slave;
+  char name[32];          /* "/dev/pts/N" inside the container */
+};
+/* Make a pty from the container's devpts and bind it on /dev/console.  */
+int moat_terminal_create (int rootfd, const struct moat_spec *s, struct moat_terminal *t,
+                          moat_error **err);
+int moat_terminal_attach (struct moat_terminal *t, moat_error **err);
+/* One message with a non-empty payload and exactly one SCM_RIGHTS fd.  */
+int moat_send_fd (int sock, int fd, const char *payload, moat_error **err);
+/* Receive a message and at most one fd (-1 when none).  */
+int moat_recv_fd (int sock, char *buf, size_t size, ssize_t *len, int *fd);
+
 /* rootfs.c */
 struct moat_rootfs_opts
 {
@@ -39,6 +54,7 @@ struct moat_rootfs_opts
   const char *bundle;     /* absolute host path, for relative bind sources */
   bool no_pivot;
   bool in_userns;         /* device nodes are bind mounted, not created */
+  struct moat_terminal *terminal;  /* made when non-NULL */
 };
 int moat_rootfs_setup (const struct moat_spec *s, const struct moat_rootfs_opts *o,
                        moat_error **err);

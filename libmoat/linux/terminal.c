@@ -1,0 +1,134 @@
+/* The container's terminal.  The pty is made from the container's own
+   devpts (resolved inside the root), the slave is opened from the master
+   with TIOCGPTPEER (no path to swap) and bound on /dev/console by fd.  */
+#include <config.h>
+#include "linux.h"
+#include "syscalls.h"
+#include "../utils.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <termios.h>
+
+#ifndef TIOCGPTPEER
+# define TIOCGPTPEER _IO ('T', 0x41)
+#endif
+
+static int
+open_in_root_rw (int rootfd, const char *path, int flags)
+{
+  struct open_how how = {
+    .flags = flags | O_CLOEXEC,
+    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+  };
+  return sys_openat2 (rootfd, path, &how);
+}
+
+int
+moat_terminal_create (int rootfd, const struct moat_spec *s, struct moat_terminal *t,
+                      moat_error **err)
+{
+  t->master = t->slave = -1;
+  t->master = open_in_root_rw (rootfd, "/dev/pts/ptmx", O_RDWR | O_NOCTTY);
+  if (t->master < 0)
+    return moat_error_set (err, errno, "process.terminal: open /dev/pts/ptmx in the "
+                           "container (is devpts mounted on /dev/pts?)");
+  int unlock = 0, n = 0;
+  if (ioctl (t->master, TIOCSPTLCK, &unlock) < 0 || ioctl (t->master, TIOCGPTN, &n) < 0)
+    return moat_error_set (err, errno, "process.terminal: unlock pty");
+  snprintf (t->name, sizeof t->name, "/dev/pts/%d", n);
+  t->slave = ioctl (t->master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (t->slave < 0)
+    return moat_error_set (err, errno, "process.terminal: open the pty's slave");
+  if (s->console_height || s->console_width)
+    {
+      struct winsize ws = { .ws_row = s->console_height, .ws_col = s->console_width };
+      if (ioctl (t->master, TIOCSWINSZ, &ws) < 0)
+        return moat_error_set (err, errno, "process.consoleSize: set window size");
+    }
+  /* /dev/console is the slave: an empty file bound over by fd, never a
+     path the image could have replaced with a symlink.  */
+  autoclose int dev = open_in_root_rw (rootfd, "/dev", O_PATH | O_DIRECTORY);
+  if (dev < 0)
+    return moat_error_set (err, errno, "open /dev in the container");
+  autoclose int devdir = openat (dev, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (devdir < 0)
+    return moat_error_set (err, errno, "open /dev in the container");
+  if (unlinkat (devdir, "console", 0) < 0 && errno != ENOENT)
+    return moat_error_set (err, errno, "remove /dev/console");
+  autoclose int target = openat (devdir, "console", O_CREAT | O_EXCL | O_WRONLY
+                                 | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (target < 0)
+    return moat_error_set (err, errno, "create /dev/console");
+  autoclose int tree = sys_open_tree (t->slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC
+                                      | AT_EMPTY_PATH);
+  if (tree < 0 || sys_move_mount (tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH
+                                  | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return moat_error_set (err, errno, "bind the pty on /dev/console");
+  return 0;
+}
+
+/* Make the slave the controlling terminal and the stdio of this process.  */
+int
+moat_terminal_attach (struct moat_terminal *t, moat_error **err)
+{
+  if (setsid () < 0)
+    return moat_error_set (err, errno, "setsid");
+  if (ioctl (t->slave, TIOCSCTTY, 0) < 0)
+    return moat_error_set (err, errno, "make the pty the controlling terminal");
+  for (int fd = 0; fd < 3; fd++)
+    if (dup2 (t->slave, fd) < 0)
+      return moat_error_set (err, errno, "dup the pty to fd %d", fd);
+  close (t->slave);
+  t->slave = -1;
+  return 0;
+}
+
+int
+moat_send_fd (int sock, int fd, const char *payload, moat_error **err)
+{
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  memset (cbuf, 0, sizeof cbuf);
+  struct iovec iov = { (void *) payload, strlen (payload) };
+  struct msghdr msg = {
+    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf,
+  };
+  struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (c), &fd, sizeof (int));
+  ssize_t r;
+  do
+    r = sendmsg (sock, &msg, MSG_NOSIGNAL);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return moat_error_set (err, errno, "send the pty master");
+  return 0;
+}
+
+int
+moat_recv_fd (int sock, char *buf, size_t size, ssize_t *len, int *fd)
+{
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  struct iovec iov = { buf, size };
+  struct msghdr msg = {
+    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf,
+  };
+  *fd = -1;
+  ssize_t r;
+  do
+    r = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
+  while (r < 0 && errno == EINTR);
+  *len = r;
+  if (r < 0)
+    return -1;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR (&msg); c; c = CMSG_NXTHDR (&msg, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS
+        && c->cmsg_len == CMSG_LEN (sizeof (int)))
+      memcpy (fd, CMSG_DATA (c), sizeof (int));
+  return 0;
+}

@@ -2,7 +2,9 @@
    container's state directory.  */
 #include <config.h>
 #include "moat.h"
+#include "hooks.h"
 #include "linux/syscalls.h"
+#include "log.h"
 #include "utils.h"
 #include <dirent.h>
 #include <errno.h>
@@ -33,6 +35,33 @@ open_container (const struct moat_context *ctx, const char *id, bool exclusive,
     }
   moat_state_refresh (&o->dir, &o->st);
   return 0;
+}
+
+/* poststart / poststop: from the config kept in the state directory; a
+   failure is a warning and the lifecycle goes on (runtime.md).  */
+static void
+run_late_hooks (struct opened *o, bool poststart)
+{
+  autofree char *text = NULL;
+  size_t len;
+  if (read_file_at (o->dir.dirfd, "config.json", 16u << 20, &text, &len, NULL) < 0)
+    return;  /* no hooks were configured */
+  moat_error *err = NULL;
+  struct moat_spec *s = moat_spec_parse (text, len, &err);
+  if (s == NULL)
+    {
+      moat_warn ("container \"%s\": kept config: %s", o->st.id, err->msg);
+      moat_error_free (&err);
+      return;
+    }
+  autofree char *json = moat_state_to_json (&o->st, false);
+  int r = poststart
+    ? moat_hooks_run ("poststart", s->hooks.poststart, s->hooks.n_poststart, json, &err)
+    : moat_hooks_run ("poststop", s->hooks.poststop, s->hooks.n_poststop, json, &err);
+  if (r < 0)
+    moat_warn ("%s", err->msg);
+  moat_error_free (&err);
+  moat_spec_free (s);
 }
 
 static void
@@ -95,6 +124,11 @@ moat_start (const struct moat_context *ctx, const char *id, moat_error **err)
   /* without the fifo the status reads as running */
   if (unlinkat (o.dir.dirfd, "exec.fifo", 0) < 0)
     r = moat_error_set (err, errno, "start container \"%s\": remove exec fifo", id);
+  else
+    {
+      o.st.status = MOAT_STATUS_RUNNING;
+      run_late_hooks (&o, true);
+    }
 out:
   close_container (&o);
   return r;
@@ -197,6 +231,8 @@ moat_delete (const struct moat_context *ctx, const char *id, bool force,
       r = -1;
       goto out;
     }
+  o.st.status = MOAT_STATUS_STOPPED;
+  run_late_hooks (&o, false);
   r = moat_container_dir_remove (&o.dir, err);
 out:
   close_container (&o);

@@ -40,6 +40,10 @@ moat_features_json (void)
   GS (g, OCI_SPEC_VERSION);
   GS (g, "hooks");
   yajl_gen_array_open (g);
+  static const char *const hooks[] = { "prestart", "createRuntime", "createContainer",
+                                       "startContainer", "poststart", "poststop" };
+  for (size_t i = 0; i < ARRAY_SIZE (hooks); i++)
+    GS (g, hooks[i]);
   yajl_gen_array_close (g);
   GS (g, "mountOptions");
   yajl_gen_array_open (g);

@@ -2,6 +2,7 @@
 #include "init.h"
 #include "linux/linux.h"
 #include "linux/syscalls.h"
+#include "hooks.h"
 #include "log.h"
 #include "utils.h"
 #include <errno.h>
@@ -155,6 +156,52 @@ reset_signals (void)
       signal (s, SIG_DFL);
 }
 
+static bool
+has_hooks_before_start (const struct moat_spec *s)
+{
+  const struct moat_hooks *h = &s->hooks;
+  return h->n_prestart || h->n_create_runtime || h->n_create_container
+    || h->n_start_container;
+}
+
+struct hook_point
+{
+  const struct moat_init_args *a;
+  char *state_json;   /* from the parent: "creating" state for createContainer */
+  char *created_json; /* and the "created" state for startContainer */
+};
+
+/* Mounts are ready: the parent runs prestart and createRuntime hooks, then
+   createContainer hooks run here, in the container's namespaces (paths
+   still resolve against the host's root: pivot_root has not happened).  */
+static int
+before_pivot (void *data, moat_error **err)
+{
+  struct hook_point *hp = data;
+  const struct moat_init_args *a = hp->a;
+  char ask = SYNC_HOOKS;
+  if (send (a->sync_fd, &ask, 1, MSG_NOSIGNAL) != 1)
+    return moat_error_set (err, errno, "ask for hooks");
+  size_t cap = 1 << 20;
+  char *buf = xmalloc0 (cap);
+  ssize_t r;
+  do
+    r = recv (a->sync_fd, buf, cap - 1, 0);
+  while (r < 0 && errno == EINTR);
+  if (r < 1 || buf[0] != SYNC_HOOKS_DONE)
+    {
+      free (buf);
+      _exit (1);  /* the parent failed and reports why */
+    }
+  buf[r] = '\0';
+  hp->state_json = buf;
+  size_t n1 = strlen (buf + 1);
+  hp->created_json = (size_t) r > n1 + 2 ? buf + n1 + 2 : buf + 1;
+  const struct moat_hooks *h = &a->spec->hooks;
+  return moat_hooks_run ("createContainer", h->create_container, h->n_create_container,
+                         hp->state_json + 1, err);
+}
+
 void
 moat_init_main (const struct moat_init_args *a)
 {
@@ -204,6 +251,12 @@ moat_init_main (const struct moat_init_args *a)
     .rootfs = a->rootfs, .bundle = a->bundle, .no_pivot = a->no_pivot,
     .in_userns = a->in_userns, .terminal = s->terminal ? &term : NULL,
   };
+  struct hook_point hp = { a, NULL, NULL };
+  if (has_hooks_before_start (s))
+    {
+      ro.before_pivot = before_pivot;
+      ro.data = &hp;
+    }
   if (moat_rootfs_setup (s, &ro, &err) < 0
       || moat_apply_hostname (s, &err) < 0
       || moat_apply_rlimits (s, &err) < 0)
@@ -245,6 +298,14 @@ moat_init_main (const struct moat_init_args *a)
     _exit (1);
   if (wait_for_start (a, &err) < 0)
     _exit (1);
+  if (s->hooks.n_start_container
+      && moat_hooks_run ("startContainer", s->hooks.start_container,
+                         s->hooks.n_start_container, hp.created_json, &err) < 0)
+    {
+      /* start has returned already: stderr is all that is left */
+      fprintf (stderr, "moat: %s\n", err->msg);
+      _exit (1);
+    }
   if (seal_fds (a, a->preserve_fds, &err) < 0)
     {
       fprintf (stderr, "moat: %s\n", err->msg);

@@ -15,6 +15,8 @@ enum
   SYNC_START = 'S',   /* parent -> child (run): exec the process */
   SYNC_READY = 'R',   /* child -> parent: set up, waiting for start */
   SYNC_ERROR = 'E',   /* child -> parent: setup failed, text follows */
+  SYNC_HOOKS = 'H',   /* child -> parent: run createRuntime hooks now */
+  SYNC_HOOKS_DONE = 'h',  /* parent -> child: done, the state JSON follows */
   SYNC_TERMINAL = 'T',  /* child -> parent: pty master (SCM_RIGHTS), name follows */
 };
 

@@ -4,6 +4,7 @@
    step before it.  */
 #include <config.h>
 #include "moat.h"
+#include "hooks.h"
 #include "init.h"
 #include "linux/linux.h"
 #include "linux/syscalls.h"
@@ -159,11 +160,6 @@ check_supported (const struct moat_spec *s, const struct moat_create_options *o,
   if (s->selinux_label && s->selinux_label[0])
     return moat_error_set (err, 0, "process.selinuxLabel: SELinux labels are not "
                            "supported by this version of moat");
-  const struct moat_hooks *h = &s->hooks;
-  if (h->n_prestart || h->n_create_runtime || h->n_create_container
-      || h->n_start_container || h->n_poststart || h->n_poststop)
-    return moat_error_set (err, 0, "hooks: hooks are not supported by this version of "
-                           "moat");
   if (s->unapplied_resources)
     moat_warn ("linux.resources: %s: limits are not applied by this version of moat",
                s->unapplied_resources);
@@ -264,6 +260,19 @@ make_exec_fifo (struct launch *l, moat_error **err)
   return 0;
 }
 
+/* poststart and poststop run from later commands: keep the config they
+   come from in the state directory (the bundle may change or go).  */
+static int
+keep_config (struct launch *l, moat_error **err)
+{
+  autofree char *path = xasprintf ("%s/config.json", l->bundle);
+  autofree char *text = NULL;
+  size_t len;
+  if (read_file_at (AT_FDCWD, path, 16u << 20, &text, &len, err) < 0)
+    return -1;
+  return write_file_atomic_at (l->dir.dirfd, "config.json", text, len, 0600, err);
+}
+
 /* Namespaces given by path are joined by the parent (which keeps its
    host privileges) before clone3, except the user namespace, which the
    child joins first thing.  pid and time only apply to children.  */
@@ -354,6 +363,39 @@ spawn_init (struct launch *l, bool with_fifo, moat_error **err)
 }
 
 /* Receive READY, or the child's error text, or notice that it died.  */
+/* The state as hooks see it.  */
+static char *
+hook_state (struct launch *l, enum moat_status status)
+{
+  l->state.pid = l->pid;
+  l->state.status = status;
+  return moat_state_to_json (&l->state, false);
+}
+
+/* SYNC_HOOKS: the container's mounts are ready; run prestart and
+   createRuntime hooks here, in the runtime's namespaces, then let the
+   container run createContainer hooks with the same state.  */
+static int
+run_create_hooks (struct launch *l, moat_error **err)
+{
+  const struct moat_hooks *h = &l->spec->hooks;
+  autofree char *json = hook_state (l, MOAT_STATUS_CREATING);
+  if (moat_hooks_run ("prestart", h->prestart, h->n_prestart, json, err) < 0
+      || moat_hooks_run ("createRuntime", h->create_runtime, h->n_create_runtime,
+                         json, err) < 0)
+    return -1;
+  /* createContainer sees "creating", startContainer "created" */
+  autofree char *created = hook_state (l, MOAT_STATUS_CREATED);
+  size_t n1 = strlen (json), n2 = strlen (created);
+  autofree char *msg = xmalloc0 (n1 + n2 + 3);
+  msg[0] = SYNC_HOOKS_DONE;
+  memcpy (msg + 1, json, n1 + 1);
+  memcpy (msg + 2 + n1, created, n2 + 1);
+  if (send (l->sock[0], msg, n1 + n2 + 3, MSG_NOSIGNAL) < 0)
+    return moat_error_set (err, errno, "resume the container's init after hooks");
+  return 0;
+}
+
 static int
 wait_ready (struct launch *l, moat_error **err)
 {
@@ -369,6 +411,12 @@ wait_ready (struct launch *l, moat_error **err)
           buf[r] = '\0';
           l->pty_master = fd;
           snprintf (l->pty_name, sizeof l->pty_name, "%.40s", buf + 1);
+          continue;
+        }
+      if (r >= 1 && buf[0] == SYNC_HOOKS && fd < 0)
+        {
+          if (run_create_hooks (l, err) < 0)
+            return -1;
           continue;
         }
       if (fd >= 0)
@@ -461,6 +509,9 @@ launch_create (struct launch *l, bool with_fifo, moat_error **err)
   if (take_state_dir (l, err) < 0 || make_cgroup (l, err) < 0)
     return -1;
   if (with_fifo && make_exec_fifo (l, err) < 0)
+    return -1;
+  if ((l->spec->hooks.n_poststart || l->spec->hooks.n_poststop)
+      && keep_config (l, err) < 0)
     return -1;
   if (join_parent_namespaces (l, err) < 0 || spawn_init (l, with_fifo, err) < 0)
     return -1;
@@ -633,6 +684,15 @@ moat_run (const struct moat_context *ctx, const struct moat_create_options *o,
       launch_abort (&l);
       launch_free (&l);
       return -1;
+    }
+  if (l.spec->hooks.n_poststart)
+    {
+      moat_error *herr = NULL;
+      autofree char *json = hook_state (&l, MOAT_STATUS_RUNNING);
+      if (moat_hooks_run ("poststart", l.spec->hooks.poststart, l.spec->hooks.n_poststart,
+                          json, &herr) < 0)
+        moat_warn ("%s", herr->msg);  /* a warning, as the spec says */
+      moat_error_free (&herr);
     }
   if (detach)
     {

@@ -55,6 +55,10 @@ struct moat_rootfs_opts
   bool no_pivot;
   bool in_userns;         /* device nodes are bind mounted, not created */
   struct moat_terminal *terminal;  /* made when non-NULL */
+  /* called when the container's mounts are ready, before pivot_root
+     (createRuntime / createContainer hooks) */
+  int (*before_pivot) (void *data, moat_error **err);
+  void *data;
 };
 int moat_rootfs_setup (const struct moat_spec *s, const struct moat_rootfs_opts *o,
                        moat_error **err);

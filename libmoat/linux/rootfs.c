@@ -617,6 +617,8 @@ moat_rootfs_setup (const struct moat_spec *s, const struct moat_rootfs_opts *o,
   for (size_t i = 0; s->readonly_paths && s->readonly_paths[i]; i++)
     if (readonly_path (rootfd, s->readonly_paths[i], err) < 0)
       return -1;
+  if (o->before_pivot && o->before_pivot (o->data, err) < 0)
+    return -1;
   if (enter_root (o->rootfs, o->no_pivot, err) < 0)
     return -1;
   if (s->root_readonly && make_root_readonly (err) < 0)

@@ -6,6 +6,7 @@
 #include "moat.h"
 #include "hooks.h"
 #include "init.h"
+#include "internal.h"
 #include "linux/linux.h"
 #include "linux/syscalls.h"
 #include "log.h"
@@ -441,8 +442,8 @@ wait_ready (struct launch *l, moat_error **err)
                          "setup", WEXITSTATUS (status));
 }
 
-static int
-write_pid_file (const char *path, pid_t pid, moat_error **err)
+int
+moat_write_pid_file (const char *path, pid_t pid, moat_error **err)
 {
   /* Atomic, and nothing but the digits: containerd parses it with no trim.  */
   autofree char *abs = path[0] == '/' ? xstrdup (path) : NULL;
@@ -468,10 +469,9 @@ write_pid_file (const char *path, pid_t pid, moat_error **err)
 
 /* Hand the pty master to the engine: one message, a non-empty payload
    (the pty's name) and exactly one fd, before create returns.  */
-static int
-send_to_console_socket (struct launch *l, moat_error **err)
+int
+moat_send_console (const char *path, int master, const char *name, moat_error **err)
 {
-  const char *path = l->opts->console_socket;
   struct sockaddr_un sa = { .sun_family = AF_UNIX };
   if (strlen (path) >= sizeof sa.sun_path)
     return moat_error_set (err, 0, "--console-socket: path `%s` is too long", path);
@@ -481,8 +481,16 @@ send_to_console_socket (struct launch *l, moat_error **err)
     return moat_error_set (err, errno, "--console-socket: socket");
   if (connect (sock, (struct sockaddr *) &sa, sizeof sa) < 0)
     return moat_error_set (err, errno, "--console-socket: connect to `%s`", path);
-  if (moat_send_fd (sock, l->pty_master, l->pty_name, err) < 0)
+  if (moat_send_fd (sock, master, name, err) < 0)
     return moat_error_prefix (err, "--console-socket `%s`", path);
+  return 0;
+}
+
+static int
+send_to_console_socket (struct launch *l, moat_error **err)
+{
+  if (moat_send_console (l->opts->console_socket, l->pty_master, l->pty_name, err) < 0)
+    return -1;
   close_fd (&l->pty_master);
   return 0;
 }
@@ -534,7 +542,7 @@ launch_create (struct launch *l, bool with_fifo, moat_error **err)
   l->state.status = MOAT_STATUS_CREATED;
   if (moat_state_write (&l->dir, &l->state, err) < 0)
     return -1;
-  if (l->opts->pid_file && write_pid_file (l->opts->pid_file, l->pid, err) < 0)
+  if (l->opts->pid_file && moat_write_pid_file (l->opts->pid_file, l->pid, err) < 0)
     return -1;
   return 0;
 }
@@ -575,10 +583,9 @@ copy_window_size (int from, int to)
 
 /* Forward signals to the container until it exits (and, with a terminal,
    copy stdin to the pty and the pty to stdout); return its status.  */
-static int
-wait_forwarding (struct launch *l, int sigfd)
+int
+moat_wait_forwarding (pid_t pid, int pidfd, int sigfd, int master)
 {
-  int master = l->pty_master;
   struct termios saved;
   bool restore = false;
   if (master >= 0 && isatty (0) && tcgetattr (0, &saved) == 0)
@@ -589,7 +596,7 @@ wait_forwarding (struct launch *l, int sigfd)
       copy_window_size (0, master);
     }
   struct pollfd p[4] = {
-    { l->pidfd, POLLIN, 0 }, { sigfd, POLLIN, 0 },
+    { pidfd, POLLIN, 0 }, { sigfd, POLLIN, 0 },
     { master, POLLIN, 0 }, { master >= 0 ? 0 : -1, POLLIN, 0 },
   };
   for (;;)
@@ -608,7 +615,7 @@ wait_forwarding (struct launch *l, int sigfd)
               if (si.ssi_signo == SIGWINCH && master >= 0)
                 copy_window_size (0, master);
               else
-                sys_pidfd_send_signal (l->pidfd, si.ssi_signo);
+                sys_pidfd_send_signal (pidfd, si.ssi_signo);
             }
         }
       if (p[2].revents & (POLLIN | POLLHUP | POLLERR) && !pump (master, 1))
@@ -632,16 +639,15 @@ wait_forwarding (struct launch *l, int sigfd)
   if (restore)
     tcsetattr (0, TCSANOW, &saved);
   int status = 0;
-  while (waitpid (l->pid, &status, 0) < 0 && errno == EINTR)
+  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
     ;
-  l->pid = 0;
   if (WIFSIGNALED (status))
     return 128 + WTERMSIG (status);
   return WEXITSTATUS (status);
 }
 
-static int
-block_forwarded_signals (sigset_t *old)
+int
+moat_block_forwarded_signals (sigset_t *old)
 {
   sigset_t set;
   sigfillset (&set);
@@ -669,7 +675,7 @@ moat_run (const struct moat_context *ctx, const struct moat_create_options *o,
       return -1;
     }
   sigset_t old;
-  int sigfd = detach ? -1 : block_forwarded_signals (&old);
+  int sigfd = detach ? -1 : moat_block_forwarded_signals (&old);
   if (!detach && sigfd < 0)
     {
       moat_error_set (err, errno, "signalfd");
@@ -703,7 +709,8 @@ moat_run (const struct moat_context *ctx, const struct moat_create_options *o,
   /* Let kill/state/list work on the container while it runs.  */
   moat_container_dir_close (&l.dir);
   l.have_dir = false;
-  *status = wait_forwarding (&l, sigfd);
+  *status = moat_wait_forwarding (l.pid, l.pidfd, sigfd, l.pty_master);
+  l.pid = 0;
   close (sigfd);
   sigprocmask (SIG_SETMASK, &old, NULL);
   if (!keep)

@@ -4,6 +4,8 @@
 #define MOAT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "error.h"
 #include "log.h"
@@ -37,6 +39,36 @@ int moat_start (const struct moat_context *ctx, const char *id, moat_error **err
    keep, delete it.  */
 int moat_run (const struct moat_context *ctx, const struct moat_create_options *o,
               bool detach, bool keep, int *status, moat_error **err);
+struct moat_exec_options
+{
+  const char *id;
+  const char *process_file;    /* --process: a process object */
+  char **args;                 /* the command; NULL to take it from --process */
+  bool tty, tty_set;           /* -t */
+  bool detach;
+  const char *pid_file;
+  const char *console_socket;
+  const char *cwd;
+  char **env;                  /* -e: added to the process's env */
+  bool has_user, has_gid;
+  uint32_t uid, gid;
+  uint32_t *additional_gids;
+  size_t n_additional_gids;
+  char **caps;                 /* --cap: added to bounding/effective/permitted */
+  bool no_new_privs;
+  const char *process_label, *apparmor;
+  unsigned preserve_fds;
+};
+
+/* exec: run a process in a running container (all its namespaces and
+   its cgroup).  Detached: write the pid file and return; otherwise wait
+   and store its status in *status.  */
+int moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
+               int *status, moat_error **err);
+/* ps: the host pids of the container's processes.  */
+int moat_ps (const struct moat_context *ctx, const char *id, int **pids, size_t *n,
+             moat_error **err);
+
 int moat_kill (const struct moat_context *ctx, const char *id, int sig, bool all,
                moat_error **err);
 /* delete: force kills a running container first; force on a missing id

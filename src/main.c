@@ -19,6 +19,8 @@ static const char usage[] =
   "  start      run the process of a created container\n"
   "  run        create and start a container\n"
   "  state      print the state of a container as JSON\n"
+  "  exec       run a process in a running container\n"
+  "  ps         list the processes of a container\n"
   "  kill       send a signal to a container\n"
   "  delete     delete a container\n"
   "  list       list containers\n"
@@ -117,6 +119,7 @@ static const struct
   { "spec", cmd_spec }, { "create", cmd_create }, { "start", cmd_start },
   { "run", cmd_run }, { "state", cmd_state }, { "kill", cmd_kill },
   { "delete", cmd_delete }, { "list", cmd_list }, { "features", cmd_features },
+  { "exec", cmd_exec }, { "ps", cmd_ps },
 };
 
 enum

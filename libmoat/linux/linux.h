@@ -39,8 +39,8 @@ struct moat_terminal
   char name[32];          /* "/dev/pts/N" inside the container */
 };
 /* Make a pty from the container's devpts and bind it on /dev/console.  */
-int moat_terminal_create (int rootfd, const struct moat_spec *s, struct moat_terminal *t,
-                          moat_error **err);
+int moat_terminal_create (int rootfd, const struct moat_spec *s, bool bind_console,
+                          struct moat_terminal *t, moat_error **err);
 int moat_terminal_attach (struct moat_terminal *t, moat_error **err);
 /* One message with a non-empty payload and exactly one SCM_RIGHTS fd.  */
 int moat_send_fd (int sock, int fd, const char *payload, moat_error **err);

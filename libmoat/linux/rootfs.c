@@ -607,7 +607,7 @@ moat_rootfs_setup (const struct moat_spec *s, const struct moat_rootfs_opts *o,
   for (size_t i = 0; i < s->n_devices; i++)
     if (make_config_device (rootfd, &s->devices[i], o->in_userns, err) < 0)
       return moat_error_prefix (err, "linux.devices[%zu] (`%s`)", i, s->devices[i].path);
-  if (o->terminal && moat_terminal_create (rootfd, s, o->terminal, err) < 0)
+  if (o->terminal && moat_terminal_create (rootfd, s, true, o->terminal, err) < 0)
     return -1;
   if (apply_sysctl (rootfd, s, err) < 0)
     return -1;

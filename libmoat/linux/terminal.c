@@ -28,8 +28,8 @@ open_in_root_rw (int rootfd, const char *path, int flags)
 }
 
 int
-moat_terminal_create (int rootfd, const struct moat_spec *s, struct moat_terminal *t,
-                      moat_error **err)
+moat_terminal_create (int rootfd, const struct moat_spec *s, bool bind_console,
+                      struct moat_terminal *t, moat_error **err)
 {
   t->master = t->slave = -1;
   t->master = open_in_root_rw (rootfd, "/dev/pts/ptmx", O_RDWR | O_NOCTTY);
@@ -49,6 +49,8 @@ moat_terminal_create (int rootfd, const struct moat_spec *s, struct moat_termina
       if (ioctl (t->master, TIOCSWINSZ, &ws) < 0)
         return moat_error_set (err, errno, "process.consoleSize: set window size");
     }
+  if (!bind_console)
+    return 0;
   /* /dev/console is the slave: an empty file bound over by fd, never a
      path the image could have replaced with a symlink.  */
   autoclose int dev = open_in_root_rw (rootfd, "/dev", O_PATH | O_DIRECTORY);

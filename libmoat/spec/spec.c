@@ -889,6 +889,39 @@ moat_spec_parse (const char *json, size_t len, moat_error **err)
 }
 
 struct moat_spec *
+moat_spec_parse_process (const char *json, moat_error **err)
+{
+  char errbuf[256] = "";
+  yajl_val p = yajl_tree_parse (json, errbuf, sizeof errbuf);
+  if (p == NULL)
+    {
+      char *nl = strchr (errbuf, '\n');
+      if (nl)
+        *nl = '\0';
+      moat_error_set (err, 0, "invalid JSON: %s", errbuf[0] ? errbuf : "parse error");
+      return NULL;
+    }
+  /* parse it as the "process" member of a config */
+  const char *key = "process";
+  yajl_val top = xmalloc0 (sizeof *top);
+  top->type = yajl_t_object;
+  top->u.object.keys = &key;
+  top->u.object.values = &p;
+  top->u.object.len = 1;
+  struct moat_spec *s = xmalloc0 (sizeof *s);
+  int r = YAJL_IS_OBJECT (p) ? parse_process (s, top, err)
+    : type_error (err, "process", "an object", p);
+  free (top);
+  yajl_tree_free (p);
+  if (r < 0)
+    {
+      moat_spec_free (s);
+      return NULL;
+    }
+  return s;
+}
+
+struct moat_spec *
 moat_spec_load (const char *bundle, moat_error **err)
 {
   autofree char *path = xasprintf ("%s/config.json", bundle);

@@ -154,6 +154,9 @@ struct moat_spec
 /* Parse config.json text.  On error returns NULL and sets err to a message
    naming the field, e.g. "process.args: expected an array of strings".  */
 struct moat_spec *moat_spec_parse (const char *json, size_t len, moat_error **err);
+/* Parse a process object alone (exec --process): only the process
+   fields of the result are set.  */
+struct moat_spec *moat_spec_parse_process (const char *json, moat_error **err);
 /* Read and parse <bundle>/config.json.  */
 struct moat_spec *moat_spec_load (const char *bundle, moat_error **err);
 void moat_spec_free (struct moat_spec *s);

@@ -1,0 +1,134 @@
+#!/usr/bin/env bats
+# exec and ps: joining a running container, seen from inside and outside.
+
+load helpers
+
+_running() {
+	set_args '["sleep", "100"]'
+	run_d_ok "$ID"
+	wait_status "$ID" running
+}
+
+@test "exec: joins every namespace and the cgroup of the container" {
+	_running
+	local pid
+	pid=$(pid_of "$ID")
+	run --separate-stderr moat exec "$ID" sh -c 'for n in pid net ipc uts mnt cgroup; do readlink /proc/self/ns/$n; done; grep "^0::" /proc/self/cgroup; hostname'
+	assert_status 0
+	local n i=0
+	for n in pid net ipc uts mnt cgroup; do
+		assert_eq "${lines[$i]}" "$(readlink /proc/$pid/ns/$n)" "$n namespace"
+		i=$((i + 1))
+	done
+	assert_eq "${lines[6]}" "0::/" "cgroup inside its cgroup namespace"
+	assert_eq "${lines[7]}" "moat" "hostname"
+}
+
+@test "exec: the process is in the container's cgroup (seen from the host)" {
+	_running
+	run --separate-stderr moat exec -d --pid-file "$T/epid" "$ID" sleep 30
+	assert_status 0
+	assert_silent
+	local epid
+	epid=$(cat "$T/epid")
+	[[ "$epid" =~ ^[0-9]+$ ]] || fail "pid file: [$epid]"
+	grep -qx "0::/moat/$ID" "/proc/$epid/cgroup" || fail "exec cgroup: $(cat /proc/$epid/cgroup)"
+	run --separate-stderr moat ps --format json "$ID"
+	assert_status 0
+	assert_eq "$stderr" "" "ps stderr"
+	local init
+	init=$(pid_of "$ID")
+	assert_eq "$(jq -c 'sort' <<<"$output")" "$(jq -nc --argjson a "$init" --argjson b "$epid" '[$a, $b] | sort')" "ps --format json"
+}
+
+@test "exec: exit status, signals and a missing program" {
+	_running
+	run --separate-stderr moat exec "$ID" sh -c 'exit 9'
+	assert_status 9
+	run --separate-stderr moat exec "$ID" sh -c 'kill -TERM $$'
+	assert_status 143
+	run --separate-stderr moat exec "$ID" /nonexistent
+	assert_error 'exec "/nonexistent": no such file or directory'
+	run --separate-stderr moat exec "$ID" nosuchprogram
+	assert_error "executable file not found in \$PATH"
+}
+
+@test "exec: --user, --additional-gids, --env, --cwd, --cap, --no-new-privs" {
+	_running
+	run --separate-stderr moat exec -u 1000:1001 --additional-gids 5 --additional-gids 7 -e A=1 -e B=two --cwd /tmp "$ID" sh -c 'id -u; id -g; id -G; echo $A $B; pwd'
+	assert_status 0
+	assert_eq "${lines[0]}" 1000 uid
+	assert_eq "${lines[1]}" 1001 gid
+	assert_eq "${lines[2]}" "1001 5 7" groups
+	assert_eq "${lines[3]}" "1 two" env
+	assert_eq "${lines[4]}" /tmp cwd
+	cfg '.process.noNewPrivileges = false'
+	run --separate-stderr moat exec --cap CAP_SYS_ADMIN --no-new-privs "$ID" sh -c 'grep -E "^(CapBnd|NoNewPrivs)" /proc/self/status'
+	assert_status 0
+	assert_contains "$output" "CapBnd:	$(cap_mask 5 10 21 29)"
+	assert_contains "$output" "NoNewPrivs:	1"
+}
+
+@test "exec: inherits the container's capabilities and no_new_privs" {
+	_running
+	run --separate-stderr moat exec "$ID" sh -c 'grep -E "^(CapEff|NoNewPrivs)" /proc/self/status'
+	assert_status 0
+	assert_contains "$output" "CapEff:	$(cap_mask 5 10 29)"
+	assert_contains "$output" "NoNewPrivs:	1"
+}
+
+@test "exec: --process FILE" {
+	_running
+	cat >"$T/process.json" <<-'EOS'
+	{"args": ["sh", "-c", "echo from-process $X; id -u"], "cwd": "/", "env": ["X=y"], "user": {"uid": 123, "gid": 0}}
+	EOS
+	run --separate-stderr moat exec --process "$T/process.json" "$ID"
+	assert_status 0
+	assert_eq "${lines[0]}" "from-process y"
+	assert_eq "${lines[1]}" 123
+	echo '{"args": "sh"}' >"$T/bad.json"
+	run --separate-stderr moat exec --process "$T/bad.json" "$ID"
+	assert_error "process.args"
+}
+
+@test "exec: only stdio reaches the process; the moat binary is not its exe" {
+	_running
+	run --separate-stderr bash -c 'exec 7</ 8</etc/passwd; "$@"' _ "$MOAT" --root "$ROOT" exec "$ID" sh -c 'ls /proc/$$/fd | tr "\n" " "; echo; readlink /proc/$$/exe'
+	assert_status 0
+	assert_eq "${lines[0]}" "0 1 2 " "fds of the exec'd shell"
+	assert_contains "${lines[1]}" busybox "exe"
+}
+
+@test "exec: a leaked host directory fd cannot become the cwd" {
+	_running
+	run --separate-stderr bash -c 'exec 7</; "$@"' _ "$MOAT" --root "$ROOT" exec --cwd /proc/self/fd/7 "$ID" pwd
+	[ "$status" -ne 0 ] || fail "exec with a leaked cwd succeeded: $output"
+	assert_contains "$stderr" "working directory"
+}
+
+@test "exec: -t gives the process a terminal" {
+	_running
+	run --separate-stderr moat exec -t "$ID" sh -c 'tty; [ -t 0 ] && echo stdin-tty'
+	assert_status 0
+	assert_contains "$output" "/dev/pts/"
+	assert_contains "$output" "stdin-tty"
+}
+
+@test "exec: into a stopped or missing container fails clearly" {
+	set_args '["true"]'
+	run --separate-stderr moat run --keep --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	run --separate-stderr moat exec "$ID" true
+	assert_error "it is stopped"
+	run --separate-stderr moat exec "$ID-missing" true
+	assert_error "does not exist"
+	run --separate-stderr moat ps --format json "$ID"
+	assert_status 0
+	assert_eq "$output" "[]" "ps of a stopped container"
+}
+
+@test "exec: missing command is a usage error" {
+	_running
+	run --separate-stderr moat exec "$ID"
+	assert_error "missing command"
+}

@@ -18,6 +18,9 @@ static const char *const mount_options[] = {
   "private", "rbind", "relatime", "remount", "ro", "rprivate", "rshared", "rslave",
   "runbindable", "rw", "shared", "silent", "slave", "strictatime", "suid",
   "symfollow", "sync", "unbindable",
+  "rro", "rrw", "rnosuid", "rsuid", "rnodev", "rdev", "rnoexec", "rexec",
+  "rnoatime", "ratime", "rnodiratime", "rdiratime", "rrelatime", "rnorelatime",
+  "rstrictatime", "rnostrictatime", "rnosymfollow", "rsymfollow",
 };
 
 static void

@@ -31,7 +31,12 @@ struct mount_opts
   unsigned long clear;       /* MS_* explicitly cleared (rw, suid, ...) */
   unsigned long propagation; /* MS_SHARED/SLAVE/PRIVATE/UNBINDABLE [| MS_REC] */
   bool bind, rbind;
+  /* recursive variants (rro, rnosuid, ...): MS_* set / cleared on every
+     mount of a recursive bind */
+  unsigned long rflags, rclear;
+  bool idmap;                /* idmap / ridmap */
   char *data;                /* comma-separated filesystem options */
+  char *unknown;             /* the first option that is neither a flag nor data-like */
 };
 
 static const struct { const char *name; bool clear; unsigned long flag; } flag_opts[] = {
@@ -57,6 +62,30 @@ static const struct { const char *name; unsigned long flag; } propagation_opts[]
   { "slave", MS_SLAVE }, { "rslave", MS_SLAVE | MS_REC },
   { "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
 };
+
+/* Recursive flags: the same names with an "r" in front (mount_setattr
+   with AT_RECURSIVE); "ratime" clears noatime, as "atime" does.  */
+static bool
+recursive_flag (const char *opt, struct mount_opts *o)
+{
+  if (opt[0] != 'r' || strcmp (opt, "rw") == 0 || strcmp (opt, "relatime") == 0
+      || strcmp (opt, "remount") == 0)
+    return false;
+  for (size_t k = 0; k < ARRAY_SIZE (flag_opts); k++)
+    if (strcmp (opt + 1, flag_opts[k].name) == 0)
+      {
+        unsigned long f = flag_opts[k].flag;
+        if (f & (MS_SYNCHRONOUS | MS_DIRSYNC | MS_REMOUNT | MS_MANDLOCK | MS_LAZYTIME
+                 | MS_SILENT))
+          return false;  /* per-superblock, no recursive form */
+        if (flag_opts[k].clear)
+          o->rflags &= ~f, o->rclear |= f;
+        else
+          o->rflags |= f, o->rclear &= ~f;
+        return true;
+      }
+  return false;
+}
 
 static unsigned long
 propagation_flag (const char *name)
@@ -101,10 +130,18 @@ parse_mount_options (char **options, struct mount_opts *o)
         o->bind = true;
       else if (strcmp (opt, "rbind") == 0)
         o->bind = o->rbind = true;
+      else if (strcmp (opt, "idmap") == 0 || strcmp (opt, "ridmap") == 0)
+        o->idmap = true;
       else if (strcmp (opt, "defaults") == 0)
         ;
+      else if (recursive_flag (opt, o))
+        ;
       else
-        append_data (&o->data, opt);
+        {
+          append_data (&o->data, opt);
+          if (o->unknown == NULL && strchr (opt, '=') == NULL)
+            o->unknown = (char *) options[i];
+        }
     }
 }
 
@@ -244,6 +281,14 @@ bind_mount_fd (const char *source, int target, const struct mount_opts *o,
   if ((attr.attr_set || attr.attr_clr)
       && sys_mount_setattr (tree, "", AT_EMPTY_PATH, &attr) < 0)
     return moat_error_set (err, errno, "set flags on bind of `%s`", source);
+  if (o->rflags || o->rclear)
+    {
+      struct mount_attr rattr = { 0 };
+      rattr.attr_set = attrs_from_flags (o->rflags, &atime_clear);
+      rattr.attr_clr = attrs_cleared (o->rclear) | atime_clear;
+      if (sys_mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &rattr) < 0)
+        return moat_error_set (err, errno, "set recursive flags on bind of `%s`", source);
+    }
   if (sys_move_mount (tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH
                       | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     return moat_error_set (err, errno, "attach bind of `%s`", source);
@@ -308,8 +353,15 @@ do_mount (int rootfd, const struct moat_mount *m, const struct moat_rootfs_opts 
   parse_mount_options (m->options, &o);
   autofree char *data = o.data;
   int r;
+  if (o.idmap)
+    return moat_error_set (err, 0, "idmapped mounts (idmap, ridmap) are not supported "
+                           "by this version of moat");
   if (is_bind (m, &o))
     {
+      /* a bind mount takes no filesystem data: anything else is a typo */
+      if (o.data)
+        return moat_error_set (err, 0, "unknown option `%s` for a bind mount",
+                               o.unknown ? o.unknown : o.data);
       if (m->source == NULL)
         return moat_error_set (err, 0, "bind mount needs a source");
       autofree char *src = resolve_source (m->source, ro->bundle);
@@ -329,6 +381,8 @@ do_mount (int rootfd, const struct moat_mount *m, const struct moat_rootfs_opts 
   autoclose int target = make_in_root (rootfd, m->destination, false, err);
   if (target < 0)
     return -1;
+  /* a new filesystem has no submounts: a recursive flag is the flag */
+  o.flags = (o.flags | o.rflags) & ~o.rclear;
   r = fs_mount_fd (m, type, target, &o, err);
   if (r < 0 && (*err)->errnum == EPERM
       && (strcmp (type, "sysfs") == 0 || strcmp (type, "mqueue") == 0))

@@ -1,0 +1,94 @@
+#!/usr/bin/env bats
+# Mount options as the kernel applied them (/proc/self/mountinfo inside).
+
+load helpers
+
+# a host directory with a tmpfs submount at sub/
+_tree() {
+	mkdir -p "$T/tree/sub"
+	mount -t tmpfs tmpfs "$T/tree/sub"
+	on_teardown "umount -l '$T/tree/sub'"
+	echo hi >"$T/tree/sub/f"
+}
+
+# mount options (field 6) of the mount at PATH inside the container
+_opts_at() {
+	awk -v p="$1" '$5 == p { print $6 }' <<<"$output"
+}
+
+@test "mounts: ro on an rbind makes only the top read-only" {
+	_tree
+	add_mount "{\"destination\": \"/t\", \"type\": \"bind\", \"source\": \"$T/tree\", \"options\": [\"rbind\", \"ro\"]}"
+	set_args '["cat", "/proc/self/mountinfo"]'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	[[ "$(_opts_at /t)" == ro,* ]] || fail "/t: $(_opts_at /t)"
+	[[ "$(_opts_at /t/sub)" == rw,* ]] || fail "/t/sub: $(_opts_at /t/sub)"
+}
+
+@test "mounts: rro, rnosuid, rnodev, rnoexec apply to every submount" {
+	_tree
+	add_mount "{\"destination\": \"/t\", \"type\": \"bind\", \"source\": \"$T/tree\", \"options\": [\"rbind\", \"rro\", \"rnosuid\", \"rnodev\", \"rnoexec\"]}"
+	set_args '["cat", "/proc/self/mountinfo"]'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	local m
+	for m in /t /t/sub; do
+		local o
+		o=$(_opts_at "$m")
+		[[ "$o" == ro,* ]] || fail "$m not ro: $o"
+		assert_contains "$o" nosuid "$m"
+		assert_contains "$o" nodev "$m"
+		assert_contains "$o" noexec "$m"
+	done
+}
+
+@test "mounts: tmpfs data options (size, mode) reach the filesystem" {
+	add_mount '{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "size=1m", "mode=700"]}'
+	set_sh 'stat -c %a /scratch; grep " /scratch " /proc/self/mountinfo'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "${lines[0]}" 700 "mode of /scratch"
+	assert_contains "${lines[1]}" "size=1024k"
+	assert_contains "${lines[1]}" "nosuid,nodev"
+}
+
+@test "mounts: a bind of a file onto a file" {
+	echo file-content >"$T/hostfile"
+	add_mount "{\"destination\": \"/etc/hostfile\", \"type\": \"bind\", \"source\": \"$T/hostfile\", \"options\": [\"bind\", \"ro\"]}"
+	set_sh 'cat /etc/hostfile; (echo x >/etc/hostfile) 2>/dev/null && echo WROTE; true'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "$output" "file-content"
+}
+
+@test "mounts: an unknown option on a bind mount is refused, naming the mount" {
+	add_mount "{\"destination\": \"/t\", \"type\": \"bind\", \"source\": \"$T\", \"options\": [\"rbind\", \"frobnicate\"]}"
+	run --separate-stderr moat create --bundle "$BUNDLE" "$ID"
+	assert_error "unknown option \`frobnicate\` for a bind mount"
+	assert_contains "$stderr" "on \`/t\`"
+	assert_nothing_left "$ID"
+}
+
+@test "mounts: an invalid filesystem option is refused, naming the mount" {
+	add_mount '{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["frobnicate=1"]}'
+	run --separate-stderr moat create --bundle "$BUNDLE" "$ID"
+	assert_error "tmpfs on \`/scratch\`"
+	assert_nothing_left "$ID"
+}
+
+@test "mounts: idmapped mounts are refused clearly until supported" {
+	add_mount "{\"destination\": \"/t\", \"type\": \"bind\", \"source\": \"$T\", \"options\": [\"rbind\", \"idmap\"]}"
+	run --separate-stderr moat create --bundle "$BUNDLE" "$ID"
+	assert_error "idmapped mounts"
+	assert_nothing_left "$ID"
+}
+
+@test "mounts: propagation options show in mountinfo" {
+	mkdir -p "$T/p"
+	add_mount "{\"destination\": \"/p\", \"type\": \"bind\", \"source\": \"$T/p\", \"options\": [\"rbind\", \"rshared\"]}"
+	set_args '["cat", "/proc/self/mountinfo"]'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	awk '$5 == "/p"' <<<"$output" | grep -q "shared:" || fail "/p is not shared: $(awk '$5 == "/p"' <<<"$output")"
+}

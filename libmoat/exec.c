@@ -178,9 +178,12 @@ exec_child_main (const struct exec_child *c)
 {
   const struct moat_spec *s = c->s;
   moat_error *err = NULL;
-  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0
+      || moat_apply_cpu_affinity (s->cpu_affinity_initial,
+                                  "process.execCPUAffinity.initial", &err) < 0)
     {
-      moat_error_set (&err, errno, "prctl(PR_SET_DUMPABLE)");
+      if (err == NULL)
+        moat_error_set (&err, errno, "prctl(PR_SET_DUMPABLE)");
       child_fail (c, err);
     }
   if (c->join && setns (c->init_pidfd, c->join) < 0)
@@ -219,7 +222,9 @@ exec_child_main (const struct exec_child *c)
       moat_error_set (&err, 0, "exec: the working directory is outside the container");
       child_fail (c, err);
     }
-  if (moat_apply_rlimits (s, &err) < 0)
+  if (moat_apply_rlimits (s, &err) < 0 || moat_apply_scheduling (s, &err) < 0
+      || moat_apply_cpu_affinity (s->cpu_affinity_final, "process.execCPUAffinity.final",
+                                  &err) < 0)
     child_fail (c, err);
   autofree char *exe = moat_find_executable (s, &err);
   if (exe == NULL || moat_caps_and_user_apply (s, &err) < 0)

@@ -245,6 +245,9 @@ moat_init_main (const struct moat_init_args *a)
     }
   close_inherited_fds (a);
   umask (0);
+  if (moat_apply_cpu_affinity (s->cpu_affinity_initial, "process.execCPUAffinity.initial",
+                               &err) < 0)
+    fail (a, err);
 
   struct moat_terminal term = { -1, -1, "" };
   struct moat_rootfs_opts ro = {
@@ -259,7 +262,9 @@ moat_init_main (const struct moat_init_args *a)
     }
   if (moat_rootfs_setup (s, &ro, &err) < 0
       || moat_apply_hostname (s, &err) < 0
-      || moat_apply_rlimits (s, &err) < 0)
+      || moat_apply_rlimits (s, &err) < 0
+      || moat_apply_scheduling (s, &err) < 0
+      || moat_apply_personality (s, &err) < 0)
     fail (a, err);
   if (s->terminal)
     {
@@ -292,6 +297,9 @@ moat_init_main (const struct moat_init_args *a)
       fail (a, err);
     }
   umask (s->umask);
+  if (moat_apply_cpu_affinity (s->cpu_affinity_final, "process.execCPUAffinity.final",
+                               &err) < 0)
+    fail (a, err);
 
   char ready = SYNC_READY;
   if (send (a->sync_fd, &ready, 1, MSG_NOSIGNAL) != 1)

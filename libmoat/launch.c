@@ -161,6 +161,9 @@ check_supported (const struct moat_spec *s, const struct moat_create_options *o,
   if (s->selinux_label && s->selinux_label[0])
     return moat_error_set (err, 0, "process.selinuxLabel: SELinux labels are not "
                            "supported by this version of moat");
+  if (s->has_intel_rdt)
+    return moat_error_set (err, 0, "linux.intelRdt: Intel RDT is not supported by this "
+                           "version of moat");
   if (s->unapplied_resources)
     moat_warn ("linux.resources: %s: limits are not applied by this version of moat",
                s->unapplied_resources);

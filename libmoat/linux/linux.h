@@ -28,6 +28,11 @@ int moat_caps_and_user_apply (const struct moat_spec *s, moat_error **err);
 /* process.c */
 int moat_apply_rlimits (const struct moat_spec *s, moat_error **err);
 int moat_apply_hostname (const struct moat_spec *s, moat_error **err);
+/* process.scheduler and process.ioPriority (before capabilities drop).  */
+int moat_apply_scheduling (const struct moat_spec *s, moat_error **err);
+/* A cpu list ("0-3,7") as this process's affinity; NULL does nothing.  */
+int moat_apply_cpu_affinity (const char *list, const char *field, moat_error **err);
+int moat_apply_personality (const struct moat_spec *s, moat_error **err);
 /* Find args[0] in the container: as given when it holds a '/', otherwise
    in the PATH of process.env.  Returns a newly allocated path.  */
 char *moat_find_executable (const struct moat_spec *s, moat_error **err);

@@ -5,7 +5,11 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 
 int
@@ -113,4 +117,72 @@ moat_find_executable (const struct moat_spec *s, moat_error **err)
   moat_error_set (err, 0, "exec \"%s\": executable file not found in $PATH: %s", name,
                   lower_strerror (first_err, ebuf, sizeof ebuf));
   return NULL;
+}
+
+/* ---- scheduling ---- */
+
+struct moat_sched_attr
+{
+  uint32_t size, sched_policy;
+  uint64_t sched_flags;
+  int32_t sched_nice;
+  uint32_t sched_priority;
+  uint64_t sched_runtime, sched_deadline, sched_period;
+};
+
+int
+moat_apply_scheduling (const struct moat_spec *s, moat_error **err)
+{
+  if (s->has_scheduler)
+    {
+      struct moat_sched_attr a = {
+        .size = sizeof a, .sched_policy = s->scheduler.policy,
+        .sched_flags = s->scheduler.flags, .sched_nice = s->scheduler.nice,
+        .sched_priority = s->scheduler.priority, .sched_runtime = s->scheduler.runtime,
+        .sched_deadline = s->scheduler.deadline, .sched_period = s->scheduler.period,
+      };
+      if (syscall (SYS_sched_setattr, 0, &a, 0) < 0)
+        return moat_error_set (err, errno, "process.scheduler: sched_setattr");
+    }
+  if (s->has_io_priority)
+    {
+      /* IOPRIO_PRIO_VALUE (class, data), IOPRIO_WHO_PROCESS */
+      int value = (s->io_class << 13) | s->io_priority;
+      if (syscall (SYS_ioprio_set, 1, 0, value) < 0)
+        return moat_error_set (err, errno, "process.ioPriority: ioprio_set");
+    }
+  return 0;
+}
+
+int
+moat_apply_cpu_affinity (const char *list, const char *field, moat_error **err)
+{
+  if (list == NULL)
+    return 0;
+  cpu_set_t set;
+  CPU_ZERO (&set);
+  autofree char *copy = xstrdup (list);
+  char *save = NULL;
+  for (char *r = strtok_r (copy, ",", &save); r; r = strtok_r (NULL, ",", &save))
+    {
+      unsigned long a, b;
+      char *dash = strchr (r, '-');
+      a = strtoul (r, NULL, 10);
+      b = dash ? strtoul (dash + 1, NULL, 10) : a;
+      if (b < a || b >= CPU_SETSIZE)
+        return moat_error_set (err, 0, "%s: bad cpu range `%s`", field, r);
+      for (unsigned long c = a; c <= b; c++)
+        CPU_SET (c, &set);
+    }
+  if (sched_setaffinity (0, sizeof set, &set) < 0)
+    return moat_error_set (err, errno, "%s: sched_setaffinity `%s`", field, list);
+  return 0;
+}
+
+int
+moat_apply_personality (const struct moat_spec *s, moat_error **err)
+{
+  if (s->has_personality && personality (s->personality) < 0)
+    return moat_error_set (err, errno, "linux.personality");
+  return 0;
 }

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 #include <yajl/yajl_tree.h>
 
@@ -359,6 +361,140 @@ parse_user (struct moat_spec *s, yajl_val proc, moat_error **err)
   return 0;
 }
 
+static const struct { const char *name; int value; } sched_policies[] = {
+  { "SCHED_OTHER", SCHED_OTHER }, { "SCHED_FIFO", SCHED_FIFO }, { "SCHED_RR", SCHED_RR },
+  { "SCHED_BATCH", SCHED_BATCH }, { "SCHED_ISO", 4 }, { "SCHED_IDLE", SCHED_IDLE },
+  { "SCHED_DEADLINE", 6 },
+};
+
+static const struct { const char *name; uint64_t value; } sched_flags[] = {
+  { "SCHED_FLAG_RESET_ON_FORK", 0x01 }, { "SCHED_FLAG_RECLAIM", 0x02 },
+  { "SCHED_FLAG_DL_OVERRUN", 0x04 }, { "SCHED_FLAG_KEEP_POLICY", 0x08 },
+  { "SCHED_FLAG_KEEP_PARAMS", 0x10 }, { "SCHED_FLAG_UTIL_CLAMP_MIN", 0x20 },
+  { "SCHED_FLAG_UTIL_CLAMP_MAX", 0x40 },
+};
+
+static int
+parse_scheduler (struct moat_spec *s, yajl_val proc, moat_error **err)
+{
+  yajl_val sc;
+  if (get_object (proc, "scheduler", "process.scheduler", &sc, err) < 0)
+    return -1;
+  if (sc == NULL)
+    return 0;
+  struct moat_scheduler *k = &s->scheduler;
+  autofree char *policy = NULL;
+  if (get_string (sc, "policy", "process.scheduler.policy", &policy, err) < 0)
+    return -1;
+  if (policy == NULL)
+    return moat_error_set (err, 0, "process.scheduler.policy: missing");
+  k->policy = -1;
+  for (size_t i = 0; i < ARRAY_SIZE (sched_policies); i++)
+    if (strcmp (policy, sched_policies[i].name) == 0)
+      k->policy = sched_policies[i].value;
+  if (k->policy < 0)
+    return moat_error_set (err, 0, "process.scheduler.policy: unknown policy `%s`", policy);
+  long long v;
+  bool present;
+  if (get_int (sc, "nice", "process.scheduler.nice", -20, 19, &v, &present, err) < 0)
+    return -1;
+  k->nice = present ? v : 0;
+  if (get_int (sc, "priority", "process.scheduler.priority", 0, 99, &v, &present, err) < 0)
+    return -1;
+  k->priority = present ? v : 0;
+  static const char *const u64s[] = { "runtime", "deadline", "period" };
+  uint64_t *dst[] = { &k->runtime, &k->deadline, &k->period };
+  for (int i = 0; i < 3; i++)
+    {
+      autofree char *f = xasprintf ("process.scheduler.%s", u64s[i]);
+      if (member (sc, u64s[i]) && get_u64 (sc, u64s[i], f, dst[i], err) < 0)
+        return -1;
+    }
+  char **flags = NULL;
+  if (get_strv (sc, "flags", "process.scheduler.flags", &flags, err) < 0)
+    return -1;
+  for (size_t i = 0; flags && flags[i]; i++)
+    {
+      bool known = false;
+      for (size_t j = 0; j < ARRAY_SIZE (sched_flags); j++)
+        if (strcmp (flags[i], sched_flags[j].name) == 0)
+          k->flags |= sched_flags[j].value, known = true;
+      if (!known)
+        {
+          moat_error_set (err, 0, "process.scheduler.flags[%zu]: unknown flag `%s`", i,
+                          flags[i]);
+          strv_free (flags);
+          return -1;
+        }
+    }
+  strv_free (flags);
+  s->has_scheduler = true;
+  return 0;
+}
+
+static int
+parse_io_priority (struct moat_spec *s, yajl_val proc, moat_error **err)
+{
+  yajl_val io;
+  if (get_object (proc, "ioPriority", "process.ioPriority", &io, err) < 0)
+    return -1;
+  if (io == NULL)
+    return 0;
+  autofree char *cls = NULL;
+  if (get_string (io, "class", "process.ioPriority.class", &cls, err) < 0)
+    return -1;
+  static const char *const classes[] = { NULL, "IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE",
+                                         "IOPRIO_CLASS_IDLE" };
+  s->io_class = 0;
+  for (int i = 1; cls && i < 4; i++)
+    if (strcmp (cls, classes[i]) == 0)
+      s->io_class = i;
+  if (s->io_class == 0)
+    return moat_error_set (err, 0, "process.ioPriority.class: `%s` is not IOPRIO_CLASS_RT, "
+                           "IOPRIO_CLASS_BE or IOPRIO_CLASS_IDLE", cls ? cls : "");
+  long long v;
+  bool present;
+  if (get_int (io, "priority", "process.ioPriority.priority", 0, 7, &v, &present, err) < 0)
+    return -1;
+  s->io_priority = present ? v : 0;
+  s->has_io_priority = true;
+  return 0;
+}
+
+/* A cpu list as the kernel writes them: "0-3,7".  */
+static bool
+valid_cpu_list (const char *l)
+{
+  if (*l == '\0')
+    return false;
+  for (const char *p = l; *p; p++)
+    if (!((*p >= '0' && *p <= '9') || *p == '-' || *p == ','))
+      return false;
+  return true;
+}
+
+static int
+parse_affinity (struct moat_spec *s, yajl_val proc, moat_error **err)
+{
+  yajl_val a;
+  if (get_object (proc, "execCPUAffinity", "process.execCPUAffinity", &a, err) < 0)
+    return -1;
+  if (a == NULL)
+    return 0;
+  if (get_string (a, "initial", "process.execCPUAffinity.initial",
+                  &s->cpu_affinity_initial, err) < 0
+      || get_string (a, "final", "process.execCPUAffinity.final",
+                     &s->cpu_affinity_final, err) < 0)
+    return -1;
+  if (s->cpu_affinity_initial && !valid_cpu_list (s->cpu_affinity_initial))
+    return moat_error_set (err, 0, "process.execCPUAffinity.initial: `%s` is not a cpu list",
+                           s->cpu_affinity_initial);
+  if (s->cpu_affinity_final && !valid_cpu_list (s->cpu_affinity_final))
+    return moat_error_set (err, 0, "process.execCPUAffinity.final: `%s` is not a cpu list",
+                           s->cpu_affinity_final);
+  return 0;
+}
+
 static int
 parse_process (struct moat_spec *s, yajl_val top, moat_error **err)
 {
@@ -400,7 +536,8 @@ parse_process (struct moat_spec *s, yajl_val top, moat_error **err)
       s->console_width = present ? v : 0;
     }
   if (parse_user (s, p, err) < 0 || parse_caps (s, p, err) < 0
-      || parse_rlimits (s, p, err) < 0)
+      || parse_rlimits (s, p, err) < 0 || parse_scheduler (s, p, err) < 0
+      || parse_io_priority (s, p, err) < 0 || parse_affinity (s, p, err) < 0)
     return -1;
   if (s->args == NULL || s->args[0] == NULL)
     return moat_error_set (err, 0, "process.args: must name the program to run");
@@ -717,6 +854,31 @@ parse_linux (struct moat_spec *s, yajl_val top, moat_error **err)
       || parse_resources (s, lin, err) < 0
       || parse_devices (s, lin, err) < 0)
     return -1;
+  yajl_val pers;
+  if (get_object (lin, "personality", "linux.personality", &pers, err) < 0)
+    return -1;
+  if (pers)
+    {
+      autofree char *domain = NULL;
+      char **flags = NULL;
+      if (get_string (pers, "domain", "linux.personality.domain", &domain, err) < 0
+          || get_strv (pers, "flags", "linux.personality.flags", &flags, err) < 0)
+        return -1;
+      bool has_flags = flags && flags[0];
+      strv_free (flags);
+      if (has_flags)
+        return moat_error_set (err, 0, "linux.personality.flags: no flags are defined "
+                               "by the runtime spec");
+      if (domain && strcmp (domain, "LINUX") == 0)
+        s->personality = PER_LINUX;
+      else if (domain && strcmp (domain, "LINUX32") == 0)
+        s->personality = PER_LINUX32;
+      else
+        return moat_error_set (err, 0, "linux.personality.domain: `%s` is not LINUX or "
+                               "LINUX32", domain ? domain : "");
+      s->has_personality = true;
+    }
+  s->has_intel_rdt = member (lin, "intelRdt") != NULL;
   yajl_val sc;
   if (get_object (lin, "seccomp", "linux.seccomp", &sc, err) < 0)
     return -1;
@@ -793,6 +955,43 @@ parse_hooks (struct moat_spec *s, yajl_val top, moat_error **err)
     || parse_hook_list (h, "poststop", &k->poststop, &k->n_poststop, err) < 0 ? -1 : 0;
 }
 
+static bool
+new_ns (const struct moat_spec *s, enum moat_ns_type t)
+{
+  return s->ns[t].present && s->ns[t].path == NULL;
+}
+
+/* Only sysctls that belong to a namespace the container owns may be set:
+   anything else would change the host.  */
+static int
+check_sysctl (const struct moat_spec *s, const char *key, moat_error **err)
+{
+  static const char *const ipc_keys[] = {
+    "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall",
+    "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
+  };
+  if (key[0] == '\0' || key[0] == '.' || key[0] == '/' || strstr (key, "..")
+      || strstr (key, "/."))
+    return moat_error_set (err, 0, "linux.sysctl: invalid key `%s`", key);
+  bool ipc = strncmp (key, "fs.mqueue.", 10) == 0;
+  for (size_t i = 0; i < ARRAY_SIZE (ipc_keys); i++)
+    ipc |= strcmp (key, ipc_keys[i]) == 0;
+  const char *why = NULL;
+  if (ipc)
+    why = new_ns (s, MOAT_NS_IPC) ? NULL : "an ipc";
+  else if (strncmp (key, "net.", 4) == 0)
+    why = new_ns (s, MOAT_NS_NET) ? NULL : "a network";
+  else if (strcmp (key, "kernel.hostname") == 0 || strcmp (key, "kernel.domainname") == 0)
+    why = new_ns (s, MOAT_NS_UTS) ? NULL : "a uts";
+  else
+    return moat_error_set (err, 0, "linux.sysctl: `%s` is not namespaced: setting it "
+                           "would change the host", key);
+  if (why)
+    return moat_error_set (err, 0, "linux.sysctl: `%s` needs %s namespace of the "
+                           "container's own", key, why);
+  return 0;
+}
+
 /* Rules that involve several fields at once.  */
 static int
 validate (struct moat_spec *s, moat_error **err)
@@ -828,6 +1027,9 @@ validate (struct moat_spec *s, moat_error **err)
     return moat_error_set (err, 0, "linux.namespaces: joining an existing mount "
                            "namespace is not supported (the root would be changed "
                            "for every process in it)");
+  for (size_t i = 0; i < s->n_sysctl; i++)
+    if (check_sysctl (s, s->sysctl[i].key, err) < 0)
+      return -1;
   if (s->hostname && strlen (s->hostname) > 64)
     return moat_error_set (err, 0, "hostname: longer than 64 characters");
   if (s->domainname && strlen (s->domainname) > 64)
@@ -992,6 +1194,8 @@ moat_spec_free (struct moat_spec *s)
   free (s->rlimits);
   free (s->apparmor_profile);
   free (s->selinux_label);
+  free (s->cpu_affinity_initial);
+  free (s->cpu_affinity_final);
   free (s->hostname);
   free (s->domainname);
   free_hooks (s->hooks.prestart, s->hooks.n_prestart);

@@ -89,6 +89,13 @@ struct moat_annotation
   char *key, *value;
 };
 
+struct moat_scheduler
+{
+  int policy;          /* SCHED_* */
+  int nice, priority;
+  uint64_t flags, runtime, deadline, period;
+};
+
 struct moat_spec
 {
   char *oci_version;
@@ -120,6 +127,11 @@ struct moat_spec
   int oom_score_adj;
   char *apparmor_profile;
   char *selinux_label;
+  bool has_scheduler;
+  struct moat_scheduler scheduler;
+  bool has_io_priority;
+  int io_class, io_priority;   /* IOPRIO_CLASS_*, 0..7 */
+  char *cpu_affinity_initial, *cpu_affinity_final;  /* cpu lists, "0-3,7" */
 
   char *hostname;
   char *domainname;
@@ -146,6 +158,9 @@ struct moat_spec
   size_t n_devices;
   /* linux.resources members moat does not apply yet (names, for a warning) */
   char *unapplied_resources;
+  bool has_personality;
+  unsigned long personality;
+  bool has_intel_rdt;
   bool has_seccomp;
   bool has_time_offsets;
   int64_t time_offsets[2][2];  /* [monotonic, boottime][secs, nanosecs] */

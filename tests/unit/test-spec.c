@@ -54,10 +54,10 @@ test_valid (void)
                        " \"capabilities\": {\"bounding\": [\"CAP_KILL\"]},"
                        " \"noNewPrivileges\": true, \"oomScoreAdj\": 100}",
                        "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"uts\"},"
-                       " {\"type\": \"user\"}, {\"type\": \"network\", \"path\": \"/proc/1/ns/net\"}],"
+                       " {\"type\": \"user\"}, {\"type\": \"ipc\"}, {\"type\": \"network\", \"path\": \"/proc/1/ns/net\"}],"
                        " \"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}],"
                        " \"gidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}],"
-                       " \"cgroupsPath\": \"/a/b\", \"sysctl\": {\"net.ipv4.ip_forward\": \"1\"}}",
+                       " \"cgroupsPath\": \"/a/b\", \"sysctl\": {\"kernel.shmmni\": \"1\"}}",
                        "\"hostname\": \"h\", \"annotations\": {\"k\": \"v\"}, \"mounts\": "
                        "[{\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\","
                        " \"options\": [\"nosuid\"]}],");
@@ -178,6 +178,14 @@ test_errors (void)
   expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"devices\": "
                 "[{\"path\": \"x\", \"type\": \"c\", \"major\": 1, \"minor\": 3}]}", "",
                 "linux.devices[0].path: must be an absolute path", "relative device path");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"sysctl\": "
+                "{\"vm.swappiness\": \"1\"}}", "", "`vm.swappiness` is not namespaced",
+                "host-wide sysctl");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"sysctl\": "
+                "{\"net.ipv4.ip_forward\": \"1\"}}", "", "needs a network namespace",
+                "net sysctl without a network namespace");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"ipc\"}],"
+                " \"sysctl\": {\"kernel/../vm\": \"1\"}}", "", "invalid key", "sysctl key with ..");
   expect_error (NULL, NULL, "\"hostname\": \"h\",", "needs a new uts namespace",
                 "hostname without uts ns");
   expect_error (NULL, NULL, "\"mounts\": [{\"destination\": \"rel\", \"type\": \"tmpfs\"}],",

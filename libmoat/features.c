@@ -20,7 +20,7 @@ static const char *const mount_options[] = {
   "symfollow", "sync", "unbindable",
   "rro", "rrw", "rnosuid", "rsuid", "rnodev", "rdev", "rnoexec", "rexec",
   "rnoatime", "ratime", "rnodiratime", "rdiratime", "rrelatime", "rnorelatime",
-  "rstrictatime", "rnostrictatime", "rnosymfollow", "rsymfollow",
+  "rstrictatime", "rnostrictatime", "rnosymfollow", "rsymfollow", "idmap", "ridmap",
 };
 
 static void
@@ -106,7 +106,7 @@ moat_features_json (void)
   yajl_gen_map_open (g);
   GS (g, "idmap");
   yajl_gen_map_open (g);
-  gen_bool (g, "enabled", false);
+  gen_bool (g, "enabled", true);
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);

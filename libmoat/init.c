@@ -120,10 +120,18 @@ cmp_int (const void *a, const void *b)
 static void
 close_inherited_fds (const struct moat_init_args *a)
 {
-  int keep[] = { a->sync_fd, a->fifo_fd, a->userns_fd, moat_log_fd () };
-  qsort (keep, ARRAY_SIZE (keep), sizeof (int), cmp_int);
+  size_t nmounts = a->idmap_fds ? a->spec->n_mounts : 0;
+  autofree int *keep = xmalloc0 ((4 + nmounts) * sizeof (int));
+  size_t nkeep = 0;
+  keep[nkeep++] = a->sync_fd;
+  keep[nkeep++] = a->fifo_fd;
+  keep[nkeep++] = a->userns_fd;
+  keep[nkeep++] = moat_log_fd ();
+  for (size_t i = 0; i < nmounts; i++)
+    keep[nkeep++] = a->idmap_fds[i];
+  qsort (keep, nkeep, sizeof (int), cmp_int);
   unsigned from = 3 + a->preserve_fds;
-  for (size_t i = 0; i < ARRAY_SIZE (keep); i++)
+  for (size_t i = 0; i < nkeep; i++)
     {
       if (keep[i] < 0 || (unsigned) keep[i] < from)
         continue;
@@ -253,6 +261,7 @@ moat_init_main (const struct moat_init_args *a)
   struct moat_rootfs_opts ro = {
     .rootfs = a->rootfs, .bundle = a->bundle, .no_pivot = a->no_pivot,
     .in_userns = a->in_userns, .terminal = s->terminal ? &term : NULL,
+    .idmap_fds = a->idmap_fds,
   };
   struct hook_point hp = { a, NULL, NULL };
   if (has_hooks_before_start (s))

@@ -35,6 +35,7 @@ struct moat_init_args
   bool no_pivot;
   bool no_new_keyring;
   unsigned preserve_fds;
+  const int *idmap_fds;  /* prepared idmapped mounts, per mount (or NULL) */
   int close_fds[MOAT_NS_COUNT + 4];  /* parent-only fds, -1 terminated slots */
 };
 

@@ -44,6 +44,7 @@ struct launch
   int sock[2];
   int pidfd;
   pid_t pid;
+  int *idmap_fds;        /* prepared idmapped mounts, per mount (or NULL) */
   bool foreground;       /* run without --detach: moat stays and proxies */
   int pty_master;        /* process.terminal: the master, until handed on */
   char pty_name[64];
@@ -115,6 +116,9 @@ launch_free (struct launch *l)
   close_fd (&l->sock[1]);
   close_fd (&l->pidfd);
   close_fd (&l->pty_master);
+  for (size_t i = 0; l->idmap_fds && l->spec && i < l->spec->n_mounts; i++)
+    close_fd (&l->idmap_fds[i]);
+  free (l->idmap_fds);
   moat_spec_free (l->spec);
   free (l->bundle);
   free (l->rootfs);
@@ -329,7 +333,7 @@ spawn_init (struct launch *l, bool with_fifo, moat_error **err)
     .userns_fd = l->ns_fds[MOAT_NS_USER],
     .in_userns = s->ns[MOAT_NS_USER].present,
     .no_pivot = l->opts->no_pivot, .no_new_keyring = l->opts->no_new_keyring,
-    .preserve_fds = l->opts->preserve_fds,
+    .preserve_fds = l->opts->preserve_fds, .idmap_fds = l->idmap_fds,
   };
   size_t k = 0;
   for (size_t i = 0; i < ARRAY_SIZE (a.close_fds); i++)
@@ -523,6 +527,8 @@ launch_create (struct launch *l, bool with_fifo, moat_error **err)
     return -1;
   if ((l->spec->hooks.n_poststart || l->spec->hooks.n_poststop)
       && keep_config (l, err) < 0)
+    return -1;
+  if (moat_idmapped_mounts_prepare (l->spec, l->bundle, &l->idmap_fds, err) < 0)
     return -1;
   if (join_parent_namespaces (l, err) < 0 || spawn_init (l, with_fifo, err) < 0)
     return -1;

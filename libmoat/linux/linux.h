@@ -60,11 +60,16 @@ struct moat_rootfs_opts
   bool no_pivot;
   bool in_userns;         /* device nodes are bind mounted, not created */
   struct moat_terminal *terminal;  /* made when non-NULL */
+  const int *idmap_fds;   /* per mount: a prepared idmapped tree, or -1; may be NULL */
   /* called when the container's mounts are ready, before pivot_root
      (createRuntime / createContainer hooks) */
   int (*before_pivot) (void *data, moat_error **err);
   void *data;
 };
+/* Parent side, before clone3: detached, idmapped copies of the mounts that
+   ask for it (fds[i], -1 for the others; *fds NULL when there are none).  */
+int moat_idmapped_mounts_prepare (const struct moat_spec *s, const char *bundle,
+                                  int **fds, moat_error **err);
 int moat_rootfs_setup (const struct moat_spec *s, const struct moat_rootfs_opts *o,
                        moat_error **err);
 

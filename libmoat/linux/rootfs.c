@@ -18,6 +18,9 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <stdio.h>
 
 #ifndef MS_NOSYMFOLLOW
 # define MS_NOSYMFOLLOW 256
@@ -345,17 +348,42 @@ effective_type (const struct moat_mount *m)
   return m->type;
 }
 
+/* An idmapped mount the parent prepared: set the flags, attach it.  */
+static int
+attach_prepared (int rootfd, int tree, const struct moat_mount *m,
+                 const struct mount_opts *o, moat_error **err)
+{
+  struct stat st;
+  if (fstat (tree, &st) < 0)
+    return moat_error_set (err, errno, "stat prepared mount");
+  autoclose int target = make_in_root (rootfd, m->destination, !S_ISDIR (st.st_mode), err);
+  if (target < 0)
+    return -1;
+  unsigned long long atime_clear;
+  struct mount_attr attr = { 0 };
+  attr.attr_set = attrs_from_flags (o->flags, &atime_clear);
+  attr.attr_clr = attrs_cleared (o->clear) | atime_clear;
+  if ((attr.attr_set || attr.attr_clr)
+      && sys_mount_setattr (tree, "", AT_EMPTY_PATH, &attr) < 0)
+    return moat_error_set (err, errno, "set flags");
+  if (sys_move_mount (tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH
+                      | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return moat_error_set (err, errno, "attach idmapped mount");
+  return 0;
+}
+
 static int
 do_mount (int rootfd, const struct moat_mount *m, const struct moat_rootfs_opts *ro,
-          moat_error **err)
+          int prepared, moat_error **err)
 {
   struct mount_opts o;
   parse_mount_options (m->options, &o);
   autofree char *data = o.data;
   int r;
+  if (prepared >= 0)
+    return attach_prepared (rootfd, prepared, m, &o, err);
   if (o.idmap)
-    return moat_error_set (err, 0, "idmapped mounts (idmap, ridmap) are not supported "
-                           "by this version of moat");
+    return moat_error_set (err, 0, "idmapped mount was not prepared");
   if (is_bind (m, &o))
     {
       /* a bind mount takes no filesystem data: anything else is a typo */
@@ -652,7 +680,7 @@ moat_rootfs_setup (const struct moat_spec *s, const struct moat_rootfs_opts *o,
     return moat_error_set (err, errno, "open rootfs `%s`", o->rootfs);
 
   for (size_t i = 0; i < s->n_mounts; i++)
-    if (do_mount (rootfd, &s->mounts[i], o, err) < 0)
+    if (do_mount (rootfd, &s->mounts[i], o, o->idmap_fds ? o->idmap_fds[i] : -1, err) < 0)
       return moat_error_prefix (err, "mounts[%zu] (%s on `%s`)", i,
                                 s->mounts[i].type ? s->mounts[i].type : "bind",
                                 s->mounts[i].destination);
@@ -683,6 +711,139 @@ moat_rootfs_setup (const struct moat_spec *s, const struct moat_rootfs_opts *o,
       if (mount (NULL, "/", NULL, p, NULL) < 0)
         return moat_error_set (err, errno, "linux.rootfsPropagation: set `%s`",
                                s->rootfs_propagation);
+    }
+  return 0;
+}
+
+/* ---- idmapped mounts (prepared by the parent) ---- */
+
+static int
+write_map (pid_t pid, const char *file, const struct moat_idmap *m, size_t n,
+           moat_error **err)
+{
+  char path[64];
+  snprintf (path, sizeof path, "/proc/%d/%s", pid, file);
+  autofree char *text = xmalloc0 (n * 36 + 1);
+  char *p = text;
+  for (size_t i = 0; i < n; i++)
+    p += sprintf (p, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
+  return write_file (path, text, err);
+}
+
+/* A user namespace that holds the given mappings, as an fd: a helper is
+   born in it, the maps are written, the fd is opened, the helper ends.  */
+static int
+userns_with_maps (const struct moat_idmap *u, size_t nu, const struct moat_idmap *g,
+                  size_t ng, moat_error **err)
+{
+  int pipefd[2];
+  if (pipe2 (pipefd, O_CLOEXEC) < 0)
+    return moat_error_set (err, errno, "pipe");
+  struct clone_args ca = { .flags = CLONE_NEWUSER, .exit_signal = SIGCHLD };
+  pid_t pid = sys_clone3 (&ca);
+  if (pid < 0)
+    {
+      int e = errno;
+      close (pipefd[0]);
+      close (pipefd[1]);
+      return moat_error_set (err, e, "create a user namespace for the mapping");
+    }
+  if (pid == 0)
+    {
+      char c;
+      close (pipefd[1]);
+      (void) !read (pipefd[0], &c, 1);  /* until the parent is done */
+      _exit (0);
+    }
+  close (pipefd[0]);
+  int fd = -1;
+  char path[64];
+  snprintf (path, sizeof path, "/proc/%d/ns/user", pid);
+  if (write_map (pid, "uid_map", u, nu, err) == 0
+      && write_map (pid, "gid_map", g, ng, err) == 0)
+    {
+      fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        moat_error_set (err, errno, "open `%s`", path);
+    }
+  close (pipefd[1]);
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  return fd;
+}
+
+static int
+prepare_idmapped (const struct moat_spec *s, const struct moat_mount *m,
+                  const char *bundle, moat_error **err)
+{
+  struct mount_opts o;
+  parse_mount_options (m->options, &o);
+  free (o.data);
+  bool recursive_map = false;
+  for (size_t i = 0; m->options && m->options[i]; i++)
+    recursive_map |= strcmp (m->options[i], "ridmap") == 0;
+  if (!is_bind (m, &o))
+    return moat_error_set (err, 0, "idmap is only supported on bind mounts");
+  const struct moat_idmap *u = m->uid_mappings, *g = m->gid_mappings;
+  size_t nu = m->n_uid_mappings, ng = m->n_gid_mappings;
+  if (nu == 0)
+    {
+      /* without mappings of its own the mount takes the container's */
+      u = s->uid_mappings, nu = s->n_uid_mappings;
+      g = s->gid_mappings, ng = s->n_gid_mappings;
+    }
+  if (nu == 0 || ng == 0)
+    return moat_error_set (err, 0, "idmap needs uidMappings and gidMappings (on the mount "
+                           "or on the container)");
+  autofree char *src = resolve_source (m->source ? m->source : "", bundle);
+  autoclose int userns = userns_with_maps (u, nu, g, ng, err);
+  if (userns < 0)
+    return -1;
+  int tree = sys_open_tree (AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC
+                            | (o.rbind ? AT_RECURSIVE : 0));
+  if (tree < 0)
+    return moat_error_set (err, errno, "bind `%s`", src);
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = userns };
+  if (sys_mount_setattr (tree, "", AT_EMPTY_PATH | (recursive_map ? AT_RECURSIVE : 0),
+                         &attr) < 0)
+    {
+      int e = errno;
+      close (tree);
+      return moat_error_set (err, e, "idmap `%s` (does its filesystem support idmapped "
+                             "mounts?)", src);
+    }
+  return tree;
+}
+
+int
+moat_idmapped_mounts_prepare (const struct moat_spec *s, const char *bundle, int **fds,
+                              moat_error **err)
+{
+  *fds = NULL;
+  for (size_t i = 0; i < s->n_mounts; i++)
+    {
+      struct mount_opts o;
+      parse_mount_options (s->mounts[i].options, &o);
+      free (o.data);
+      if (!o.idmap && s->mounts[i].n_uid_mappings == 0)
+        continue;
+      if (*fds == NULL)
+        {
+          *fds = xmalloc0 (s->n_mounts * sizeof (int));
+          for (size_t k = 0; k < s->n_mounts; k++)
+            (*fds)[k] = -1;
+        }
+      (*fds)[i] = prepare_idmapped (s, &s->mounts[i], bundle, err);
+      if ((*fds)[i] < 0)
+        {
+          moat_error_prefix (err, "mounts[%zu] (on `%s`)", i, s->mounts[i].destination);
+          for (size_t k = 0; k < i; k++)
+            if ((*fds)[k] >= 0)
+              close ((*fds)[k]);
+          free (*fds);
+          *fds = NULL;
+          return -1;
+        }
     }
   return 0;
 }

@@ -230,6 +230,9 @@ parse_root (struct moat_spec *s, yajl_val top, moat_error **err)
   return 0;
 }
 
+static int parse_idmaps_at (yajl_val obj, const char *prefix, const char *key,
+                            struct moat_idmap **out, size_t *n, moat_error **err);
+
 static int
 parse_mounts (struct moat_spec *s, yajl_val top, moat_error **err)
 {
@@ -252,8 +255,14 @@ parse_mounts (struct moat_spec *s, yajl_val top, moat_error **err)
       if (get_string (m, "destination", fd, &mt->destination, err) < 0
           || get_string (m, "type", ft, &mt->type, err) < 0
           || get_string (m, "source", fs, &mt->source, err) < 0
-          || get_strv (m, "options", fo, &mt->options, err) < 0)
+          || get_strv (m, "options", fo, &mt->options, err) < 0
+          || parse_idmaps_at (m, f, "uidMappings", &mt->uid_mappings, &mt->n_uid_mappings,
+                              err) < 0
+          || parse_idmaps_at (m, f, "gidMappings", &mt->gid_mappings, &mt->n_gid_mappings,
+                              err) < 0)
         return -1;
+      if ((mt->n_uid_mappings == 0) != (mt->n_gid_mappings == 0))
+        return moat_error_set (err, 0, "%s: uidMappings and gidMappings go together", f);
       if (mt->destination == NULL || mt->destination[0] == '\0')
         return moat_error_set (err, 0, "%s: missing", fd);
       if (mt->destination[0] != '/')
@@ -555,10 +564,10 @@ parse_process (struct moat_spec *s, yajl_val top, moat_error **err)
 }
 
 static int
-parse_idmaps (yajl_val lin, const char *key, struct moat_idmap **out, size_t *n,
-              moat_error **err)
+parse_idmaps_at (yajl_val lin, const char *prefix, const char *key,
+                 struct moat_idmap **out, size_t *n, moat_error **err)
 {
-  autofree char *field = xasprintf ("linux.%s", key);
+  autofree char *field = xasprintf ("%s.%s", prefix, key);
   yajl_val arr;
   if (get_array (lin, key, field, &arr, err) < 0)
     return -1;
@@ -590,6 +599,13 @@ parse_idmaps (yajl_val lin, const char *key, struct moat_idmap **out, size_t *n,
       (*out)[i] = (struct moat_idmap) { c, h, sz };
     }
   return 0;
+}
+
+static int
+parse_idmaps (yajl_val lin, const char *key, struct moat_idmap **out, size_t *n,
+              moat_error **err)
+{
+  return parse_idmaps_at (lin, "linux", key, out, n, err);
 }
 
 static int
@@ -1178,6 +1194,8 @@ moat_spec_free (struct moat_spec *s)
       free (s->mounts[i].type);
       free (s->mounts[i].source);
       strv_free (s->mounts[i].options);
+      free (s->mounts[i].uid_mappings);
+      free (s->mounts[i].gid_mappings);
     }
   free (s->mounts);
   free (s->additional_gids);

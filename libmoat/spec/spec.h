@@ -20,6 +20,8 @@ struct moat_mount
   char *type;          /* may be NULL */
   char *source;        /* may be NULL */
   char **options;      /* NULL-terminated, may be NULL */
+  struct moat_idmap *uid_mappings, *gid_mappings;  /* idmapped mount */
+  size_t n_uid_mappings, n_gid_mappings;
 };
 
 struct moat_rlimit

@@ -77,10 +77,58 @@ _opts_at() {
 	assert_nothing_left "$ID"
 }
 
-@test "mounts: idmapped mounts are refused clearly until supported" {
+_userns() {
+	# the mapped root must be able to reach the bundle
+	local d=$BUNDLE
+	while [ "$d" != / ]; do chmod o+x "$d"; d=$(dirname "$d"); done
+	cfg '.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+}
+
+_owned_files() {
+	mkdir -p "$T/data" "$ROOTFS/data"
+	touch "$T/data/rootfile" "$T/data/userfile"
+	chown 1000:1000 "$T/data/userfile"
+	chmod 755 "$T/data"
+}
+
+@test "mounts: without idmap, host-owned files show as nobody in a user namespace" {
+	_userns
+	_owned_files
+	add_mount "{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$T/data\", \"options\": [\"rbind\"]}"
+	set_sh 'stat -c "%n %u:%g" /data/rootfile /data/userfile'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_contains "$output" "/data/rootfile 65534:65534"
+}
+
+@test "mounts: idmap maps host ownership into the container's user namespace" {
+	_userns
+	_owned_files
+	add_mount "{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$T/data\", \"options\": [\"rbind\", \"idmap\"]}"
+	set_sh 'stat -c "%n %u:%g" /data/rootfile /data/userfile; touch /data/new && stat -c "%u" /data/new'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_contains "$output" "/data/rootfile 0:0"
+	assert_contains "$output" "/data/userfile 1000:1000"
+	# written through the mapping: owned by host root on disk
+	assert_eq "$(stat -c %u "$T/data/new")" 0 "owner on the host of a file made inside"
+}
+
+@test "mounts: a mount's own uidMappings/gidMappings" {
+	_userns
+	_owned_files
+	add_mount "{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$T/data\", \"options\": [\"rbind\", \"idmap\"], \"uidMappings\": [{\"containerID\": 0, \"hostID\": 101000, \"size\": 10}], \"gidMappings\": [{\"containerID\": 0, \"hostID\": 101000, \"size\": 10}]}"
+	set_sh 'stat -c "%n %u:%g" /data/rootfile'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	# on-disk 0 -> host 101000 -> container 1000
+	assert_contains "$output" "/data/rootfile 1000:1000"
+}
+
+@test "mounts: idmap without any mapping is refused clearly" {
 	add_mount "{\"destination\": \"/t\", \"type\": \"bind\", \"source\": \"$T\", \"options\": [\"rbind\", \"idmap\"]}"
 	run --separate-stderr moat create --bundle "$BUNDLE" "$ID"
-	assert_error "idmapped mounts"
+	assert_error "idmap needs uidMappings and gidMappings"
 	assert_nothing_left "$ID"
 }
 

@@ -261,7 +261,7 @@ moat_init_main (const struct moat_init_args *a)
   struct moat_rootfs_opts ro = {
     .rootfs = a->rootfs, .bundle = a->bundle, .no_pivot = a->no_pivot,
     .in_userns = a->in_userns, .terminal = s->terminal ? &term : NULL,
-    .idmap_fds = a->idmap_fds,
+    .idmap_fds = a->idmap_fds, .mount_label = s->mount_label,
   };
   struct hook_point hp = { a, NULL, NULL };
   if (has_hooks_before_start (s))

@@ -61,6 +61,7 @@ struct moat_rootfs_opts
   bool in_userns;         /* device nodes are bind mounted, not created */
   struct moat_terminal *terminal;  /* made when non-NULL */
   const int *idmap_fds;   /* per mount: a prepared idmapped tree, or -1; may be NULL */
+  const char *mount_label;  /* linux.mountLabel */
   /* called when the container's mounts are ready, before pivot_root
      (createRuntime / createContainer hooks) */
   int (*before_pivot) (void *data, moat_error **err);

@@ -19,6 +19,9 @@
 #include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
+#ifdef HAVE_SELINUX
+# include <selinux/selinux.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 
@@ -336,6 +339,24 @@ fs_mount_fd (const struct moat_mount *m, const char *type, int target,
   return 0;
 }
 
+/* linux.mountLabel: the SELinux context of new filesystems that take one
+   (not proc, sysfs or cgroup), only when SELinux is enabled.  */
+static void
+add_mount_label (const char *label, const char *type, struct mount_opts *o)
+{
+  if (label == NULL || label[0] == '\0' || strcmp (type, "proc") == 0
+      || strcmp (type, "sysfs") == 0 || strncmp (type, "cgroup", 6) == 0)
+    return;
+#ifdef HAVE_SELINUX
+  if (is_selinux_enabled () <= 0)
+    return;
+  autofree char *opt = xasprintf ("context=\"%s\"", label);
+  append_data (&o->data, opt);
+#else
+  (void) o;
+#endif
+}
+
 static const char *
 effective_type (const struct moat_mount *m)
 {
@@ -411,6 +432,8 @@ do_mount (int rootfd, const struct moat_mount *m, const struct moat_rootfs_opts 
     return -1;
   /* a new filesystem has no submounts: a recursive flag is the flag */
   o.flags = (o.flags | o.rflags) & ~o.rclear;
+  add_mount_label (ro->mount_label, type, &o);
+  data = o.data;
   r = fs_mount_fd (m, type, target, &o, err);
   if (r < 0 && (*err)->errnum == EPERM
       && (strcmp (type, "sysfs") == 0 || strcmp (type, "mqueue") == 0))

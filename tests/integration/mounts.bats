@@ -140,3 +140,15 @@ _owned_files() {
 	assert_status 0
 	awk '$5 == "/p"' <<<"$output" | grep -q "shared:" || fail "/p is not shared: $(awk '$5 == "/p"' <<<"$output")"
 }
+
+@test "mounts: linux.mountLabel applies only where SELinux is enabled" {
+	cfg '.linux.mountLabel = "system_u:object_r:container_file_t:s0:c1,c2"'
+	set_sh 'grep " /tmp " /proc/self/mountinfo'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	if [ -d /sys/fs/selinux ] && [ "$(cat /sys/fs/selinux/enforce 2>/dev/null)" != "" ]; then
+		assert_contains "$output" "container_file_t" "context of /tmp"
+	else
+		assert_not_contains "$output" "context=" "no SELinux: no context option"
+	fi
+}

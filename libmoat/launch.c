@@ -150,6 +150,9 @@ static int
 check_supported (const struct moat_spec *s, const struct moat_create_options *o,
                  bool foreground, moat_error **err)
 {
+  if (!s->has_process)
+    return moat_error_set (err, 0, "process: missing (the container needs a process "
+                           "to run)");
   if (s->has_seccomp)
     return moat_error_set (err, 0, "linux.seccomp: seccomp filters are not supported "
                            "by this version of moat; refusing to run without one");

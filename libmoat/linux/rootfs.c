@@ -451,6 +451,23 @@ do_mount (int rootfd, const struct moat_mount *m, const struct moat_rootfs_opts 
 
 /* ---- devices ---- */
 
+/* Bind the host's node `host` on a new empty file dirfd/name: where mknod
+   is not allowed (a user namespace) the device is the host's own.  */
+static int
+bind_host_node (const char *host, int dirfd, const char *name, moat_error **err)
+{
+  autoclose int f = openat (dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW
+                            | O_CLOEXEC, 0600);
+  if (f < 0)
+    return moat_error_set (err, errno, "create `%s`", name);
+  autoclose int tree = sys_open_tree (AT_FDCWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (tree < 0)
+    return moat_error_set (err, errno, "bind host node `%s`", host);
+  if (sys_move_mount (tree, "", f, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return moat_error_set (err, errno, "bind host node `%s` into the container", host);
+  return 0;
+}
+
 static const struct { const char *name; unsigned major, minor; } default_devices[] = {
   { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
   { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
@@ -471,17 +488,8 @@ make_device (int devfd, const char *name, unsigned major, unsigned minor,
       return 0;
     }
   /* mknod is not allowed in a user namespace: bind the host's node.  */
-  autoclose int f = openat (devfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW
-                            | O_CLOEXEC, 0666);
-  if (f < 0)
-    return moat_error_set (err, errno, "create /dev/%s", name);
   autofree char *host = xasprintf ("/dev/%s", name);
-  autoclose int tree = sys_open_tree (AT_FDCWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-  if (tree < 0)
-    return moat_error_set (err, errno, "bind %s", host);
-  if (sys_move_mount (tree, "", f, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-    return moat_error_set (err, errno, "bind %s into the container", host);
-  return 0;
+  return bind_host_node (host, devfd, name, err);
 }
 
 static int
@@ -536,20 +544,7 @@ make_config_device (int rootfd, const struct moat_device *d, bool in_userns,
   mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
   mode_t perm = d->has_mode ? (d->mode & 07777) : 0666;
   if (in_userns)
-    {
-      autoclose int f = openat (dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW
-                                | O_CLOEXEC, 0600);
-      if (f < 0)
-        return moat_error_set (err, errno, "create `%s`", d->path);
-      autoclose int tree = sys_open_tree (AT_FDCWD, d->path, OPEN_TREE_CLONE
-                                          | OPEN_TREE_CLOEXEC);
-      if (tree < 0)
-        return moat_error_set (err, errno, "bind host device `%s`", d->path);
-      if (sys_move_mount (tree, "", f, "", MOVE_MOUNT_F_EMPTY_PATH
-                          | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-        return moat_error_set (err, errno, "bind host device `%s`", d->path);
-      return 0;
-    }
+    return bind_host_node (d->path, dirfd, name, err);
   if (mknodat (dirfd, name, type | perm, makedev (d->major, d->minor)) < 0)
     return moat_error_set (err, errno, "mknod `%s`", d->path);
   if (fchmodat (dirfd, name, perm, 0) < 0)
@@ -722,6 +717,14 @@ moat_rootfs_setup (const struct moat_spec *s, const struct moat_rootfs_opts *o,
   for (size_t i = 0; s->readonly_paths && s->readonly_paths[i]; i++)
     if (readonly_path (rootfd, s->readonly_paths[i], err) < 0)
       return -1;
+  /* the working directory may not exist yet: make it now, while the root
+     can still be written (it becomes read-only below) */
+  if (s->cwd)
+    {
+      autoclose int cwd = make_in_root (rootfd, s->cwd, false, err);
+      if (cwd < 0)
+        return moat_error_prefix (err, "process.cwd");
+    }
   if (o->before_pivot && o->before_pivot (o->data, err) < 0)
     return -1;
   if (enter_root (o->rootfs, o->no_pivot, err) < 0)

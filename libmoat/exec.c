@@ -69,6 +69,21 @@ strv_append (char **v, const char *s)
   return v;
 }
 
+/* KEY=VALUE replaces an existing KEY, or is added.  */
+static char **
+env_set (char **env, const char *kv)
+{
+  size_t klen = strchr (kv, '=') - kv + 1;
+  for (size_t i = 0; env && env[i]; i++)
+    if (strncmp (env[i], kv, klen) == 0)
+      {
+        free (env[i]);
+        env[i] = xstrdup (kv);
+        return env;
+      }
+  return strv_append (env, kv);
+}
+
 /* The process to run: --process, or the container's own process with the
    command line's command; then the flags on top.  */
 static struct moat_spec *
@@ -113,7 +128,7 @@ exec_process (const struct moat_exec_options *o, const char *bundle, moat_error 
       s->cwd = xstrdup (o->cwd);
     }
   for (size_t i = 0; o->env && o->env[i]; i++)
-    s->env = strv_append (s->env, o->env[i]);
+    s->env = env_set (s->env, o->env[i]);
   if (o->has_user)
     {
       s->uid = o->uid;
@@ -392,13 +407,13 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
       sys_pidfd_send_signal (pidfd, SIGKILL);
       goto out;
     }
+  if (o->pid_file && moat_write_pid_file (o->pid_file, pid, err) < 0)
+    {
+      sys_pidfd_send_signal (pidfd, SIGKILL);
+      goto out;
+    }
   if (o->detach)
     {
-      if (o->pid_file && moat_write_pid_file (o->pid_file, pid, err) < 0)
-        {
-          sys_pidfd_send_signal (pidfd, SIGKILL);
-          goto out;
-        }
       pid = 0;  /* it runs on without us */
       r = 0;
       goto out;

@@ -98,7 +98,11 @@ seal_fds (const struct moat_init_args *a, unsigned preserve, moat_error **err)
   for (unsigned fd = 3; fd < 3 + preserve; fd++)
     {
       /* a preserved number the caller left unused may hold one of ours */
-      if ((int) fd == a->sync_fd || (int) fd == a->fifo_fd || (int) fd == moat_log_fd ())
+      bool ours = (int) fd == a->sync_fd || (int) fd == a->fifo_fd
+        || (int) fd == moat_log_fd () || (int) fd == a->userns_fd;
+      for (size_t i = 0; a->idmap_fds && i < a->spec->n_mounts; i++)
+        ours |= (int) fd == a->idmap_fds[i];
+      if (ours)
         continue;
       int fl = fcntl (fd, F_GETFD);
       if (fl >= 0)

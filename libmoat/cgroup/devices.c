@@ -118,22 +118,23 @@ moat_cgroup_devices_attach (int cgroup_fd, const struct moat_device_rule *rules,
 {
   struct prog p = { 0 };
   build (&p, rules, n);
-  char log[4096] = "";
+  char log[65536] = "";
   union bpf_attr load;
   memset (&load, 0, sizeof load);
   load.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
   load.insns = (uintptr_t) p.insns;
   load.insn_cnt = p.n;
   load.license = (uintptr_t) "Apache-2.0";
-  load.log_buf = (uintptr_t) log;
-  load.log_size = sizeof log;
-  load.log_level = 1;
+  /* no verifier log on the hot path; ask for one only to explain a failure */
   int prog = syscall (SYS_bpf, BPF_PROG_LOAD, &load, sizeof load);
-  if (prog < 0 && errno == ENOSPC)
+  if (prog < 0 && errno != EPERM)
     {
-      /* the verifier log did not fit; load again without it */
-      load.log_buf = 0, load.log_size = 0, load.log_level = 0;
-      prog = syscall (SYS_bpf, BPF_PROG_LOAD, &load, sizeof load);
+      load.log_buf = (uintptr_t) log;
+      load.log_size = sizeof log;
+      load.log_level = 1;
+      int again = syscall (SYS_bpf, BPF_PROG_LOAD, &load, sizeof load);
+      if (again >= 0)
+        prog = again;  /* it loaded after all: use it */
     }
   int e = errno;
   free (p.insns);

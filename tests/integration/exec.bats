@@ -69,6 +69,15 @@ _running() {
 	assert_contains "$output" "NoNewPrivs:	1"
 }
 
+@test "exec: -e replaces a variable of the container's env; --pid-file in the foreground" {
+	_running
+	run --separate-stderr moat exec -e PATH=/bin -e NEW=1 --pid-file "$T/fgpid" "$ID" sh -c 'echo "$PATH $NEW"; env | grep -c "^PATH="'
+	assert_status 0
+	assert_eq "${lines[0]}" "/bin 1" "env"
+	assert_eq "${lines[1]}" 1 "one PATH"
+	[[ "$(cat "$T/fgpid")" =~ ^[0-9]+$ ]] || fail "pid file: $(cat "$T/fgpid")"
+}
+
 @test "exec: inherits the container's capabilities and no_new_privs" {
 	_running
 	run --separate-stderr moat exec "$ID" sh -c 'grep -E "^(CapEff|NoNewPrivs)" /proc/self/status'

@@ -1,0 +1,237 @@
+#!/usr/bin/env bats
+# The command line: --version, --help, global options, features, spec, and
+# the cgroup manager options.
+
+load helpers
+
+@test "--version" {
+	run --separate-stderr moat_bare --version
+	assert_status 0
+	assert_contains "$output" "moat version "
+	assert_contains "$output" "spec: 1.3.0"
+	assert_contains "$output" "commit:"
+	[[ "${lines[0]}" =~ ^moat\ version\ [0-9]+\.[0-9]+\.[0-9]+ ]] || fail "first line: ${lines[0]}"
+	run --separate-stderr moat_bare -v
+	assert_status 0
+	assert_contains "$output" "moat version "
+}
+
+@test "--help and -h" {
+	run --separate-stderr moat_bare --help
+	assert_status 0
+	assert_contains "$output" "Usage: moat"
+	local c
+	for c in spec create start run state kill delete list features; do
+		assert_contains "$output" "  $c " "--help"
+	done
+	run --separate-stderr moat_bare -h
+	assert_status 0
+	assert_contains "$output" "Usage: moat"
+}
+
+@test "every subcommand has --help, exit 0, and touches nothing" {
+	local c
+	mkdir -p "$T/h"
+	cd "$T/h"
+	for c in spec create start run state kill delete list features; do
+		run --separate-stderr moat "$c" --help
+		assert_status 0
+		assert_contains "$output" "Usage: moat $c" "$c --help"
+		assert_eq "$stderr" "" "stderr of $c --help"
+		run --separate-stderr moat "$c" -h
+		assert_status 0
+		assert_contains "$output" "Usage: moat $c" "$c -h"
+	done
+	[ ! -e "$T/h/config.json" ] || fail "spec --help wrote config.json"
+	assert_eq "$(ls -A "$ROOT" 2>/dev/null)" "" "state directory"
+}
+
+@test "no command: usage on stderr, exit 1" {
+	run --separate-stderr moat_bare
+	[ "$status" -ne 0 ] || fail "moat without a command exited 0"
+	assert_contains "$output$stderr" "Usage"
+}
+
+@test "--root X and --root=X both work" {
+	set_args '["sleep", "100"]'
+	run --separate-stderr moat_bare --root "$T/r1" create --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	echo "$(moat_bare --root "$T/r1" state "$ID" | jq -r .pid)" >>"$T/.pids.$ID"
+	[ -f "$T/r1/$ID/state.json" ] || fail "no state under $T/r1"
+	run --separate-stderr moat_bare --root="$T/r1" state "$ID"
+	assert_status 0
+	assert_eq "$(jq -r .status <<<"$output")" created "status via --root="
+	run --separate-stderr moat_bare --root="$T/r1" list -q
+	assert_eq "$output" "$ID" "list via --root="
+	# another root does not see it
+	run --separate-stderr moat_bare --root "$T/r2" state "$ID"
+	assert_error "does not exist"
+	run --separate-stderr moat_bare --root="$T/r1" delete -f "$ID"
+	assert_status 0
+	[ ! -e "$T/r1/$ID" ] || fail "state left under $T/r1"
+	ROOT=$T/r1 assert_nothing_left "$ID"
+}
+
+@test "--log-format=json and --log=FILE forms" {
+	run --separate-stderr moat --log="$T/l.json" --log-format=json state "$ID"
+	assert_error "does not exist"
+	assert_eq "$(jq -r .level "$T/l.json")" error "level"
+	assert_eq "$(wc -l <"$T/l.json")" 1 "lines"
+}
+
+@test "--debug and --log-level are accepted" {
+	run --separate-stderr moat --debug list -q
+	assert_status 0
+	run --separate-stderr moat --log-level debug list -q
+	assert_status 0
+	run --separate-stderr moat --log-level=error list -q
+	assert_status 0
+	run --separate-stderr moat --log-level loud list -q
+	assert_error "log-level"
+}
+
+@test "--rootless false and auto are accepted; a bad value is refused" {
+	run --separate-stderr moat --rootless false list -q
+	assert_status 0
+	run --separate-stderr moat --rootless auto list -q
+	assert_status 0
+	run --separate-stderr moat --rootless maybe list -q
+	assert_error "rootless"
+}
+
+@test "the default root is /run/moat for root" {
+	run --separate-stderr moat_bare --help
+	assert_contains "$output" "/run/moat"
+}
+
+@test "options after the id are refused" {
+	run --separate-stderr moat create "$ID" --bundle "$BUNDLE"
+	assert_error "--bundle"
+	assert_nothing_left "$ID"
+}
+
+# ---- features ------------------------------------------------------------------------
+
+@test "features: valid JSON with versions and all 8 namespaces" {
+	run --separate-stderr moat features
+	assert_status 0
+	jq -e . <<<"$output" >/dev/null || fail "features is not JSON: $output"
+	[[ "$(jq -r .ociVersionMin <<<"$output")" =~ ^1\.[0-9]+\.[0-9]+$ ]] || fail "ociVersionMin: $(jq -r .ociVersionMin <<<"$output")"
+	assert_eq "$(jq -r .ociVersionMax <<<"$output")" 1.3.0 "ociVersionMax"
+	local ns
+	for ns in pid network mount ipc uts user cgroup time; do
+		jq -e --arg n "$ns" '.linux.namespaces | index($n) != null' <<<"$output" >/dev/null ||
+			fail "linux.namespaces lacks $ns: $(jq -c .linux.namespaces <<<"$output")"
+	done
+	assert_eq "$(jq '.linux.namespaces | length' <<<"$output")" 8 "number of namespaces"
+	jq -e '.mountOptions | index("rbind") != null and index("ro") != null' <<<"$output" >/dev/null ||
+		fail "mountOptions lacks rbind/ro: $(jq -c .mountOptions <<<"$output")"
+	jq -e '.linux.capabilities | index("CAP_SYS_ADMIN") != null' <<<"$output" >/dev/null ||
+		fail "capabilities lacks CAP_SYS_ADMIN"
+}
+
+# ---- spec ----------------------------------------------------------------------------
+
+@test "spec --bundle writes a config.json that parses and refuses to overwrite it" {
+	mkdir -p "$T/new"
+	run --separate-stderr moat spec --bundle "$T/new"
+	assert_status 0
+	[ -f "$T/new/config.json" ] || fail "no config.json written"
+	jq -e . "$T/new/config.json" >/dev/null || fail "config.json is not JSON"
+	assert_eq "$(jq -r .ociVersion "$T/new/config.json")" 1.3.0 "ociVersion"
+	assert_eq "$(jq -r .root.path "$T/new/config.json")" rootfs "root.path"
+	assert_eq "$(jq -c .process.args "$T/new/config.json")" '["sh"]' "process.args"
+	local sum
+	sum=$(md5sum <"$T/new/config.json")
+	run --separate-stderr moat spec -b "$T/new"
+	assert_error "config.json"
+	assert_eq "$(md5sum <"$T/new/config.json")" "$sum" "config.json after the refused overwrite"
+}
+
+@test "spec in the current directory" {
+	mkdir -p "$T/cwd"
+	cd "$T/cwd"
+	run --separate-stderr moat spec
+	assert_status 0
+	jq -e . "$T/cwd/config.json" >/dev/null || fail "no valid config.json in the current directory"
+}
+
+@test "spec: the default config runs (with args replaced)" {
+	rm "$CFG"
+	run --separate-stderr moat spec --bundle "$BUNDLE"
+	assert_status 0
+	set_args '["sh", "-c", "echo spec-ok"]'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "$output" spec-ok "output"
+}
+
+@test "spec --rootless: user namespace and mappings, no network namespace needed" {
+	mkdir -p "$T/rl"
+	run --separate-stderr moat spec --rootless --bundle "$T/rl"
+	assert_status 0
+	local c=$T/rl/config.json
+	jq -e . "$c" >/dev/null || fail "not JSON"
+	jq -e '.linux.namespaces | map(.type) | index("user") != null' "$c" >/dev/null ||
+		fail "no user namespace: $(jq -c .linux.namespaces "$c")"
+	assert_eq "$(jq '.linux.uidMappings | length' "$c")" 1 "uidMappings"
+	assert_eq "$(jq '.linux.gidMappings | length' "$c")" 1 "gidMappings"
+	assert_eq "$(jq '.linux.uidMappings[0].containerID' "$c")" 0 "uidMappings containerID"
+	assert_eq "$(jq '.linux.uidMappings[0].hostID' "$c")" "$(id -u)" "uidMappings hostID"
+	assert_eq "$(jq '.linux.uidMappings[0].size' "$c")" 1 "uidMappings size"
+}
+
+@test "spec --help does not write anything" {
+	mkdir -p "$T/h"
+	cd "$T/h"
+	run --separate-stderr moat spec --help
+	assert_status 0
+	[ ! -e "$T/h/config.json" ] || fail "spec --help wrote config.json"
+}
+
+# ---- cgroup manager -------------------------------------------------------------------------
+
+@test "--systemd-cgroup: a clear error and nothing left" {
+	set_args '["sleep", "100"]'
+	run --separate-stderr moat --systemd-cgroup create --bundle "$BUNDLE" "$ID"
+	assert_error "systemd"
+	assert_nothing_left "$ID"
+}
+
+@test "--cgroup-manager systemd: a clear error and nothing left" {
+	set_args '["sleep", "100"]'
+	run --separate-stderr moat --cgroup-manager systemd create --bundle "$BUNDLE" "$ID"
+	assert_error "systemd"
+	assert_nothing_left "$ID"
+}
+
+@test "--cgroup-manager with a bad value" {
+	run --separate-stderr moat --cgroup-manager frob list
+	assert_error "cgroup-manager"
+}
+
+@test "--cgroup-manager cgroupfs: the default placement" {
+	set_args '["sleep", "100"]'
+	run --separate-stderr moat --cgroup-manager cgroupfs run -d --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	record_pid "$ID"
+	grep -qx "0::/moat/$ID" "/proc/$(pid_of "$ID")/cgroup" || fail "not in moat/$ID"
+}
+
+@test "--cgroup-manager disabled: runs with no cgroup created" {
+	set_args '["sleep", "100"]'
+	local mine
+	mine=$(grep '^0::' /proc/self/cgroup)
+	run --separate-stderr moat --cgroup-manager disabled run -d --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	record_pid "$ID"
+	local pid
+	pid=$(pid_of "$ID")
+	assert_eq "$(status_of "$ID")" running "status"
+	[ ! -e "$CGROOT/moat/$ID" ] || fail "cgroup directory created"
+	# the init stays in the caller's cgroup
+	assert_eq "$(grep '^0::' "/proc/$pid/cgroup")" "$mine" "cgroup of the init"
+	run --separate-stderr moat --cgroup-manager disabled delete -f "$ID"
+	assert_status 0
+	assert_nothing_left "$ID"
+}

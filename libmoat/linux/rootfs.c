@@ -170,9 +170,52 @@ open_in_root (int rootfd, const char *path, int flags)
 /* Open `path` inside the root, creating what is missing: directories for
    every component, and for the last one a directory or (file) an empty
    regular file.  Returns an O_PATH fd.  */
+/* Lexically join `base` (an absolute path in the root) and a symlink's
+   target, clamping ".." at the root as RESOLVE_IN_ROOT does.  */
+static char *
+join_in_root (const char *base, const char *target)
+{
+  size_t cap = strlen (base) + strlen (target) + 2;
+  char *out = xmalloc0 (cap + 1);
+  autofree char *all = target[0] == '/' ? xstrdup (target) : xasprintf ("%s/%s", base, target);
+  char *save = NULL;
+  size_t len = 0;
+  for (char *c = strtok_r (all, "/", &save); c; c = strtok_r (NULL, "/", &save))
+    {
+      if (strcmp (c, ".") == 0)
+        continue;
+      if (strcmp (c, "..") == 0)
+        {
+          while (len > 0 && out[len - 1] != '/')
+            len--;
+          if (len > 0)
+            len--;
+          out[len] = '\0';
+          continue;
+        }
+      len += snprintf (out + len, cap + 1 - len, "/%s", c);
+    }
+  if (len == 0)
+    strcpy (out, "/");
+  return out;
+}
+
+static int make_in_root_depth (int rootfd, const char *path, bool file, int depth,
+                               moat_error **err);
+
 static int
 make_in_root (int rootfd, const char *path, bool file, moat_error **err)
 {
+  return make_in_root_depth (rootfd, path, file, 0, err);
+}
+
+/* Open `path` inside the root, creating what is missing (see above).  A
+   dangling symlink on the way has its target created, inside the root.  */
+static int
+make_in_root_depth (int rootfd, const char *path, bool file, int depth, moat_error **err)
+{
+  if (depth > 40)
+    return moat_error_set (err, ELOOP, "`%s`", path);
   int fd = open_in_root (rootfd, path, O_PATH);
   if (fd >= 0 || errno != ENOENT)
     {
@@ -214,6 +257,24 @@ make_in_root (int rootfd, const char *path, bool file, moat_error **err)
             return moat_error_set (err, errno, "create directory `%s` in the container",
                                    prefix);
           child = open_in_root (rootfd, prefix, O_PATH);
+          if (child < 0 && errno == ENOENT)
+            {
+              /* a dangling symlink: make its target, inside the root */
+              char target[4096];
+              ssize_t n = readlinkat (parent, comp, target, sizeof target - 1);
+              if (n > 0)
+                {
+                  target[n] = '\0';
+                  autofree char *dir = xstrdup (prefix);
+                  *strrchr (dir, '/') = '\0';
+                  autofree char *dest = join_in_root (dir[0] ? dir : "/", target);
+                  int made = make_in_root_depth (rootfd, dest, last && file, depth + 1, err);
+                  if (made < 0)
+                    return -1;
+                  close (made);
+                  child = open_in_root (rootfd, prefix, O_PATH);
+                }
+            }
         }
       if (child < 0)
         return moat_error_set (err, errno, "open `%s` in the container", prefix);

@@ -63,3 +63,36 @@ load helpers
 	assert_contains "${lines[0]}" "busybox" "exe of pid 1"
 	assert_eq "${lines[1]}" "0" "moat mappings in pid 1"
 }
+
+# 2025 masked-path class: the mask source must be a real null device, never
+# whatever the image (or a racing process) put at the container's /dev/null.
+@test "security: masking never uses an image's /dev/null symlink" {
+	echo SECRET >"$ROOTFS/etc/secret"
+	echo EVIL >"$ROOTFS/etc/writable"
+	mkdir -p "$ROOTFS/dev"
+	ln -sf /etc/writable "$ROOTFS/dev/null"
+	# no /dev tmpfs: the image's /dev is used as it is
+	cfg '.mounts |= map(select(.destination | startswith("/dev") | not)) | .linux.maskedPaths = ["/etc/secret"] | .root.readonly = false'
+	set_sh 'cat /etc/secret; echo "[$(stat -c %F /dev/null)]"; echo x >/etc/secret 2>/dev/null; cat /etc/writable'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_not_contains "$output" "SECRET" "masked file"
+	assert_eq "${lines[0]}" "[character special file]" "/dev/null in the container"
+	assert_eq "${lines[1]}" "EVIL" "the symlink's target is untouched"
+}
+
+# CVE-2023-27561 class: /proc (or /sys) replaced by a symlink in the image
+# must not get procfs mounted on a host path.
+@test "security: a /proc symlinked out of the rootfs mounts inside the rootfs" {
+	local escape="moat-evil-proc-$RANDOM$RANDOM"
+	rm -rf "$ROOTFS/proc"
+	ln -s "../../../../../../../../../tmp/$escape" "$ROOTFS/proc"
+	# (the config's /tmp tmpfs then covers what was mounted there)
+	set_sh 'echo ran'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	[ ! -e "/tmp/$escape" ] || { rm -rf "/tmp/$escape"; fail "a host path /tmp/$escape was created"; }
+	grep -q " /tmp/$escape " /proc/self/mountinfo && fail "procfs mounted on the host"
+	assert_status 0
+	assert_eq "$output" "ran"
+	[ -d "$ROOTFS/tmp/$escape" ] || fail "the target was not made inside the rootfs"
+}

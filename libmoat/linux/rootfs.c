@@ -41,6 +41,7 @@ struct mount_opts
      mount of a recursive bind */
   unsigned long rflags, rclear;
   bool idmap;                /* idmap / ridmap */
+  const char *contradiction[2];  /* the first pair that cancels out, e.g. ro and rw */
   char *data;                /* comma-separated filesystem options */
   char *unknown;             /* the first option that is neither a flag nor data-like */
 };
@@ -110,6 +111,36 @@ append_data (char **data, const char *opt)
   *data = n;
 }
 
+static int
+flag_index (const char *opt)
+{
+  for (size_t k = 0; k < ARRAY_SIZE (flag_opts); k++)
+    if (strcmp (opt, flag_opts[k].name) == 0)
+      return k;
+  return -1;
+}
+
+/* ro after rw (nosuid after suid, ...) in the same list: say so instead
+   of silently letting the last one win.  The atime family is excluded:
+   its members select one mode among several.  */
+static void
+note_contradiction (char **options, size_t i, unsigned long flag, bool clear,
+                    struct mount_opts *o)
+{
+  if (o->contradiction[0] || (flag & (MS_NOATIME | MS_RELATIME | MS_STRICTATIME)))
+    return;
+  for (size_t j = 0; j < i; j++)
+    {
+      int k = flag_index (options[j]);
+      if (k >= 0 && flag_opts[k].flag == flag && flag_opts[k].clear != clear)
+        {
+          o->contradiction[0] = options[j];
+          o->contradiction[1] = options[i];
+          return;
+        }
+    }
+}
+
 static void
 parse_mount_options (char **options, struct mount_opts *o)
 {
@@ -122,6 +153,7 @@ parse_mount_options (char **options, struct mount_opts *o)
         if (strcmp (opt, flag_opts[k].name) == 0)
           {
             known = true;
+            note_contradiction (options, i, flag_opts[k].flag, flag_opts[k].clear, o);
             if (flag_opts[k].clear)
               o->flags &= ~flag_opts[k].flag, o->clear |= flag_opts[k].flag;
             else
@@ -462,6 +494,9 @@ do_mount (int rootfd, const struct moat_mount *m, const struct moat_rootfs_opts 
   parse_mount_options (m->options, &o);
   autofree char *data = o.data;
   int r;
+  if (o.contradiction[0])
+    return moat_error_set (err, 0, "contradictory options `%s` and `%s`",
+                           o.contradiction[0], o.contradiction[1]);
   if (prepared >= 0)
     return attach_prepared (rootfd, prepared, m, &o, err);
   if (o.idmap)

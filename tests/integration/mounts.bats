@@ -152,3 +152,36 @@ _owned_files() {
 		assert_not_contains "$output" "context=" "no SELinux: no context option"
 	fi
 }
+
+@test "mounts: contradictory options are refused, naming the mount" {
+	add_mount '{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["ro", "nosuid", "rw"]}'
+	run --separate-stderr moat create --bundle "$BUNDLE" "$ID"
+	assert_error "contradictory options \`ro\` and \`rw\`"
+	assert_contains "$stderr" "on \`/scratch\`"
+	assert_nothing_left "$ID"
+}
+
+@test "mounts: devpts newinstance with ptmxmode and gid; mqueue; cgroup2 in a cgroup namespace" {
+	add_mount '{"destination": "/sys/fs/cgroup", "type": "cgroup2", "source": "cgroup2", "options": ["nosuid", "noexec", "nodev", "ro"]}'
+	set_sh 'stat -c "%a %g" /dev/pts/ptmx; grep " /dev/pts " /proc/self/mountinfo; grep " /dev/mqueue " /proc/self/mountinfo; grep " /sys/fs/cgroup " /proc/self/mountinfo; cat /proc/self/cgroup | grep "^0::"'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "${lines[0]}" "666 0" "ptmx mode (ptmxmode=0666)"
+	assert_contains "${lines[1]}" "devpts"
+	assert_contains "${lines[1]}" "gid=5"
+	assert_contains "${lines[1]}" "mode=620"
+	assert_contains "${lines[2]}" "mqueue"
+	assert_contains "${lines[3]}" "cgroup2"
+	[[ "${lines[3]}" == *" ro,"* ]] || fail "cgroup2 not read-only: ${lines[3]}"
+	# in its own cgroup namespace the container's cgroup is the root
+	assert_eq "${lines[4]}" "0::/" "cgroup inside"
+	assert_contains "$(awk '{print $4}' <<<"${lines[3]}")" "/" "cgroup2 mount root"
+}
+
+@test "mounts: rootfsPropagation sets the propagation of the root" {
+	cfg '.linux.rootfsPropagation = "shared"'
+	set_sh 'awk '"'"'$5 == "/"'"'"' /proc/self/mountinfo'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_contains "$output" "shared:"
+}

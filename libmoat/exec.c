@@ -10,6 +10,7 @@
 #include <config.h>
 #include "moat.h"
 #include "internal.h"
+#include "log.h"
 #include "linux/linux.h"
 #include "linux/syscalls.h"
 #include "utils.h"
@@ -193,6 +194,7 @@ exec_child_main (const struct exec_child *c)
 {
   const struct moat_spec *s = c->s;
   moat_error *err = NULL;
+  moat_log_forward (c->sync);
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0
       || moat_apply_cpu_affinity (s->cpu_affinity_initial,
                                   "process.execCPUAffinity.initial", &err) < 0)
@@ -306,6 +308,12 @@ wait_exec (int sock, pid_t pid, int *master, char *name, size_t name_size,
         }
       if (fd >= 0)
         close (fd);
+      if (r >= 2 && buf[0] == 'W')
+        {
+          buf[r] = '\0';
+          moat_log_forwarded (buf);
+          continue;
+        }
       if (r == 0)
         return 0;
       buf[r < 0 ? 0 : r] = '\0';

@@ -228,6 +228,8 @@ moat_init_main (const struct moat_init_args *a)
 
   if (recv_kind (a->sync_fd) != SYNC_GO)
     _exit (1);
+  /* warnings go to the parent, which logs them with the rest */
+  moat_log_forward (a->sync_fd);
   /* Until execve replaces it, this process is the moat binary: other
      processes (a joined pid namespace) must not reach it through
      /proc/<pid>/exe or ptrace.  execve makes the user's process dumpable

@@ -424,6 +424,12 @@ wait_ready (struct launch *l, moat_error **err)
           snprintf (l->pty_name, sizeof l->pty_name, "%.40s", buf + 1);
           continue;
         }
+      if (r >= 2 && buf[0] == SYNC_WARNING && fd < 0)
+        {
+          buf[r] = '\0';
+          moat_log_forwarded (buf);
+          continue;
+        }
       if (r >= 1 && buf[0] == SYNC_HOOKS && fd < 0)
         {
           if (run_create_hooks (l, err) < 0)

@@ -6,10 +6,24 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <yajl/yajl_gen.h>
 
 static int log_fd = -1;
+/* Messages below error level wait here until the command succeeds: on
+   failure the log must hold exactly one line, the error (engines parse
+   the whole file as one JSON value).  */
+struct pending
+{
+  enum moat_log_level level;
+  char *msg;
+};
+static struct pending *pending;
+static size_t n_pending;
+/* In a child of the runtime (the container's init): send messages to the
+   parent over this socket instead.  */
+static int forward_fd = -1;
 static enum moat_log_format log_format = MOAT_LOG_TEXT;
 static enum moat_log_level log_level = MOAT_LOG_WARNING;
 
@@ -126,10 +140,57 @@ moat_log (enum moat_log_level level, const char *fmt, ...)
   va_end (ap);
   if (msg == NULL)
     return;
-  if (log_fd >= 0)
-    emit (level, msg);
+  if (forward_fd >= 0)
+    {
+      char *m = xasprintf ("W%c%s", '0' + (int) level, msg);
+      (void) !send (forward_fd, m, strlen (m), MSG_NOSIGNAL);
+      free (m);
+    }
+  else if (log_fd >= 0)
+    {
+      pending = xrealloc (pending, (n_pending + 1) * sizeof *pending);
+      pending[n_pending++] = (struct pending) { level, msg };
+      msg = NULL;
+    }
   else
     fprintf (stderr, "moat: %s: %s\n", level_names[level], msg);
   free (msg);
   errno = saved;
+}
+
+void
+moat_log_forward (int fd)
+{
+  forward_fd = fd;
+}
+
+void
+moat_log_forwarded (const char *wire)
+{
+  if (wire[0] != 'W' || wire[1] < '0' || wire[1] > '0' + MOAT_LOG_DEBUG)
+    return;
+  moat_log (wire[1] - '0', "%s", wire + 2);
+}
+
+void
+moat_log_flush (void)
+{
+  for (size_t i = 0; i < n_pending; i++)
+    {
+      emit (pending[i].level, pending[i].msg);
+      free (pending[i].msg);
+    }
+  free (pending);
+  pending = NULL;
+  n_pending = 0;
+}
+
+void
+moat_log_discard (void)
+{
+  for (size_t i = 0; i < n_pending; i++)
+    free (pending[i].msg);
+  free (pending);
+  pending = NULL;
+  n_pending = 0;
 }

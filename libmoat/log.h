@@ -26,6 +26,15 @@ int moat_log_init (const char *path, enum moat_log_format format,
 int moat_log_level_from_string (const char *s, enum moat_log_level *out);
 void moat_log (enum moat_log_level level, const char *fmt, ...)
   __attribute__ ((format (printf, 2, 3)));
+/* With a log file, messages below error level are held until
+   moat_log_flush (success) or dropped by moat_log_discard (failure: the
+   log then holds only the error).  */
+void moat_log_flush (void);
+void moat_log_discard (void);
+/* In the container's init: send messages to the parent over fd, where
+   moat_log_forwarded logs them ("W<level><text>").  */
+void moat_log_forward (int fd);
+void moat_log_forwarded (const char *wire);
 /* Write a message at error level to the log file only (not stderr).  */
 void moat_log_error_to_file (const char *msg);
 bool moat_log_has_file (void);

@@ -50,6 +50,7 @@ cli_fail (moat_error *err)
 {
   const char *msg = err && err->msg ? err->msg : "unknown error";
   fprintf (stderr, "moat: %s\n", msg);
+  moat_log_discard ();
   moat_log_error_to_file (msg);
   exit (1);
 }
@@ -239,7 +240,9 @@ main (int argc, char **argv)
         int sub_argc = argc - optind;
         char **sub_argv = argv + optind;
         optind = 0;  /* restart getopt for the subcommand */
-        return commands[i].fn (&c, sub_argc, sub_argv);
+        int r = commands[i].fn (&c, sub_argc, sub_argv);
+        moat_log_flush ();
+        return r;
       }
   if (strcmp (name, "help") == 0)
     {

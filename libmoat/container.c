@@ -296,3 +296,23 @@ moat_list (const struct moat_context *ctx, struct moat_state **out, size_t *n,
   qsort (*out, *n, sizeof **out, compare_states);
   return 0;
 }
+
+int
+moat_pause (const struct moat_context *ctx, const char *id, bool pause, moat_error **err)
+{
+  struct opened o;
+  if (open_container (ctx, id, true, &o, err) < 0)
+    return -1;
+  int r = 0;
+  enum moat_status want = pause ? MOAT_STATUS_RUNNING : MOAT_STATUS_PAUSED;
+  if (o.st.status != want)
+    r = moat_error_set (err, 0, "cannot %s container \"%s\": it is %s", pause ? "pause"
+                        : "resume", id, moat_status_name (o.st.status));
+  else if (o.st.cgroup_path == NULL)
+    r = moat_error_set (err, 0, "cannot %s container \"%s\": it has no cgroup",
+                        pause ? "pause" : "resume", id);
+  else
+    r = moat_cgroup_freeze (o.st.cgroup_path, pause, err);
+  close_container (&o);
+  return r;
+}

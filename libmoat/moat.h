@@ -69,6 +69,9 @@ int moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o
 int moat_ps (const struct moat_context *ctx, const char *id, int **pids, size_t *n,
              moat_error **err);
 
+/* pause (freeze the cgroup) a running container, or resume a paused one.  */
+int moat_pause (const struct moat_context *ctx, const char *id, bool pause,
+                moat_error **err);
 int moat_kill (const struct moat_context *ctx, const char *id, int sig, bool all,
                moat_error **err);
 /* delete: force kills a running container first; force on a missing id

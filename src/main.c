@@ -21,6 +21,8 @@ static const char usage[] =
   "  state      print the state of a container as JSON\n"
   "  exec       run a process in a running container\n"
   "  ps         list the processes of a container\n"
+  "  pause      freeze a running container\n"
+  "  resume     thaw a paused container\n"
   "  kill       send a signal to a container\n"
   "  delete     delete a container\n"
   "  list       list containers\n"
@@ -120,7 +122,7 @@ static const struct
   { "spec", cmd_spec }, { "create", cmd_create }, { "start", cmd_start },
   { "run", cmd_run }, { "state", cmd_state }, { "kill", cmd_kill },
   { "delete", cmd_delete }, { "list", cmd_list }, { "features", cmd_features },
-  { "exec", cmd_exec }, { "ps", cmd_ps },
+  { "exec", cmd_exec }, { "ps", cmd_ps }, { "pause", cmd_pause }, { "resume", cmd_resume },
 };
 
 enum

@@ -229,3 +229,27 @@ moat_cgroup_destroy (const char *path, const char *created_from, moat_error **er
     }
   return 0;
 }
+
+/* Freeze or thaw every process of the cgroup, and wait (bounded) until
+   the kernel reports it done in cgroup.events.  */
+int
+moat_cgroup_freeze (const char *path, bool freeze, moat_error **err)
+{
+  autofree char *file = xasprintf ("%s/cgroup.freeze", path);
+  if (write_file (file, freeze ? "1" : "0", err) < 0)
+    return -1;
+  autofree char *events = xasprintf ("%s/cgroup.events", path);
+  const char *want = freeze ? "frozen 1" : "frozen 0";
+  for (int i = 0; i < 1000; i++)
+    {
+      autofree char *text = NULL;
+      if (read_file_at (AT_FDCWD, events, 4096, &text, NULL, err) < 0)
+        return -1;
+      if (strstr (text, want))
+        return 0;
+      struct timespec ts = { 0, 1000 * 1000 };
+      nanosleep (&ts, NULL);
+    }
+  return moat_error_set (err, 0, "cgroup `%s` did not %s within a second", path,
+                         freeze ? "freeze" : "thaw");
+}

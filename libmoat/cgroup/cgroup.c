@@ -157,6 +157,16 @@ moat_cgroup_pids (const char *path, int **pids, size_t *n, moat_error **err)
   return 0;
 }
 
+static bool
+cgroup_frozen (const char *path)
+{
+  autofree char *events = xasprintf ("%s/cgroup.events", path);
+  autofree char *text = NULL;
+  if (read_file_at (AT_FDCWD, events, 4096, &text, NULL, NULL) < 0)
+    return false;
+  return strstr (text, "frozen 1") != NULL;
+}
+
 int
 moat_cgroup_signal_all (const char *path, int sig, moat_error **err)
 {
@@ -166,14 +176,21 @@ moat_cgroup_signal_all (const char *path, int sig, moat_error **err)
       if (access (kill_file, F_OK) == 0)
         return write_file (kill_file, "1", err);
     }
+  /* Frozen, the processes can neither exit (freeing their pid for reuse)
+     nor fork while the list is read and signalled; a paused container
+     stays paused.  */
+  bool was_frozen = cgroup_frozen (path);
+  bool froze = !was_frozen && moat_cgroup_freeze (path, true, NULL) == 0;
   autofree int *pids = NULL;
   size_t n;
-  if (moat_cgroup_pids (path, &pids, &n, err) < 0)
-    return -1;
-  for (size_t i = 0; i < n; i++)
+  int r = moat_cgroup_pids (path, &pids, &n, err);
+  for (size_t i = 0; r == 0 && i < n; i++)
     if (kill (pids[i], sig) < 0 && errno != ESRCH)
-      return moat_error_set (err, errno, "kill %d", pids[i]);
-  return 0;
+      r = moat_error_set (err, errno, "kill %d", pids[i]);
+  if (froze)
+    if (moat_cgroup_freeze (path, false, r < 0 ? NULL : err) < 0 && r == 0)
+      r = -1;
+  return r;
 }
 
 /* Wait (bounded) until the cgroup has no process left.  */

@@ -4,11 +4,12 @@
 #
 #   bench/run.sh [-n N] [-w W] [-s S] [-m MOAT] [-r "moat runc crun"] [-k]
 #
-# Every runtime runs the same busybox-static bundle, with its own --root in
-# a fresh temporary directory and a unique container id per run.  Printed
-# per runtime: the total wall-clock ms of the timed runs, the mean, median
-# and 90th percentile ms per run, the ratio of its mean to moat's, and the
-# peak RSS (KiB) of the runtime process as /usr/bin/time reports it.
+# Every runtime runs the same busybox-static bundle, with its own --root on
+# a private tmpfs (as /run is on real hosts) and a unique container id per
+# run.  Printed per runtime: the total wall-clock ms of the timed runs, the
+# mean, median and 90th percentile ms per run, the ratio of its mean to
+# moat's, and the peak RSS (KiB) of the runtime process as /usr/bin/time
+# reports it.
 set -euo pipefail
 
 usage () {
@@ -21,12 +22,14 @@ Usage: bench/run.sh [OPTIONS]
   -m MOAT   the moat binary (default: moat next to bench/, i.e. ./moat)
   -r LIST   runtimes to compare, space separated (default "moat runc crun";
             the ones not installed are skipped, moat is required)
-  -k        keep the temporary directory (bundle, state roots, logs)
+  -k        keep the temporary directory (bundle, logs, a copy of the state roots)
   -h        print this help
 
-Needs root.  On a host where /sys/fs/cgroup is not cgroup2 (hybrid or v1),
-the script re-runs itself in a private mount namespace with cgroup2 mounted
-on /sys/fs/cgroup, so that every runtime sees the same pure v2 view.
+Needs root and unshare (util-linux).  The script re-runs itself in a
+private mount namespace.  There it mounts a tmpfs for the runtimes' state
+roots (--root), and, on a host where /sys/fs/cgroup is not cgroup2 (hybrid
+or v1), cgroup2 on /sys/fs/cgroup, so that every runtime sees the same pure
+v2 view.  The host's mounts are untouched.
 EOF
 }
 
@@ -76,18 +79,22 @@ die () {
 
 [ "$(id -u)" = 0 ] || die "must run as root (the bundle is a rootful config)"
 
+# A private mount namespace, for the tmpfs of the state roots (below) and,
+# where needed, the cgroup v2 view; nothing mounted here reaches the host.
+if [ -z "${MOAT_BENCH_INNER:-}" ]; then
+  command -v unshare >/dev/null || die "unshare (util-linux) is needed for a private mount namespace"
+  export MOAT_BENCH_INNER=1
+  exec unshare --mount --propagation private "$here/$(basename "$0")" "${orig_args[@]}"
+fi
+
 # A pure cgroup v2 view for every runtime: crun 1.8 refuses hybrid
 # cgroups, and moat (the unified hierarchy) and runc (the v1 controllers)
 # would otherwise place their containers in different hierarchies.
-if [ "$(stat -fc %T /sys/fs/cgroup)" != cgroup2fs ]; then
-  [ -z "${MOAT_BENCH_INNER:-}" ] || die "cgroup2 is still not on /sys/fs/cgroup after re-exec"
-  command -v unshare >/dev/null || die "unshare (util-linux) is needed to get a cgroup v2 view"
-  echo "# /sys/fs/cgroup is not cgroup2: re-running in a private mount namespace" \
-       "with cgroup2 on /sys/fs/cgroup" >&2
-  export MOAT_BENCH_INNER=1
-  exec unshare -m /bin/sh -c \
-    'mount --make-rprivate / && mount -t cgroup2 none /sys/fs/cgroup && exec "$@"' \
-    sh "$here/$(basename "$0")" "${orig_args[@]}"
+cgroup_view=$(stat -fc %T /sys/fs/cgroup)
+if [ "$cgroup_view" != cgroup2fs ]; then
+  mount -t cgroup2 none /sys/fs/cgroup || die "cannot mount cgroup2 on /sys/fs/cgroup"
+  [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] || die "cgroup2 is still not on /sys/fs/cgroup"
+  echo "# /sys/fs/cgroup was $cgroup_view: cgroup2 mounted on it in a private mount namespace" >&2
 fi
 
 [ -x "$moat" ] || die "moat binary \`$moat\` not found (build it: make -j2, or pass -m)"
@@ -120,15 +127,27 @@ else
 fi
 
 tmp=$(mktemp -d /tmp/moat-bench.XXXXXX)
+# The state roots (--root) live on a tmpfs, as runtime state does on a real
+# host (/run), and the same one for every runtime: on a disk filesystem the
+# renames of state files can cost a flush each.  It is mounted in this
+# script's private mount namespace and goes away with it.
+state=$tmp/state
+mkdir "$state"
+mount -t tmpfs -o mode=0700 moat-bench-state "$state" || die "cannot mount a tmpfs on $state"
 cleanup () {
   for rt in "${names[@]}"; do
     # nothing should be left; delete what is, quietly
-    for id in $("${bin[$rt]}" --root "$tmp/root-$rt" list -q 2>/dev/null || true); do
-      "${bin[$rt]}" --root "$tmp/root-$rt" delete -f "$id" >/dev/null 2>&1 || true
+    for id in $("${bin[$rt]}" --root "$state/root-$rt" list -q 2>/dev/null || true); do
+      "${bin[$rt]}" --root "$state/root-$rt" delete -f "$id" >/dev/null 2>&1 || true
     done
   done
   if [ "$keep" = 1 ]; then
-    echo "# kept $tmp" >&2
+    # the tmpfs goes away with the mount namespace: keep a copy
+    cp -a "$state/." "$tmp/state.kept" 2>/dev/null || true
+  fi
+  umount "$state" 2>/dev/null || true
+  if [ "$keep" = 1 ]; then
+    echo "# kept $tmp (the state roots copied to $tmp/state.kept)" >&2
   else
     rm -rf "$tmp"
   fi
@@ -164,13 +183,13 @@ fi
 
 # ---- one run ----
 run_once () {  # runtime id
-  "${bin[$1]}" --root "$tmp/root-$1" run --bundle "$bundle" "$2" \
+  "${bin[$1]}" --root "$state/root-$1" run --bundle "$bundle" "$2" \
     </dev/null >>"$tmp/$1.log" 2>&1
 }
 
 declare -A total_us mean_ms median_ms p90_ms rss_kib samples
 for rt in "${names[@]}"; do
-  mkdir -p "$tmp/root-$rt"
+  mkdir -p "$state/root-$rt"
   : >"$tmp/$rt.log"
   # The first run must succeed: a runtime that fails fast would look fast.
   if ! run_once "$rt" "check-$rt-$$"; then
@@ -216,7 +235,7 @@ for rt in "${names[@]}"; do
   if [ "$have_time" = 1 ] && [ "$rss_runs" -gt 0 ]; then
     max=0
     for ((i = 0; i < rss_runs; i++)); do
-      /usr/bin/time -f %M -o "$tmp/rss" "${bin[$rt]}" --root "$tmp/root-$rt" run \
+      /usr/bin/time -f %M -o "$tmp/rss" "${bin[$rt]}" --root "$state/root-$rt" run \
         --bundle "$bundle" "rss-$rt-$$-$i" </dev/null >>"$tmp/$rt.log" 2>&1 \
         || die "$rt: RSS run $i failed (see $tmp/$rt.log)"
       r=$(tail -n 1 "$tmp/rss")
@@ -225,7 +244,7 @@ for rt in "${names[@]}"; do
     rss_kib[$rt]=$max
   fi
 
-  left=$("${bin[$rt]}" --root "$tmp/root-$rt" list -q 2>/dev/null | wc -l)
+  left=$("${bin[$rt]}" --root "$state/root-$rt" list -q 2>/dev/null | wc -l)
   [ "$left" = 0 ] || echo "# warning: $rt left $left containers behind" >&2
 done
 
@@ -242,6 +261,7 @@ fi
 echo "# moat run benchmark: $n sequential \`run\` of /bin/true per runtime" \
      "(busybox-static bundle, runtimes interleaved), $warm warm-up runs each"
 echo "# $(nproc) CPUs, Linux $(uname -r), cgroup view: $(stat -fc %T /sys/fs/cgroup)," \
+     "state roots on: $(stat -fc %T "$state"), bundle on: $(stat -fc %T "$bundle")," \
      "load average before: $load0"
 for rt in "${names[@]}"; do
   case $rt in

@@ -127,7 +127,8 @@ moat_cgroup_devices_attach (int cgroup_fd, const struct moat_device_rule *rules,
   load.license = (uintptr_t) "Apache-2.0";
   /* no verifier log on the hot path; ask for one only to explain a failure */
   int prog = syscall (SYS_bpf, BPF_PROG_LOAD, &load, sizeof load);
-  if (prog < 0 && errno != EPERM)
+  int e = errno;
+  if (prog < 0 && e != EPERM)
     {
       load.log_buf = (uintptr_t) log;
       load.log_size = sizeof log;
@@ -136,14 +137,16 @@ moat_cgroup_devices_attach (int cgroup_fd, const struct moat_device_rule *rules,
       if (again >= 0)
         prog = again;  /* it loaded after all: use it */
     }
-  int e = errno;
   free (p.insns);
-  char *nl = strchr (log, '\n');
-  if (nl)
-    *nl = '\0';
+  /* the verifier's reason is its last line */
+  size_t len = strlen (log);
+  while (len > 0 && log[len - 1] == '\n')
+    log[--len] = '\0';
+  char *reason = strrchr (log, '\n');
+  reason = reason ? reason + 1 : log;
   if (prog < 0)
     return moat_error_set (err, e, "linux.resources.devices: load the device filter%s%s",
-                           log[0] ? ": " : "", log);
+                           reason[0] ? ": " : "", reason);
   union bpf_attr attach;
   memset (&attach, 0, sizeof attach);
   attach.target_fd = cgroup_fd;

@@ -18,10 +18,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/vfs.h>
+#include <linux/magic.h>
 #include <sys/wait.h>
-#ifdef HAVE_SELINUX
-# include <selinux/selinux.h>
-#endif
 #include <signal.h>
 #include <stdio.h>
 
@@ -72,9 +70,13 @@ static const struct { const char *name; unsigned long flag; } propagation_opts[]
 
 /* Recursive flags: the same names with an "r" in front (mount_setattr
    with AT_RECURSIVE); "ratime" clears noatime, as "atime" does.  */
+static void note_contradiction (char **options, size_t i, unsigned long flag, bool clear,
+                                struct mount_opts *o);
+
 static bool
-recursive_flag (const char *opt, struct mount_opts *o)
+recursive_flag (char **options, size_t i, struct mount_opts *o)
 {
+  const char *opt = options[i];
   if (opt[0] != 'r' || strcmp (opt, "rw") == 0 || strcmp (opt, "relatime") == 0
       || strcmp (opt, "remount") == 0)
     return false;
@@ -85,6 +87,7 @@ recursive_flag (const char *opt, struct mount_opts *o)
         if (f & (MS_SYNCHRONOUS | MS_DIRSYNC | MS_REMOUNT | MS_MANDLOCK | MS_LAZYTIME
                  | MS_SILENT))
           return false;  /* per-superblock, no recursive form */
+        note_contradiction (options, i, f, flag_opts[k].clear, o);
         if (flag_opts[k].clear)
           o->rflags &= ~f, o->rclear |= f;
         else
@@ -120,18 +123,22 @@ flag_index (const char *opt)
   return -1;
 }
 
-/* ro after rw (nosuid after suid, ...) in the same list: say so instead
-   of silently letting the last one win.  The atime family is excluded:
-   its members select one mode among several.  */
+/* ro after rw (nosuid after suid, rro after rrw, ...) in the same list:
+   say so instead of silently letting the last one win.  */
 static void
 note_contradiction (char **options, size_t i, unsigned long flag, bool clear,
                     struct mount_opts *o)
 {
-  if (o->contradiction[0] || (flag & (MS_NOATIME | MS_RELATIME | MS_STRICTATIME)))
+  if (o->contradiction[0])
     return;
+  bool recursive = options[i][0] == 'r' && flag_index (options[i]) < 0;
   for (size_t j = 0; j < i; j++)
     {
-      int k = flag_index (options[j]);
+      /* compare like with like: rro with rrw, ro with rw */
+      bool rj = options[j][0] == 'r' && flag_index (options[j]) < 0;
+      if (rj != recursive)
+        continue;
+      int k = flag_index (options[j] + (rj ? 1 : 0));
       if (k >= 0 && flag_opts[k].flag == flag && flag_opts[k].clear != clear)
         {
           o->contradiction[0] = options[j];
@@ -172,7 +179,7 @@ parse_mount_options (char **options, struct mount_opts *o)
         o->idmap = true;
       else if (strcmp (opt, "defaults") == 0)
         ;
-      else if (recursive_flag (opt, o))
+      else if (recursive_flag (options, i, o))
         ;
       else
         {
@@ -199,9 +206,6 @@ open_in_root (int rootfd, const char *path, int flags)
   return fd;
 }
 
-/* Open `path` inside the root, creating what is missing: directories for
-   every component, and for the last one a directory or (file) an empty
-   regular file.  Returns an O_PATH fd.  */
 /* Lexically join `base` (an absolute path in the root) and a symlink's
    target, clamping ".." at the root as RESOLVE_IN_ROOT does.  */
 static char *
@@ -241,8 +245,10 @@ make_in_root (int rootfd, const char *path, bool file, moat_error **err)
   return make_in_root_depth (rootfd, path, file, 0, err);
 }
 
-/* Open `path` inside the root, creating what is missing (see above).  A
-   dangling symlink on the way has its target created, inside the root.  */
+/* Open `path` inside the root, creating what is missing: directories for
+   every component, and for the last one a directory or (file) an empty
+   regular file.  A dangling symlink on the way has its target created,
+   inside the root.  Returns an O_PATH fd.  */
 static int
 make_in_root_depth (int rootfd, const char *path, bool file, int depth, moat_error **err)
 {
@@ -440,14 +446,13 @@ add_mount_label (const char *label, const char *type, struct mount_opts *o)
   if (label == NULL || label[0] == '\0' || strcmp (type, "proc") == 0
       || strcmp (type, "sysfs") == 0 || strncmp (type, "cgroup", 6) == 0)
     return;
-#ifdef HAVE_SELINUX
-  if (is_selinux_enabled () <= 0)
+  /* SELinux is enabled when selinuxfs is mounted: checked here rather
+     than through libselinux, whose initialisation costs every start */
+  struct statfs sfs;
+  if (statfs ("/sys/fs/selinux", &sfs) < 0 || sfs.f_type != SELINUX_MAGIC)
     return;
   autofree char *opt = xasprintf ("context=\"%s\"", label);
   append_data (&o->data, opt);
-#else
-  (void) o;
-#endif
 }
 
 static const char *

@@ -185,3 +185,14 @@ _owned_files() {
 	assert_status 0
 	assert_contains "$output" "shared:"
 }
+
+@test "mounts: contradictory recursive and atime options are refused too" {
+	add_mount "{\"destination\": \"/t\", \"type\": \"bind\", \"source\": \"$T\", \"options\": [\"rbind\", \"rrw\", \"rro\"]}"
+	run --separate-stderr moat create --bundle "$BUNDLE" "$ID"
+	assert_error "contradictory options \`rrw\` and \`rro\`"
+	cfg '.mounts |= map(select(.destination != "/t"))'
+	add_mount '{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["noatime", "atime"]}'
+	run --separate-stderr moat create --bundle "$BUNDLE" "$ID"
+	assert_error "contradictory options \`noatime\` and \`atime\`"
+	assert_nothing_left "$ID"
+}

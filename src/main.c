@@ -1,7 +1,7 @@
 /* moat: global options, then dispatch to one subcommand.  */
 #include <config.h>
 #include "cli.h"
-#include "version.h"
+#include "src/version.h"
 #include "../libmoat/utils.h"
 #include <errno.h>
 #include <stdarg.h>

@@ -157,6 +157,20 @@ exec_process (const struct moat_exec_options *o, const char *bundle, moat_error 
       moat_spec_free (s);
       return NULL;
     }
+  if (o->process_file)
+    {
+      /* the container's seccomp filter applies to every process in it */
+      struct moat_spec *cs = moat_spec_load (bundle, err);
+      if (cs == NULL)
+        {
+          moat_spec_free (s);
+          return NULL;
+        }
+      s->has_seccomp = cs->has_seccomp;
+      s->seccomp = cs->seccomp;
+      memset (&cs->seccomp, 0, sizeof cs->seccomp);
+      moat_spec_free (cs);
+    }
   return s;
 }
 
@@ -244,7 +258,17 @@ exec_child_main (const struct exec_child *c)
                                   &err) < 0)
     child_fail (c, err);
   autofree char *exe = moat_find_executable (s, &err);
-  if (exe == NULL || moat_caps_and_user_apply (s, &err) < 0)
+  if (exe == NULL)
+    child_fail (c, err);
+  struct moat_seccomp_filter *filter = NULL;
+  if (s->has_seccomp)
+    {
+      filter = moat_seccomp_compile (s, &err);
+      if (filter == NULL
+          || (!s->no_new_privileges && moat_seccomp_load (filter, &err) < 0))
+        child_fail (c, err);
+    }
+  if (moat_caps_and_user_apply (s, &err) < 0)
     child_fail (c, err);
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0
       || (s->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0))
@@ -264,6 +288,8 @@ exec_child_main (const struct exec_child *c)
   for (int sig = 1; sig < NSIG; sig++)
     if (sig != SIGKILL && sig != SIGSTOP)
       signal (sig, SIG_DFL);
+  if (filter && s->no_new_privileges && moat_seccomp_load (filter, &err) < 0)
+    child_fail (c, err);
   execve (exe, s->args, s->env ? s->env : (char *[]) { NULL });
   moat_error_set (&err, errno, "exec \"%s\"", exe);
   child_fail (c, err);

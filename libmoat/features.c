@@ -88,7 +88,37 @@ moat_features_json (void)
   yajl_gen_map_close (g);
   GS (g, "seccomp");
   yajl_gen_map_open (g);
-  gen_bool (g, "enabled", false);
+  gen_bool (g, "enabled", true);
+  static const char *const actions[] = {
+    "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
+    "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRAP", "SCMP_ACT_TRACE",
+  };
+  static const char *const operators[] = {
+    "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT",
+    "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE",
+  };
+  static const char *const archs[] = {
+    "SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32", "SCMP_ARCH_AARCH64",
+    "SCMP_ARCH_ARM", "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390X", "SCMP_ARCH_RISCV64",
+  };
+  static const char *const sflags[] = {
+    "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+  };
+  struct { const char *key; const char *const *v; size_t n; } lists[] = {
+    { "actions", actions, ARRAY_SIZE (actions) },
+    { "operators", operators, ARRAY_SIZE (operators) },
+    { "archs", archs, ARRAY_SIZE (archs) },
+    { "knownFlags", sflags, ARRAY_SIZE (sflags) },
+    { "supportedFlags", sflags, ARRAY_SIZE (sflags) },
+  };
+  for (size_t i = 0; i < ARRAY_SIZE (lists); i++)
+    {
+      GS (g, lists[i].key);
+      yajl_gen_array_open (g);
+      for (size_t k = 0; k < lists[i].n; k++)
+        GS (g, lists[i].v[k]);
+      yajl_gen_array_close (g);
+    }
   yajl_gen_map_close (g);
   GS (g, "apparmor");
   yajl_gen_map_open (g);

@@ -298,6 +298,17 @@ moat_init_main (const struct moat_init_args *a)
   autofree char *exe = moat_find_executable (s, &err);
   if (exe == NULL)
     fail (a, err);
+  struct moat_seccomp_filter *filter = NULL;
+  if (s->has_seccomp)
+    {
+      filter = moat_seccomp_compile (s, &err);
+      if (filter == NULL)
+        fail (a, err);
+      /* without no_new_privs, loading needs CAP_SYS_ADMIN: now, before
+         the capabilities go */
+      if (!s->no_new_privileges && moat_seccomp_load (filter, &err) < 0)
+        fail (a, err);
+    }
   if (moat_caps_and_user_apply (s, &err) < 0)
     fail (a, err);
   /* a credential change can make the process dumpable again */
@@ -335,6 +346,12 @@ moat_init_main (const struct moat_init_args *a)
       _exit (127);
     }
   reset_signals ();
+  /* last: nothing of the runtime's own runs under the filter */
+  if (filter && s->no_new_privileges && moat_seccomp_load (filter, &err) < 0)
+    {
+      fprintf (stderr, "moat: %s\n", err->msg);
+      _exit (127);
+    }
   char **env = s->env ? s->env : (char *[]) { NULL };
   execve (exe, s->args, env);
   /* Only reachable if the program changed between create and start.  */

@@ -153,9 +153,6 @@ check_supported (const struct moat_spec *s, const struct moat_create_options *o,
   if (!s->has_process)
     return moat_error_set (err, 0, "process: missing (the container needs a process "
                            "to run)");
-  if (s->has_seccomp)
-    return moat_error_set (err, 0, "linux.seccomp: seccomp filters are not supported "
-                           "by this version of moat; refusing to run without one");
   if (s->terminal && o->console_socket == NULL && !foreground)
     return moat_error_set (err, 0, "process.terminal: a detached container with a "
                            "terminal needs --console-socket");

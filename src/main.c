@@ -110,7 +110,7 @@ static void
 print_version (void)
 {
   printf ("moat version %s\ncommit: %s\nspec: %s\n"
-          "+CAP +YAJL -SECCOMP -SELINUX -APPARMOR -CRIU -SYSTEMD\n",
+          "+CAP +YAJL +SECCOMP -SELINUX -APPARMOR -CRIU -SYSTEMD\n",
           PACKAGE_VERSION, MOAT_COMMIT, OCI_SPEC_VERSION);
 }
 

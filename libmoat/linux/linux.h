@@ -37,6 +37,13 @@ int moat_apply_personality (const struct moat_spec *s, moat_error **err);
    in the PATH of process.env.  Returns a newly allocated path.  */
 char *moat_find_executable (const struct moat_spec *s, moat_error **err);
 
+/* seccomp.c */
+struct moat_seccomp_filter;
+struct moat_seccomp_filter *moat_seccomp_compile (const struct moat_spec *s,
+                                                  moat_error **err);
+int moat_seccomp_load (struct moat_seccomp_filter *f, moat_error **err);
+void moat_seccomp_free (struct moat_seccomp_filter *f);
+
 /* terminal.c */
 struct moat_terminal
 {

@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
+#include <seccomp.h>
 #include <yajl/yajl_tree.h>
 
 /* The largest config.json accepted: far above any real bundle, small
@@ -848,6 +849,180 @@ parse_devices (struct moat_spec *s, yajl_val lin, moat_error **err)
   return 0;
 }
 
+/* An action name, with its errnoRet for SCMP_ACT_ERRNO / SCMP_ACT_TRACE
+   (EPERM when absent, as the spec says).  */
+static int
+seccomp_action (const char *name, yajl_val holder, const char *field, uint32_t *out,
+                moat_error **err)
+{
+  long long e = EPERM;
+  bool has_errno = false;
+  autofree char *ferr = xasprintf ("%s errnoRet", field);
+  const char *errno_key = strstr (field, "defaultAction") ? "defaultErrnoRet" : "errnoRet";
+  if (get_int (holder, errno_key, ferr, 0, 4095, &e, &has_errno, err) < 0)
+    return -1;
+  if (!has_errno)
+    e = EPERM;
+  if (strcmp (name, "SCMP_ACT_ALLOW") == 0)
+    *out = SCMP_ACT_ALLOW;
+  else if (strcmp (name, "SCMP_ACT_ERRNO") == 0)
+    *out = SCMP_ACT_ERRNO ((uint16_t) e);
+  else if (strcmp (name, "SCMP_ACT_KILL") == 0 || strcmp (name, "SCMP_ACT_KILL_THREAD") == 0)
+    *out = SCMP_ACT_KILL_THREAD;
+  else if (strcmp (name, "SCMP_ACT_KILL_PROCESS") == 0)
+    *out = SCMP_ACT_KILL_PROCESS;
+  else if (strcmp (name, "SCMP_ACT_TRAP") == 0)
+    *out = SCMP_ACT_TRAP;
+  else if (strcmp (name, "SCMP_ACT_TRACE") == 0)
+    *out = SCMP_ACT_TRACE ((uint16_t) e);
+  else if (strcmp (name, "SCMP_ACT_LOG") == 0)
+    *out = SCMP_ACT_LOG;
+  else if (strcmp (name, "SCMP_ACT_NOTIFY") == 0)
+    return moat_error_set (err, 0, "%s: SCMP_ACT_NOTIFY (a seccomp agent) is not "
+                           "supported by this version of moat", field);
+  else
+    return moat_error_set (err, 0, "%s: unknown action `%s`", field, name);
+  return 0;
+}
+
+static const struct { const char *name; int op; } seccomp_ops[] = {
+  { "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT },
+  { "SCMP_CMP_LE", SCMP_CMP_LE }, { "SCMP_CMP_EQ", SCMP_CMP_EQ },
+  { "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
+  { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+};
+
+static int
+parse_seccomp_args (yajl_val rule, const char *f, struct moat_seccomp_rule *r,
+                    moat_error **err)
+{
+  autofree char *fa = xasprintf ("%s.args", f);
+  yajl_val arr;
+  if (get_array (rule, "args", fa, &arr, err) < 0)
+    return -1;
+  if (arr == NULL)
+    return 0;
+  r->n_args = arr->u.array.len;
+  if (r->n_args > 6)
+    return moat_error_set (err, 0, "%s: at most 6 arguments", fa);
+  r->args = xmalloc0 (r->n_args * sizeof *r->args);
+  for (size_t i = 0; i < r->n_args; i++)
+    {
+      yajl_val a = arr->u.array.values[i];
+      autofree char *fi = xasprintf ("%s[%zu]", fa, i);
+      if (!YAJL_IS_OBJECT (a))
+        return type_error (err, fi, "an object", a);
+      autofree char *fidx = xasprintf ("%s.index", fi);
+      autofree char *fv = xasprintf ("%s.value", fi);
+      autofree char *fv2 = xasprintf ("%s.valueTwo", fi);
+      autofree char *fop = xasprintf ("%s.op", fi);
+      autofree char *op = NULL;
+      long long idx;
+      bool present;
+      if (get_int (a, "index", fidx, 0, 5, &idx, &present, err) < 0
+          || get_u64 (a, "value", fv, &r->args[i].value, err) < 0
+          || (member (a, "valueTwo") && get_u64 (a, "valueTwo", fv2, &r->args[i].value_two,
+                                                 err) < 0)
+          || get_string (a, "op", fop, &op, err) < 0)
+        return -1;
+      if (!present)
+        return moat_error_set (err, 0, "%s: missing", fidx);
+      r->args[i].index = idx;
+      r->args[i].op = 0;
+      for (size_t k = 0; op && k < ARRAY_SIZE (seccomp_ops); k++)
+        if (strcmp (op, seccomp_ops[k].name) == 0)
+          r->args[i].op = seccomp_ops[k].op;
+      if (r->args[i].op == 0)
+        return moat_error_set (err, 0, "%s: unknown operator `%s`", fop, op ? op : "");
+    }
+  return 0;
+}
+
+static int
+parse_seccomp (struct moat_spec *s, yajl_val sc, moat_error **err)
+{
+  struct moat_seccomp *k = &s->seccomp;
+  autofree char *def = NULL;
+  if (get_string (sc, "defaultAction", "linux.seccomp.defaultAction", &def, err) < 0)
+    return -1;
+  if (def == NULL)
+    return moat_error_set (err, 0, "linux.seccomp.defaultAction: missing");
+  if (seccomp_action (def, sc, "linux.seccomp.defaultAction", &k->default_action, err) < 0)
+    return -1;
+  char **arches = NULL, **flags = NULL;
+  if (get_strv (sc, "architectures", "linux.seccomp.architectures", &arches, err) < 0)
+    return -1;
+  k->architectures = arches;
+  for (size_t i = 0; arches && arches[i]; i++)
+    {
+      /* SCMP_ARCH_X86_64 -> x86_64, as libseccomp names them */
+      if (strncmp (arches[i], "SCMP_ARCH_", 10) != 0)
+        return moat_error_set (err, 0, "linux.seccomp.architectures[%zu]: `%s` is not "
+                               "SCMP_ARCH_*", i, arches[i]);
+      char *n = xstrdup (arches[i] + 10);
+      for (char *p = n; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+          *p += 'a' - 'A';
+      if (seccomp_arch_resolve_name (n) == 0)
+        {
+          moat_error_set (err, 0, "linux.seccomp.architectures[%zu]: unknown "
+                          "architecture `%s`", i, arches[i]);
+          free (n);
+          return -1;
+        }
+      free (arches[i]);
+      arches[i] = n;
+    }
+  if (member (sc, "listenerPath"))
+    return moat_error_set (err, 0, "linux.seccomp.listenerPath: seccomp agents are not "
+                           "supported by this version of moat");
+  if (get_strv (sc, "flags", "linux.seccomp.flags", &flags, err) < 0)
+    return -1;
+  for (size_t i = 0; flags && flags[i]; i++)
+    {
+      if (strcmp (flags[i], "SECCOMP_FILTER_FLAG_TSYNC") == 0)
+        k->flag_tsync = true;
+      else if (strcmp (flags[i], "SECCOMP_FILTER_FLAG_LOG") == 0)
+        k->flag_log = true;
+      else if (strcmp (flags[i], "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
+        k->flag_spec_allow = true;
+      else
+        {
+          moat_error_set (err, 0, "linux.seccomp.flags[%zu]: unknown flag `%s`", i,
+                          flags[i]);
+          strv_free (flags);
+          return -1;
+        }
+    }
+  strv_free (flags);
+  yajl_val arr;
+  if (get_array (sc, "syscalls", "linux.seccomp.syscalls", &arr, err) < 0)
+    return -1;
+  k->n_rules = arr ? arr->u.array.len : 0;
+  k->rules = xmalloc0 (k->n_rules * sizeof *k->rules);
+  for (size_t i = 0; i < k->n_rules; i++)
+    {
+      yajl_val r = arr->u.array.values[i];
+      autofree char *f = xasprintf ("linux.seccomp.syscalls[%zu]", i);
+      if (!YAJL_IS_OBJECT (r))
+        return type_error (err, f, "an object", r);
+      autofree char *fn = xasprintf ("%s.names", f);
+      autofree char *fa = xasprintf ("%s.action", f);
+      autofree char *action = NULL;
+      if (get_strv (r, "names", fn, &k->rules[i].names, err) < 0
+          || get_string (r, "action", fa, &action, err) < 0)
+        return -1;
+      if (k->rules[i].names == NULL || k->rules[i].names[0] == NULL)
+        return moat_error_set (err, 0, "%s: must name at least one syscall", fn);
+      if (action == NULL)
+        return moat_error_set (err, 0, "%s: missing", fa);
+      if (seccomp_action (action, r, fa, &k->rules[i].action, err) < 0
+          || parse_seccomp_args (r, f, &k->rules[i], err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
 static int
 parse_linux (struct moat_spec *s, yajl_val top, moat_error **err)
 {
@@ -899,6 +1074,8 @@ parse_linux (struct moat_spec *s, yajl_val top, moat_error **err)
   if (get_object (lin, "seccomp", "linux.seccomp", &sc, err) < 0)
     return -1;
   s->has_seccomp = sc != NULL;
+  if (sc && parse_seccomp (s, sc, err) < 0)
+    return -1;
   if (s->cgroups_path && strstr (s->cgroups_path, "..") != NULL)
     return moat_error_set (err, 0, "linux.cgroupsPath: `%s` must not contain `..`",
                            s->cgroups_path);
@@ -1234,6 +1411,13 @@ moat_spec_free (struct moat_spec *s)
   free (s->rootfs_propagation);
   free (s->mount_label);
   free (s->device_rules);
+  strv_free (s->seccomp.architectures);
+  for (size_t i = 0; i < s->seccomp.n_rules; i++)
+    {
+      strv_free (s->seccomp.rules[i].names);
+      free (s->seccomp.rules[i].args);
+    }
+  free (s->seccomp.rules);
   for (size_t i = 0; i < s->n_devices; i++)
     free (s->devices[i].path);
   free (s->devices);

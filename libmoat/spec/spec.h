@@ -91,6 +91,30 @@ struct moat_annotation
   char *key, *value;
 };
 
+struct moat_seccomp_arg
+{
+  unsigned index;
+  uint64_t value, value_two;
+  int op;              /* enum scmp_compare */
+};
+
+struct moat_seccomp_rule
+{
+  char **names;
+  uint32_t action;     /* SCMP_ACT_* (errno folded in) */
+  struct moat_seccomp_arg *args;
+  size_t n_args;
+};
+
+struct moat_seccomp
+{
+  uint32_t default_action;
+  char **architectures;  /* libseccomp names: "x86_64", "x32", ... */
+  bool flag_tsync, flag_log, flag_spec_allow;
+  struct moat_seccomp_rule *rules;
+  size_t n_rules;
+};
+
 struct moat_scheduler
 {
   int policy;          /* SCHED_* */
@@ -164,6 +188,7 @@ struct moat_spec
   unsigned long personality;
   bool has_intel_rdt;
   bool has_seccomp;
+  struct moat_seccomp seccomp;
   bool has_time_offsets;
   int64_t time_offsets[2][2];  /* [monotonic, boottime][secs, nanosecs] */
 };

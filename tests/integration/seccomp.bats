@@ -1,0 +1,93 @@
+#!/usr/bin/env bats
+# linux.seccomp, seen from inside: what the filtered syscalls return.
+
+load helpers
+
+# allow everything but what the rules say
+_profile() {
+	cfg ".linux.seccomp = {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\"], \"syscalls\": $1}"
+}
+
+@test "seccomp: SCMP_ACT_ERRNO returns the configured errno" {
+	_profile '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}, {"names": ["sethostname"], "action": "SCMP_ACT_ERRNO"}]'
+	set_sh 'mkdir /tmp/d 2>&1; hostname x 2>&1; echo done'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_contains "${lines[0]}" "Permission denied" "mkdir (EACCES = 13)"
+	assert_contains "${lines[1]}" "Operation not permitted" "sethostname (default EPERM)"
+	assert_eq "${lines[2]}" done
+}
+
+@test "seccomp: argument conditions select the calls" {
+	# personality(0xffffffff) queries; deny only PER_LINUX32 (8)
+	_profile '[{"names": ["personality"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 8, "op": "SCMP_CMP_EQ"}]}]'
+	set_sh 'uname -m; linux32 uname -m 2>&1 || echo refused'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "${lines[0]}" x86_64
+	assert_not_contains "$output" "not found"
+	assert_not_contains "$output" "i686" "personality(PER_LINUX32) under the filter"
+	assert_contains "$output" "refused"
+}
+
+@test "seccomp: SCMP_ACT_KILL_PROCESS kills with SIGSYS" {
+	_profile '[{"names": ["getppid"], "action": "SCMP_ACT_KILL_PROCESS"}]'
+	# the shell reads its parent's pid (getppid) as it starts
+	set_args '["sh", "-c", "echo $PPID"]'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status $((128 + 31))
+}
+
+@test "seccomp: a default-deny profile with an allowlist" {
+	cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38, "syscalls": [{"names": ["execve", "brk", "mmap", "munmap", "mprotect", "arch_prctl", "set_tid_address", "exit_group", "write", "read", "getuid", "geteuid", "getpid", "rt_sigaction", "rt_sigprocmask", "ioctl", "fcntl", "close", "getppid", "uname", "prlimit64", "readlinkat", "newfstatat", "fstat", "openat", "set_robust_list", "rseq", "getrandom", "exit"], "action": "SCMP_ACT_ALLOW"}]}'
+	set_args '["id", "-u"]'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "$output" 0
+}
+
+@test "seccomp: loaded without no_new_privs too (before the capabilities drop)" {
+	cfg '.process.noNewPrivileges = false'
+	_profile '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]'
+	set_sh 'grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status; mkdir /tmp/d 2>&1'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 1
+	assert_contains "$output" "Seccomp:	2"
+	assert_contains "$output" "NoNewPrivs:	0"
+	assert_contains "$output" "Operation not permitted"
+}
+
+@test "seccomp: exec'd processes run under the container's filter" {
+	_profile '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]'
+	set_args '["sleep", "100"]'
+	run_d_ok "$ID"
+	run --separate-stderr moat exec "$ID" sh -c 'grep "^Seccomp:" /proc/self/status; mkdir /tmp/x 2>&1'
+	assert_contains "$output" "Seccomp:	2"
+	assert_contains "$output" "Operation not permitted"
+	echo '{"args": ["sh", "-c", "mkdir /tmp/y 2>&1"], "cwd": "/"}' >"$T/p.json"
+	run --separate-stderr moat exec --process "$T/p.json" "$ID"
+	assert_contains "$output" "Operation not permitted" "exec --process"
+}
+
+@test "seccomp: bad profiles are refused naming the field, nothing left" {
+	_profile '[{"names": ["mkdir"], "action": "SCMP_ACT_FROBNICATE"}]'
+	run --separate-stderr moat create --bundle "$BUNDLE" "$ID"
+	assert_error "linux.seccomp.syscalls[0].action: unknown action"
+	_profile '[{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_ALMOST"}]}]'
+	run --separate-stderr moat create --bundle "$BUNDLE" "$ID"
+	assert_error "unknown operator"
+	cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_VAX"]}'
+	run --separate-stderr moat create --bundle "$BUNDLE" "$ID"
+	assert_error "unknown architecture"
+	cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_NOTIFY", "listenerPath": "/run/agent.sock"}'
+	run --separate-stderr moat create --bundle "$BUNDLE" "$ID"
+	assert_error "not supported"
+	assert_nothing_left "$ID"
+}
+
+@test "seccomp: unknown syscall names are ignored" {
+	_profile '[{"names": ["no_such_syscall_anywhere", "mkdirat", "mkdir"], "action": "SCMP_ACT_ERRNO"}]'
+	set_sh 'mkdir /tmp/d 2>&1'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_contains "$output" "Operation not permitted"
+}

@@ -186,6 +186,20 @@ test_errors (void)
                 "net sysctl without a network namespace");
   expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"ipc\"}],"
                 " \"sysctl\": {\"kernel/../vm\": \"1\"}}", "", "invalid key", "sysctl key with ..");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"seccomp\": "
+                "{\"syscalls\": []}}", "", "linux.seccomp.defaultAction: missing",
+                "seccomp without defaultAction");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"seccomp\": "
+                "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [],"
+                " \"action\": \"SCMP_ACT_ERRNO\"}]}}", "", "must name at least one syscall",
+                "seccomp rule without names");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"seccomp\": "
+                "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"],"
+                " \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 6, \"value\": 1,"
+                " \"op\": \"SCMP_CMP_EQ\"}]}]}}", "", "args[0].index", "seccomp arg index 6");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"seccomp\": "
+                "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": [\"SECCOMP_FILTER_FLAG_X\"]}}",
+                "", "linux.seccomp.flags[0]: unknown flag", "seccomp unknown flag");
   expect_error (NULL, NULL, "\"hostname\": \"h\",", "needs a new uts namespace",
                 "hostname without uts ns");
   expect_error (NULL, NULL, "\"mounts\": [{\"destination\": \"rel\", \"type\": \"tmpfs\"}],",

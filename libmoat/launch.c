@@ -145,6 +145,42 @@ resolve_paths (struct launch *l, moat_error **err)
   return 0;
 }
 
+/* A sysctl in a namespace joined by path is only allowed when that
+   namespace is not the runtime's own: that one is the host's.  */
+static int
+check_sysctl_namespaces (const struct moat_spec *s, moat_error **err)
+{
+  static const struct { enum moat_ns_type t; const char *proc; } kinds[] = {
+    { MOAT_NS_NET, "net" }, { MOAT_NS_IPC, "ipc" }, { MOAT_NS_UTS, "uts" },
+  };
+  if (s->n_sysctl == 0)
+    return 0;
+  for (size_t i = 0; i < ARRAY_SIZE (kinds); i++)
+    {
+      const char *path = s->ns[kinds[i].t].path;
+      if (path == NULL)
+        continue;
+      char self[64];
+      struct stat a, b;
+      snprintf (self, sizeof self, "/proc/self/ns/%s", kinds[i].proc);
+      if (stat (path, &a) == 0 && stat (self, &b) == 0 && a.st_ino == b.st_ino
+          && a.st_dev == b.st_dev)
+        for (size_t k = 0; k < s->n_sysctl; k++)
+          {
+            const char *key = s->sysctl[k].key;
+            bool net = strncmp (key, "net.", 4) == 0;
+            bool uts = strcmp (key, "kernel.hostname") == 0
+              || strcmp (key, "kernel.domainname") == 0;
+            bool ipc = !net && !uts;
+            if ((kinds[i].t == MOAT_NS_NET && net) || (kinds[i].t == MOAT_NS_UTS && uts)
+                || (kinds[i].t == MOAT_NS_IPC && ipc))
+              return moat_error_set (err, 0, "linux.sysctl: `%s`: the %s namespace `%s` "
+                                     "is the host's", key, kinds[i].proc, path);
+          }
+    }
+  return 0;
+}
+
 /* What this build cannot do yet is refused, never silently skipped.  */
 static int
 check_supported (const struct moat_spec *s, const struct moat_create_options *o,
@@ -165,6 +201,8 @@ check_supported (const struct moat_spec *s, const struct moat_create_options *o,
   if (s->selinux_label && s->selinux_label[0])
     return moat_error_set (err, 0, "process.selinuxLabel: SELinux labels are not "
                            "supported by this version of moat");
+  if (check_sysctl_namespaces (s, err) < 0)
+    return -1;
   if (s->has_intel_rdt)
     return moat_error_set (err, 0, "linux.intelRdt: Intel RDT is not supported by this "
                            "version of moat");

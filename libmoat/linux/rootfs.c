@@ -420,7 +420,7 @@ resolve_source (const char *source, const char *bundle)
    The target is named through /proc/self/fd so that mount(2) acts on the
    fd's object, not on a path that could be swapped.  */
 static int
-fs_mount_fd (const struct moat_mount *m, const char *type, int target,
+fs_mount_fd (int rootfd, const struct moat_mount *m, const char *type, int target,
              const struct mount_opts *o, moat_error **err)
 {
   char fdbuf[FD_PATH_MAX];
@@ -430,8 +430,9 @@ fs_mount_fd (const struct moat_mount *m, const char *type, int target,
     return moat_error_set (err, errno, "mount %s", type);
   if (o->propagation)
     {
-      /* the new mount is now on top of the target path: reopen it */
-      autoclose int top = open (fdbuf, O_PATH | O_CLOEXEC);
+      /* the fd names the directory under the new mount; resolving the
+         destination again lands on the mount itself */
+      autoclose int top = open_in_root (rootfd, m->destination, O_PATH);
       if (top < 0 || set_propagation_fd (top, o->propagation) < 0)
         return moat_error_set (err, errno, "set propagation");
     }
@@ -535,7 +536,7 @@ do_mount (int rootfd, const struct moat_mount *m, const struct moat_rootfs_opts 
   o.flags = (o.flags | o.rflags) & ~o.rclear;
   add_mount_label (ro->mount_label, type, &o);
   data = o.data;
-  r = fs_mount_fd (m, type, target, &o, err);
+  r = fs_mount_fd (rootfd, m, type, target, &o, err);
   if (r < 0 && (*err)->errnum == EPERM
       && (strcmp (type, "sysfs") == 0 || strcmp (type, "mqueue") == 0))
     {

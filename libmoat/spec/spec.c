@@ -1148,12 +1148,6 @@ parse_hooks (struct moat_spec *s, yajl_val top, moat_error **err)
     || parse_hook_list (h, "poststop", &k->poststop, &k->n_poststop, err) < 0 ? -1 : 0;
 }
 
-static bool
-new_ns (const struct moat_spec *s, enum moat_ns_type t)
-{
-  return s->ns[t].present && s->ns[t].path == NULL;
-}
-
 /* Only sysctls that belong to a namespace the container owns may be set:
    anything else would change the host.  */
 static int
@@ -1170,12 +1164,13 @@ check_sysctl (const struct moat_spec *s, const char *key, moat_error **err)
   for (size_t i = 0; i < ARRAY_SIZE (ipc_keys); i++)
     ipc |= strcmp (key, ipc_keys[i]) == 0;
   const char *why = NULL;
+  /* new, or joined by path: launch checks a joined one is not the host's */
   if (ipc)
-    why = new_ns (s, MOAT_NS_IPC) ? NULL : "an ipc";
+    why = s->ns[MOAT_NS_IPC].present ? NULL : "an ipc";
   else if (strncmp (key, "net.", 4) == 0)
-    why = new_ns (s, MOAT_NS_NET) ? NULL : "a network";
+    why = s->ns[MOAT_NS_NET].present ? NULL : "a network";
   else if (strcmp (key, "kernel.hostname") == 0 || strcmp (key, "kernel.domainname") == 0)
-    why = new_ns (s, MOAT_NS_UTS) ? NULL : "a uts";
+    why = s->ns[MOAT_NS_UTS].present ? NULL : "a uts";
   else
     return moat_error_set (err, 0, "linux.sysctl: `%s` is not namespaced: setting it "
                            "would change the host", key);

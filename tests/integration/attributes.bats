@@ -80,3 +80,22 @@ load helpers
 	assert_error "linux.intelRdt"
 	assert_nothing_left "$ID"
 }
+
+@test "sysctl: allowed in a network namespace joined by path, refused in the host's" {
+	# a network namespace of its own, held by a created container
+	cp -a "$BUNDLE" "$T/holder"
+	jq '.process.args = ["sleep", "100"]' "$T/holder/config.json" >"$T/h.json" && mv "$T/h.json" "$T/holder/config.json"
+	moat create --bundle "$T/holder" "$ID-holder"
+	record_pid "$ID-holder"
+	local hp
+	hp=$(pid_of "$ID-holder")
+	cfg '(.linux.namespaces[] | select(.type == "network")) |= {type: "network", path: $p} | .linux.sysctl = {"net.ipv4.ip_unprivileged_port_start": "77"}' --arg p "/proc/$hp/ns/net"
+	set_args '["cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start"]'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "$output" 77
+	cfg '(.linux.namespaces[] | select(.type == "network")) |= {type: "network", path: "/proc/self/ns/net"}'
+	run --separate-stderr moat create --bundle "$BUNDLE" "$ID"
+	assert_error "is the host's"
+	assert_nothing_left "$ID"
+}

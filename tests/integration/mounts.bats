@@ -196,3 +196,13 @@ _owned_files() {
 	assert_error "contradictory options \`noatime\` and \`atime\`"
 	assert_nothing_left "$ID"
 }
+
+@test "mounts: propagation on a new filesystem (tmpfs rshared, cgroup2 rprivate)" {
+	add_mount '{"destination": "/shared", "type": "tmpfs", "source": "tmpfs", "options": ["rshared"]}'
+	add_mount '{"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["nosuid", "rprivate", "ro"]}'
+	set_args '["cat", "/proc/self/mountinfo"]'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	awk '$5 == "/shared"' <<<"$output" | grep -q "shared:" || fail "/shared: $(awk '$5 == "/shared"' <<<"$output")"
+	awk '$5 == "/sys/fs/cgroup"' <<<"$output" | grep -q "cgroup2" || fail "cgroup: $(awk '$5 == "/sys/fs/cgroup"' <<<"$output")"
+}

@@ -1,0 +1,96 @@
+#!/usr/bin/env bats
+# Podman (through conmon) with moat as its OCI runtime: the engine's own
+# calls (create with --pid-file, start, exec --detach, kill, delete
+# --force, pause, resume, the console socket) on an image made locally.
+
+load helpers
+
+setup_file() {
+	command -v podman >/dev/null || {
+		echo "podman is not installed (contrib/install-deps.sh installs it)" >&2
+		return 1
+	}
+	export PODMAN_IMAGE=localhost/moat-it:latest
+	if ! podman image exists "$PODMAN_IMAGE"; then
+		local b=$BATS_FILE_TMPDIR/img
+		sh "$BATS_TEST_DIRNAME/../lib/make-bundle.sh" "$b" "$MOAT" '["true"]' >/dev/null
+		tar -C "$b/rootfs" -c . | podman import -q - "$PODMAN_IMAGE" >/dev/null
+	fi
+	# podman's default RLIMIT_NOFILE (1048576) needs CAP_SYS_RESOURCE, which
+	# some hosts withhold from root; a lower default works everywhere
+	export CONTAINERS_CONF=$BATS_FILE_TMPDIR/containers.conf
+	printf '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n' \
+		>"$CONTAINERS_CONF"
+}
+
+pm() {
+	timeout 120 podman --runtime "$MOAT" "$@"
+}
+
+_gone() {
+	local name=$1 id
+	id=$(cat "$T/$name.id")
+	[ ! -e "/run/moat/$id" ] || fail "moat state of $name still exists"
+	pm container exists "$name" && fail "podman still has $name"
+	return 0
+}
+
+@test "podman: run --rm prints from inside and passes the exit status" {
+	run pm run --rm "$PODMAN_IMAGE" sh -c 'echo from-moat; grep -c "^Seccomp:.*2" /proc/self/status; exit 3'
+	assert_status 3
+	assert_contains "$output" "from-moat"
+	assert_contains "$output" "1" "podman's seccomp profile is applied"
+}
+
+@test "podman: a missing program is reported as not found (127)" {
+	run pm run --rm "$PODMAN_IMAGE" /nonexistent
+	assert_status 127
+}
+
+@test "podman: run -d, exec, top, pause, unpause, rm -f leave nothing" {
+	local name=moat-it-$ID
+	run pm run -d --name "$name" "$PODMAN_IMAGE" sleep 300
+	assert_status 0
+	echo "${lines[-1]}" >"$T/$name.id"
+	on_teardown "podman rm -f -t 0 $name"
+	run pm exec "$name" sh -c 'echo exec-ok; cat /proc/1/cmdline | tr "\0" " "'
+	assert_status 0
+	assert_contains "$output" "exec-ok"
+	assert_contains "$output" "sleep 300"
+	run pm exec -t "$name" tty
+	assert_status 0
+	assert_contains "$output" "/dev/pts/"
+	run pm pause "$name"
+	assert_status 0
+	assert_eq "$(podman inspect -f '{{.State.Status}}' "$name")" paused "after pause"
+	run pm unpause "$name"
+	assert_status 0
+	assert_eq "$(podman inspect -f '{{.State.Status}}' "$name")" running "after unpause"
+	run pm rm -f -t 0 "$name"
+	assert_status 0
+	_gone "$name"
+}
+
+@test "podman: stop and start again (a fresh create on the same bundle)" {
+	local name=moat-it-$ID
+	run pm run -d --name "$name" "$PODMAN_IMAGE" sleep 300
+	assert_status 0
+	echo "${lines[-1]}" >"$T/$name.id"
+	on_teardown "podman rm -f -t 0 $name"
+	run pm stop -t 0 "$name"
+	assert_status 0
+	assert_eq "$(podman inspect -f '{{.State.Status}}' "$name")" exited
+	run pm start "$name"
+	assert_status 0
+	assert_eq "$(podman inspect -f '{{.State.Status}}' "$name")" running
+	run pm rm -f -t 0 "$name"
+	assert_status 0
+	_gone "$name"
+}
+
+@test "podman: run -t gets a terminal through the console socket" {
+	run pm run --rm -t "$PODMAN_IMAGE" sh -c 'tty; [ -t 1 ] && echo stdout-tty'
+	assert_status 0
+	assert_contains "$output" "/dev/pts/0"
+	assert_contains "$output" "stdout-tty"
+}

@@ -375,6 +375,22 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
   s = exec_process (o, st.bundle, err);
   if (s == NULL || check_options (o, s, err) < 0)
     goto out;
+  if (ctx->reexec_sealed && !moat_running_sealed ())
+    {
+      /* the container's processes may hold CAP_SYS_PTRACE: decided on the
+         container's own config, whatever this process asks for */
+      struct moat_spec *cs = moat_spec_load (st.bundle, err);
+      if (cs == NULL)
+        goto out;
+      bool needed = moat_spec_needs_sealed_exe (cs, o->caps);
+      moat_spec_free (cs);
+      if (needed)
+        {
+          moat_container_dir_close (&dir);  /* the lock must not be held across */
+          if (ctx->reexec_sealed (err) < 0)
+            goto out;
+        }
+    }
   init_pidfd = sys_pidfd_open (st.pid, 0);
   if (init_pidfd < 0 || moat_process_start_time (st.pid, true) != st.start_time)
     {

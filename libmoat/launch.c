@@ -565,6 +565,11 @@ launch_create (struct launch *l, bool with_fifo, moat_error **err)
 {
   if (resolve_paths (l, err) < 0 || check_supported (l->spec, l->opts, l->foreground, err) < 0)
     return -1;
+  /* nothing has changed yet: the command can start again from a sealed
+     copy of the binary if the container could reach ours */
+  if (l->ctx->reexec_sealed && !moat_running_sealed ()
+      && moat_spec_needs_sealed_exe (l->spec, NULL) && l->ctx->reexec_sealed (err) < 0)
+    return -1;
   if (take_state_dir (l, err) < 0 || make_cgroup (l, err) < 0)
     return -1;
   if (with_fifo && make_exec_fifo (l, err) < 0)

@@ -11,12 +11,28 @@
 #include "log.h"
 #include "state.h"
 #include "cgroup/cgroup.h"
+#include "spec/spec.h"
 
 struct moat_context
 {
   const char *state_root;                 /* --root */
   enum moat_cgroup_manager cgroup_manager;
+  /* Re-execute the whole command from a sealed in-memory copy of the
+     binary; does not return on success.  Called before anything is
+     changed when a container's processes could reach the runtime's
+     /proc/<pid>/exe (see moat_spec_needs_sealed_exe).  NULL: never.  */
+  int (*reexec_sealed) (moat_error **err);
 };
+
+/* True when a process of this container could open /proc/<pid>/exe of
+   moat's own processes in it despite their being non-dumpable: no new
+   user namespace, and CAP_SYS_PTRACE in the bounding set.  */
+bool moat_spec_needs_sealed_exe (const struct moat_spec *s, char **extra_caps);
+/* True when this process already runs from a sealed copy.  */
+bool moat_running_sealed (void);
+/* Copy /proc/self/exe into a memfd, seal it against every change, and
+   fexecve it with argv; does not return on success.  */
+int moat_reexec_from_sealed_copy (char **argv, moat_error **err);
 
 struct moat_create_options
 {

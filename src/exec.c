@@ -88,15 +88,18 @@ cmd_exec (struct cli *c, int argc, char **argv)
         break;
       case 'u':
         {
-          char *colon = strchr (optarg, ':');
+          /* argv stays intact: the command may run again from a sealed copy */
+          char *user = xstrdup (optarg);
+          char *colon = strchr (user, ':');
           if (colon)
             {
               *colon = '\0';
               o.gid = parse_id (c, colon + 1, "--user gid");
               o.has_gid = true;
             }
-          o.uid = parse_id (c, optarg, "--user uid");
+          o.uid = parse_id (c, user, "--user uid");
           o.has_user = true;
+          free (user);
           break;
         }
       case O_GIDS:

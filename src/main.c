@@ -45,6 +45,14 @@ static const char usage[] =
   "`moat COMMAND --help` describes each command.\n";
 
 static const char *log_path;
+static char **original_argv;
+
+static int
+reexec_sealed (moat_error **err)
+{
+  fflush (NULL);
+  return moat_reexec_from_sealed_copy (original_argv, err);
+}
 static bool log_json;
 
 void
@@ -150,6 +158,7 @@ int
 main (int argc, char **argv)
 {
   struct cli c = { .command = "moat" };
+  original_argv = argv;
   const char *root = NULL, *log_format = "text", *log_level = NULL;
   const char *rootless = "auto";
   bool debug = false;
@@ -228,6 +237,7 @@ main (int argc, char **argv)
     }
   c.ctx.state_root = root;
   c.ctx.cgroup_manager = manager;
+  c.ctx.reexec_sealed = reexec_sealed;
 
   if (optind >= argc)
     {

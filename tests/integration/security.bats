@@ -96,3 +96,48 @@ load helpers
 	assert_eq "$output" "ran"
 	[ -d "$ROOTFS/tmp/$escape" ] || fail "the target was not made inside the rootfs"
 }
+
+_ptrace_caps() {
+	cfg '.process.capabilities |= with_entries(select(.key == "bounding" or .key == "effective" or .key == "permitted") | .value += ["CAP_SYS_PTRACE"])'
+}
+
+# CVE-2019-5736 with CAP_SYS_PTRACE, which the dumpable flag does not stop:
+# moat then runs from a sealed in-memory copy of itself.
+@test "security: with CAP_SYS_PTRACE and no user namespace, moat's exe in the container is a sealed copy" {
+	_ptrace_caps
+	set_args '["sleep", "100"]'
+	local before
+	before=$(sha256sum <"$MOAT")
+	create_ok "$ID"
+	local pid
+	pid=$(pid_of "$ID")
+	assert_eq "$(readlink "/proc/$pid/exe")" "/memfd:moat (deleted)" "exe of the waiting init"
+	# a second such container in its pid namespace: reaches only the copy
+	cp -a "$BUNDLE" "$T/b2"
+	jq --arg p "/proc/$pid/ns/pid" '(.linux.namespaces[] | select(.type == "pid")) |= {type: "pid", path: $p}
+	  | .process.args = ["sh", "-c", "readlink /proc/1/exe; (echo x >/proc/1/exe) 2>/dev/null && echo WROTE; echo done"]' \
+		"$T/b2/config.json" >"$T/b2/c" && mv "$T/b2/c" "$T/b2/config.json"
+	run --separate-stderr moat run --bundle "$T/b2" "$ID-2"
+	assert_status 0
+	assert_eq "${lines[0]}" "/memfd:moat (deleted)" "what the container reaches"
+	assert_not_contains "$output" "WROTE"
+	run --separate-stderr moat delete -f "$ID"
+	assert_eq "$(sha256sum <"$MOAT")" "$before" "the moat binary on disk"
+}
+
+@test "security: exec into a CAP_SYS_PTRACE container runs sealed and keeps its arguments" {
+	_ptrace_caps
+	set_args '["sleep", "100"]'
+	run_d_ok "$ID"
+	run --separate-stderr moat exec -u 1000:1001 -e X=y "$ID" sh -c 'id -u; id -g; echo $X'
+	assert_status 0
+	assert_eq "$(echo ${lines[@]})" "1000 1001 y" "exec through the sealed copy"
+}
+
+@test "security: without CAP_SYS_PTRACE moat does not pay for a sealed copy" {
+	set_args '["sleep", "100"]'
+	create_ok "$ID"
+	local exe
+	exe=$(readlink "/proc/$(pid_of "$ID")/exe")
+	assert_not_contains "$exe" "memfd" "exe of the waiting init"
+}

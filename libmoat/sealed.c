@@ -1,0 +1,81 @@
+/* CVE-2019-5736 class: while moat's init waits for start, and while an
+   exec process joins a running container, a process of the container
+   runs the moat binary.  Non-dumpable, it cannot be reached through
+   /proc/<pid>/exe by container processes, except by one that holds
+   CAP_SYS_PTRACE in the user namespace moat runs in.  For configs that
+   allow that, moat re-executes itself from a sealed memfd copy first: the
+   exe link then names that copy, which nothing can write, never the file
+   on disk.  */
+#include <config.h>
+#include "moat.h"
+#include "utils.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SEALED_ENV "_MOAT_SEALED_EXE"
+
+extern char **environ;
+
+static bool
+has_cap (char **v, const char *cap)
+{
+  for (size_t i = 0; v && v[i]; i++)
+    if (strcasecmp (v[i], cap) == 0)
+      return true;
+  return false;
+}
+
+bool
+moat_spec_needs_sealed_exe (const struct moat_spec *s, char **extra_caps)
+{
+  bool new_userns = s->ns[MOAT_NS_USER].present && s->ns[MOAT_NS_USER].path == NULL;
+  if (new_userns)
+    return false;
+  return has_cap (s->caps.bounding, "CAP_SYS_PTRACE")
+    || has_cap (extra_caps, "CAP_SYS_PTRACE");
+}
+
+bool
+moat_running_sealed (void)
+{
+  const char *v = getenv (SEALED_ENV);
+  return v && strcmp (v, "1") == 0;
+}
+
+int
+moat_reexec_from_sealed_copy (char **argv, moat_error **err)
+{
+  autoclose int exe = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (exe < 0)
+    return moat_error_set (err, errno, "open /proc/self/exe");
+  struct stat st;
+  if (fstat (exe, &st) < 0)
+    return moat_error_set (err, errno, "stat /proc/self/exe");
+  autoclose int mfd = memfd_create ("moat", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (mfd < 0)
+    return moat_error_set (err, errno, "memfd_create");
+  off_t left = st.st_size;
+  while (left > 0)
+    {
+      ssize_t n = sendfile (mfd, exe, NULL, left);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return moat_error_set (err, n < 0 ? errno : EIO, "copy the moat binary");
+      left -= n;
+    }
+  if (fcntl (mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+    return moat_error_set (err, errno, "seal the copy of the moat binary");
+  if (setenv (SEALED_ENV, "1", 1) < 0)
+    return moat_error_set (err, errno, "setenv");
+  fexecve (mfd, argv, environ);
+  int e = errno;
+  unsetenv (SEALED_ENV);
+  return moat_error_set (err, e, "execute the sealed copy of the moat binary");
+}

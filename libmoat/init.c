@@ -214,6 +214,28 @@ before_pivot (void *data, moat_error **err)
                          hp->state_json + 1, err);
 }
 
+/* New pid and time namespaces only take children: the init is made now,
+   as a sibling (CLONE_PARENT: moat stays its parent, so run can wait for
+   it and engines reap it), and this process reports it and ends.  */
+static void
+become_first_in_new_namespaces (const struct moat_init_args *a)
+{
+  struct clone_args ca = { .flags = CLONE_PARENT };
+  pid_t pid = sys_clone3 (&ca);
+  if (pid < 0)
+    {
+      moat_error *err = NULL;
+      moat_error_set (&err, errno, "start the init in its new pid namespace");
+      fail (a, err);
+    }
+  if (pid == 0)
+    return;
+  char msg[32];
+  snprintf (msg, sizeof msg, "%c%d", SYNC_PID, pid);
+  (void) !send (a->sync_fd, msg, strlen (msg), MSG_NOSIGNAL);
+  _exit (0);
+}
+
 void
 moat_init_main (const struct moat_init_args *a)
 {
@@ -250,6 +272,8 @@ moat_init_main (const struct moat_init_args *a)
           moat_error_set (&err, errno, "create namespaces in the joined user namespace");
           fail (a, err);
         }
+      if (a->unshare_flags & (CLONE_NEWPID | CLONE_NEWTIME))
+        become_first_in_new_namespaces (a);
     }
   if (a->in_userns)
     {

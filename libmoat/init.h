@@ -17,6 +17,7 @@ enum
   SYNC_ERROR = 'E',   /* child -> parent: setup failed, text follows */
   SYNC_HOOKS = 'H',   /* child -> parent: run createRuntime hooks now */
   SYNC_HOOKS_DONE = 'h',  /* parent -> child: done, the state JSON follows */
+  SYNC_PID = 'P',     /* child -> parent: the init is this pid (joined userns) */
   SYNC_WARNING = 'W',  /* child -> parent: a log message, "W<level><text>" */
   SYNC_TERMINAL = 'T',  /* child -> parent: pty master (SCM_RIGHTS), name follows */
 };

@@ -353,10 +353,9 @@ clone_flags (const struct moat_spec *s)
   return flags;
 }
 
-/* With a user namespace joined by path, only the namespaces that apply to
-   children (pid, time) are made by clone3; the child makes the others
-   after joining the user namespace, so that it owns them.  */
-static const unsigned long long for_children = CLONE_NEWPID | CLONE_NEWTIME;
+/* With a user namespace joined by path, clone3 makes no namespace: the
+   child joins the user namespace first and makes them all there, so that
+   it owns them (see moat_init_main).  */
 
 static int
 spawn_init (struct launch *l, bool with_fifo, moat_error **err)
@@ -384,8 +383,8 @@ spawn_init (struct launch *l, bool with_fifo, moat_error **err)
   unsigned long long flags = clone_flags (s);
   if (a.userns_fd >= 0)
     {
-      a.unshare_flags = flags & ~for_children;
-      flags &= for_children;
+      a.unshare_flags = flags;
+      flags = 0;
     }
   struct clone_args ca = {
     .flags = flags | CLONE_PIDFD,
@@ -457,6 +456,23 @@ wait_ready (struct launch *l, moat_error **err)
           buf[r] = '\0';
           l->pty_master = fd;
           snprintf (l->pty_name, sizeof l->pty_name, "%.40s", buf + 1);
+          continue;
+        }
+      if (r >= 2 && buf[0] == SYNC_PID && fd < 0)
+        {
+          /* the real init, our child too (CLONE_PARENT); the first child
+             has done its part and exits */
+          buf[r] = '\0';
+          unsigned long long pid;
+          if (!parse_uint (buf + 1, INT_MAX, &pid))
+            return moat_error_set (err, 0, "bad pid from the container's init");
+          while (waitpid (l->pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+          close_fd (&l->pidfd);
+          l->pid = pid;
+          l->pidfd = sys_pidfd_open (l->pid, 0);
+          if (l->pidfd < 0)
+            return moat_error_set (err, errno, "pidfd of the container's init");
           continue;
         }
       if (r >= 2 && buf[0] == SYNC_WARNING && fd < 0)

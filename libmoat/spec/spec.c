@@ -1192,11 +1192,6 @@ validate (struct moat_spec *s, moat_error **err)
   if (new_userns && (s->n_uid_mappings == 0 || s->n_gid_mappings == 0))
     return moat_error_set (err, 0, "linux.namespaces: a new user namespace needs both "
                            "linux.uidMappings and linux.gidMappings");
-  if (user->present && user->path && s->ns[MOAT_NS_PID].present
-      && s->ns[MOAT_NS_PID].path == NULL)
-    return moat_error_set (err, 0, "linux.namespaces: a new pid namespace inside a "
-                           "user namespace joined by path is not supported yet "
-                           "(join the pid namespace too, or create the user namespace)");
   const struct moat_namespace *uts = &s->ns[MOAT_NS_UTS];
   if (s->hostname && s->hostname[0] && !(uts->present && uts->path == NULL))
     return moat_error_set (err, 0, "hostname: setting the hostname needs a new uts "

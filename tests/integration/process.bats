@@ -403,3 +403,49 @@ sleeper() {
 	[ "$up" -ge $((host_up + 864000)) ] && [ "$up" -le $((host_up + 864000 + 30)) ] ||
 		fail "uptime inside $up, host $host_up: offset not applied"
 }
+
+# a holder container with a user namespace of its own; its path is joined
+_userns_holder() {
+	local d=$BUNDLE
+	while [ "$d" != / ]; do chmod o+x "$d"; d=$(dirname "$d"); done
+	cp -a "$BUNDLE" "$T/holder"
+	jq '.process.args = ["sleep", "100"] | .linux.namespaces += [{"type": "user"}]
+	  | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+	  | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]' \
+		"$T/holder/config.json" >"$T/h.json" && mv "$T/h.json" "$T/holder/config.json"
+	moat create --bundle "$T/holder" "$ID-holder"
+	record_pid "$ID-holder"
+	HOLDER=$(pid_of "$ID-holder")
+}
+
+@test "namespaces: a new pid namespace inside a user namespace joined by path" {
+	_userns_holder
+	cfg '.linux.namespaces += [{"type": "user", "path": $u}]' --arg u "/proc/$HOLDER/ns/user"
+	set_sh 'echo "pid=$$"; cat /proc/self/uid_map | tr -s " "; readlink /proc/self/ns/user; exit 4'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 4
+	assert_eq "${lines[0]}" "pid=1" "the process is pid 1 of its new pid namespace"
+	assert_eq "${lines[1]}" " 0 100000 65536" "uid_map of the joined namespace"
+	assert_eq "${lines[2]}" "$(readlink /proc/$HOLDER/ns/user)" "user namespace"
+	assert_nothing_left "$ID"
+}
+
+@test "namespaces: joined user namespace + new pid namespace through create/start/kill/delete" {
+	_userns_holder
+	cfg '.linux.namespaces += [{"type": "user", "path": $u}]' --arg u "/proc/$HOLDER/ns/user"
+	set_args '["sleep", "100"]'
+	create_ok "$ID" --pid-file "$T/pid"
+	local pid
+	pid=$(pid_of "$ID")
+	assert_eq "$(cat "$T/pid")" "$pid" "pid file"
+	assert_eq "$(readlink /proc/$pid/ns/user)" "$(readlink /proc/$HOLDER/ns/user)" "user ns of the init"
+	assert_ne "$(readlink /proc/$pid/ns/pid)" "$(readlink /proc/$HOLDER/ns/pid)" "a pid ns of its own"
+	grep -qx "0::/moat/$ID" "/proc/$pid/cgroup" || fail "init cgroup: $(cat /proc/$pid/cgroup)"
+	moat start "$ID"
+	wait_status "$ID" running
+	moat kill "$ID" KILL
+	wait_status "$ID" stopped
+	run --separate-stderr moat delete "$ID"
+	assert_status 0
+	assert_nothing_left "$ID"
+}

@@ -162,10 +162,6 @@ test_errors (void)
                 " \"uidMappings\": [{\"containerID\": 0, \"hostID\": 1}],"
                 " \"gidMappings\": [{\"containerID\": 0, \"hostID\": 1, \"size\": 1}]}", "",
                 "containerID, hostID and size are required", "mapping without size");
-  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"pid\"},"
-                " {\"type\": \"user\", \"path\": \"/proc/1/ns/user\"}]}", "",
-                "a new pid namespace inside a user namespace joined by path",
-                "new pid ns in a joined user ns");
   expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"resources\": "
                 "{\"devices\": [{\"allow\": true, \"access\": \"rwx\"}]}}", "",
                 "linux.resources.devices[0].access: `rwx`", "bad device access");

@@ -3,7 +3,7 @@
 set -eu
 packages="autoconf automake libtool pkg-config make gcc libseccomp-dev libyajl-dev
   libcap-dev libselinux1-dev libsystemd-dev busybox-static bats jq uidmap iproute2
-  podman
+  podman containerd
   util-linux procps"
 missing=
 for p in $packages; do

@@ -1,6 +1,7 @@
 #include <config.h>
 #include "state.h"
 #include "utils.h"
+#include "cgroup/cgroup.h"
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -375,17 +376,6 @@ moat_process_start_time (pid_t pid, bool zombie_is_dead)
   return start;
 }
 
-static bool
-cgroup_frozen (const char *cgroup_path)
-{
-  if (cgroup_path == NULL)
-    return false;
-  autofree char *path = xasprintf ("%s/cgroup.events", cgroup_path);
-  autofree char *ev = NULL;
-  if (read_file_at (AT_FDCWD, path, 4096, &ev, NULL, NULL) < 0)
-    return false;
-  return strstr (ev, "frozen 1") != NULL;
-}
 
 void
 moat_state_refresh (struct moat_container_dir *d, struct moat_state *st)
@@ -399,7 +389,7 @@ moat_state_refresh (struct moat_container_dir *d, struct moat_state *st)
     }
   if (faccessat (d->dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     st->status = MOAT_STATUS_CREATED;
-  else if (cgroup_frozen (st->cgroup_path))
+  else if (st->cgroup_path && moat_cgroup_event (st->cgroup_path, "frozen 1"))
     st->status = MOAT_STATUS_PAUSED;
   else
     st->status = MOAT_STATUS_RUNNING;

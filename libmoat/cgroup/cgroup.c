@@ -50,14 +50,36 @@ make_cgroup_dirs (const char *mount, const char *rel, char **created_from,
   return 0;
 }
 
-static bool
-cgroup_populated (const char *path)
+/* mkdir -p, again from the top when a parent another container's delete
+   removed meanwhile makes a mkdir fail with ENOENT.  */
+static int
+make_cgroup_dirs_retrying (const char *mount, const char *rel, char **created_from,
+                           moat_error **err)
+{
+  for (int attempt = 0;; attempt++)
+    {
+      int r = make_cgroup_dirs (mount, rel, created_from, err);
+      if (r == 0 || attempt == 4 || (*err)->errnum != ENOENT)
+        return r;
+      moat_error_free (err);
+    }
+}
+
+/* A line of cgroup.events ("populated 1", "frozen 1").  */
+bool
+moat_cgroup_event (const char *path, const char *line)
 {
   autofree char *events = xasprintf ("%s/cgroup.events", path);
   autofree char *text = NULL;
   if (read_file_at (AT_FDCWD, events, 4096, &text, NULL, NULL) < 0)
     return false;
-  return strstr (text, "populated 1") != NULL;
+  return strstr (text, line) != NULL;
+}
+
+static bool
+cgroup_populated (const char *path)
+{
+  return moat_cgroup_event (path, "populated 1");
 }
 
 int
@@ -83,7 +105,7 @@ moat_cgroup_create (const char *cgroups_path, const char *id, struct moat_cgroup
     return moat_error_set (err, 0, "linux.cgroupsPath: `%s` names the root cgroup",
                            cgroups_path);
   char *created = NULL;
-  if (make_cgroup_dirs (mount, trimmed, &created, err) < 0)
+  if (make_cgroup_dirs_retrying (mount, trimmed, &created, err) < 0)
     {
       if (created)
         {
@@ -103,6 +125,13 @@ moat_cgroup_create (const char *cgroups_path, const char *id, struct moat_cgroup
     }
   out->path = xasprintf ("%s/%s", mount, trimmed);
   out->created_from = created;
+  if (cgroups_path == NULL && created != NULL)
+    {
+      /* moat owns its default parent: whichever container is deleted last
+         removes it, not only the one that happened to make it */
+      free (out->created_from);
+      out->created_from = xasprintf ("%s/moat", mount);
+    }
   if (created == NULL && cgroup_populated (out->path))
     {
       moat_error_set (err, 0, "linux.cgroupsPath: cgroup `%s` already has processes",
@@ -157,15 +186,6 @@ moat_cgroup_pids (const char *path, int **pids, size_t *n, moat_error **err)
   return 0;
 }
 
-static bool
-cgroup_frozen (const char *path)
-{
-  autofree char *events = xasprintf ("%s/cgroup.events", path);
-  autofree char *text = NULL;
-  if (read_file_at (AT_FDCWD, events, 4096, &text, NULL, NULL) < 0)
-    return false;
-  return strstr (text, "frozen 1") != NULL;
-}
 
 int
 moat_cgroup_signal_all (const char *path, int sig, moat_error **err)
@@ -179,7 +199,7 @@ moat_cgroup_signal_all (const char *path, int sig, moat_error **err)
   /* Frozen, the processes can neither exit (freeing their pid for reuse)
      nor fork while the list is read and signalled; a paused container
      stays paused.  */
-  bool was_frozen = cgroup_frozen (path);
+  bool was_frozen = moat_cgroup_event (path, "frozen 1");
   bool froze = !was_frozen && moat_cgroup_freeze (path, true, NULL) == 0;
   autofree int *pids = NULL;
   size_t n;
@@ -255,14 +275,10 @@ moat_cgroup_freeze (const char *path, bool freeze, moat_error **err)
   autofree char *file = xasprintf ("%s/cgroup.freeze", path);
   if (write_file (file, freeze ? "1" : "0", err) < 0)
     return -1;
-  autofree char *events = xasprintf ("%s/cgroup.events", path);
   const char *want = freeze ? "frozen 1" : "frozen 0";
   for (int i = 0; i < 1000; i++)
     {
-      autofree char *text = NULL;
-      if (read_file_at (AT_FDCWD, events, 4096, &text, NULL, err) < 0)
-        return -1;
-      if (strstr (text, want))
+      if (moat_cgroup_event (path, want))
         return 0;
       struct timespec ts = { 0, 1000 * 1000 };
       nanosleep (&ts, NULL);

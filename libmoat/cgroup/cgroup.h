@@ -37,6 +37,8 @@ int moat_cgroup_signal_all (const char *path, int sig, moat_error **err);
 /* Host pids of the processes in the cgroup.  */
 int moat_cgroup_pids (const char *path, int **pids, size_t *n, moat_error **err);
 void moat_cgroup_release (struct moat_cgroup *cg);
+/* True when cgroup.events of path has this line ("frozen 1", ...).  */
+bool moat_cgroup_event (const char *path, const char *line);
 /* cgroup.freeze, waiting until cgroup.events says it is done.  */
 int moat_cgroup_freeze (const char *path, bool freeze, moat_error **err);
 

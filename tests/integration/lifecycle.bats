@@ -377,3 +377,21 @@ load helpers
 	assert_status 0
 	assert_nothing_left "$ID"
 }
+
+@test "delete: the default cgroup parent goes with the last container, whichever made it" {
+	set_args '["sleep", "100"]'
+	# the parent may exist already (another container of this run): then
+	# neither of ours made it, and the check below holds all the same
+	create_ok "$ID-a"
+	create_ok "$ID-b"
+	run --separate-stderr moat delete -f "$ID-a"
+	assert_status 0
+	[ -d "$CGROOT/moat" ] || fail "the parent went while $ID-b still uses it"
+	run --separate-stderr moat delete -f "$ID-b"
+	assert_status 0
+	if [ -d "$CGROOT/moat" ]; then
+		local subs
+		subs=$(find "$CGROOT/moat" -mindepth 1 -maxdepth 1 -type d | wc -l)
+		[ "$subs" -gt 0 ] || fail "an empty $CGROOT/moat was left behind"
+	fi
+}

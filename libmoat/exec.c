@@ -88,31 +88,35 @@ env_set (char **env, const char *kv)
 /* The process to run: --process, or the container's own process with the
    command line's command; then the flags on top.  */
 static struct moat_spec *
-exec_process (const struct moat_exec_options *o, const char *bundle, moat_error **err)
+exec_process (const struct moat_exec_options *o, struct moat_spec *container,
+              moat_error **err)
 {
   struct moat_spec *s = NULL;
   if (o->process_file)
     {
       autofree char *text = NULL;
       if (read_file_at (AT_FDCWD, o->process_file, 16u << 20, &text, NULL, err) < 0)
-        return NULL;
+        goto fail;
       s = moat_spec_parse_process (text, err);
       if (s == NULL)
         {
           moat_error_prefix (err, "--process `%s`", o->process_file);
-          return NULL;
+          goto fail;
         }
+      /* the container's seccomp filter applies to every process in it */
+      s->has_seccomp = container->has_seccomp;
+      s->seccomp = container->seccomp;
+      memset (&container->seccomp, 0, sizeof container->seccomp);
+      moat_spec_free (container);
     }
   else
     {
       if (o->args == NULL || o->args[0] == NULL)
         {
           moat_error_set (err, 0, "exec: missing command (or --process FILE)");
-          return NULL;
+          goto fail;
         }
-      s = moat_spec_load (bundle, err);
-      if (s == NULL)
-        return NULL;
+      s = container;
     }
   if (o->args && o->args[0])
     {
@@ -157,21 +161,10 @@ exec_process (const struct moat_exec_options *o, const char *bundle, moat_error 
       moat_spec_free (s);
       return NULL;
     }
-  if (o->process_file)
-    {
-      /* the container's seccomp filter applies to every process in it */
-      struct moat_spec *cs = moat_spec_load (bundle, err);
-      if (cs == NULL)
-        {
-          moat_spec_free (s);
-          return NULL;
-        }
-      s->has_seccomp = cs->has_seccomp;
-      s->seccomp = cs->seccomp;
-      memset (&cs->seccomp, 0, sizeof cs->seccomp);
-      moat_spec_free (cs);
-    }
   return s;
+fail:
+  moat_spec_free (container);
+  return NULL;
 }
 
 struct exec_child
@@ -372,24 +365,21 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
                       moat_status_name (st.status));
       goto out;
     }
-  s = exec_process (o, st.bundle, err);
+  /* the container's config, read once: the process, its seccomp filter,
+     and whether its processes may hold CAP_SYS_PTRACE (decided on the
+     container's own config, whatever this process asks for) */
+  struct moat_spec *container = moat_spec_load (st.bundle, err);
+  if (container == NULL)
+    goto out;
+  bool sealed_needed = moat_spec_needs_sealed_exe (container, o->caps);
+  s = exec_process (o, container, err);
   if (s == NULL || check_options (o, s, err) < 0)
     goto out;
-  if (ctx->reexec_sealed && !moat_running_sealed ())
+  if (sealed_needed && ctx->reexec_sealed && !moat_running_sealed ())
     {
-      /* the container's processes may hold CAP_SYS_PTRACE: decided on the
-         container's own config, whatever this process asks for */
-      struct moat_spec *cs = moat_spec_load (st.bundle, err);
-      if (cs == NULL)
+      moat_container_dir_close (&dir);  /* the lock must not be held across */
+      if (ctx->reexec_sealed (err) < 0)
         goto out;
-      bool needed = moat_spec_needs_sealed_exe (cs, o->caps);
-      moat_spec_free (cs);
-      if (needed)
-        {
-          moat_container_dir_close (&dir);  /* the lock must not be held across */
-          if (ctx->reexec_sealed (err) < 0)
-            goto out;
-        }
     }
   init_pidfd = sys_pidfd_open (st.pid, 0);
   if (init_pidfd < 0 || moat_process_start_time (st.pid, true) != st.start_time)

@@ -6,10 +6,12 @@ set -eu
 cd "$(dirname "$0")/../.."
 secs=${1:-60}
 out=$(mktemp -d)
-srcs="libmoat/spec/spec.c libmoat/spec/default.c libmoat/state.c libmoat/utils.c libmoat/error.c"
+srcs="libmoat/spec/spec.c libmoat/spec/json.c libmoat/spec/process.c libmoat/spec/linux.c
+  libmoat/spec/default.c libmoat/state.c libmoat/utils.c libmoat/error.c libmoat/cgroup/cgroup.c
+  libmoat/log.c"
 # shellcheck disable=SC2086
 clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -I. -include config.h \
-  tests/fuzz/fuzz-spec.c $srcs $(pkg-config --cflags --libs yajl) -o "$out/fuzz-spec"
+  tests/fuzz/fuzz-spec.c $srcs $(pkg-config --cflags --libs yajl libseccomp) -o "$out/fuzz-spec"
 corpus=$out/corpus
 mkdir -p "$corpus" tests/fuzz/findings
 ./moat spec --bundle "$out" && cp "$out/config.json" "$corpus/root.json"

@@ -1,0 +1,514 @@
+/* config.json: the linux object (namespaces, id mappings, resources,
+   devices, seccomp, ...).  */
+#include <config.h>
+#include "parse.h"
+#include <errno.h>
+#include <seccomp.h>
+#include <string.h>
+#include <sys/personality.h>
+
+int
+parse_idmaps_at (yajl_val lin, const char *prefix, const char *key,
+                 struct moat_idmap **out, size_t *n, moat_error **err)
+{
+  autofree char *field = xasprintf ("%s.%s", prefix, key);
+  yajl_val arr;
+  if (get_array (lin, key, field, &arr, err) < 0)
+    return -1;
+  if (arr == NULL)
+    return 0;
+  *n = arr->u.array.len;
+  if (*n > 340)
+    return moat_error_set (err, 0, "%s: at most 340 ranges are allowed", field);
+  *out = xmalloc0 (*n * sizeof **out);
+  for (size_t i = 0; i < *n; i++)
+    {
+      yajl_val m = arr->u.array.values[i];
+      autofree char *f = xasprintf ("%s[%zu]", field, i);
+      if (!YAJL_IS_OBJECT (m))
+        return type_error (err, f, "an object", m);
+      long long c, h, sz;
+      bool pc, ph, ps;
+      autofree char *f1 = xasprintf ("%s.containerID", f);
+      autofree char *f2 = xasprintf ("%s.hostID", f);
+      autofree char *f3 = xasprintf ("%s.size", f);
+      if (get_int (m, "containerID", f1, 0, UINT32_MAX - 1, &c, &pc, err) < 0
+          || get_int (m, "hostID", f2, 0, UINT32_MAX - 1, &h, &ph, err) < 0
+          || get_int (m, "size", f3, 1, UINT32_MAX, &sz, &ps, err) < 0)
+        return -1;
+      if (!pc || !ph || !ps)
+        return moat_error_set (err, 0, "%s: containerID, hostID and size are required", f);
+      if (c + sz > (long long) UINT32_MAX || h + sz > (long long) UINT32_MAX)
+        return moat_error_set (err, 0, "%s: range overflows 32-bit ids", f);
+      (*out)[i] = (struct moat_idmap) { c, h, sz };
+    }
+  return 0;
+}
+
+static int
+parse_idmaps (yajl_val lin, const char *key, struct moat_idmap **out, size_t *n,
+              moat_error **err)
+{
+  return parse_idmaps_at (lin, "linux", key, out, n, err);
+}
+
+static int
+parse_namespaces (struct moat_spec *s, yajl_val lin, moat_error **err)
+{
+  yajl_val arr;
+  if (get_array (lin, "namespaces", "linux.namespaces", &arr, err) < 0)
+    return -1;
+  for (size_t i = 0; arr && i < arr->u.array.len; i++)
+    {
+      yajl_val n = arr->u.array.values[i];
+      autofree char *f = xasprintf ("linux.namespaces[%zu]", i);
+      if (!YAJL_IS_OBJECT (n))
+        return type_error (err, f, "an object", n);
+      autofree char *ft = xasprintf ("%s.type", f);
+      autofree char *fp = xasprintf ("%s.path", f);
+      autofree char *type = NULL;
+      char *path = NULL;
+      if (get_string (n, "type", ft, &type, err) < 0
+          || get_string (n, "path", fp, &path, err) < 0)
+        return -1;
+      if (type == NULL)
+        {
+          free (path);
+          return moat_error_set (err, 0, "%s: missing", ft);
+        }
+      int t = moat_ns_from_name (type);
+      if (t < 0)
+        {
+          free (path);
+          return moat_error_set (err, 0, "%s: unknown namespace type `%s`", ft, type);
+        }
+      if (s->ns[t].present)
+        {
+          free (path);
+          return moat_error_set (err, 0, "%s: duplicate `%s` namespace", ft, type);
+        }
+      if (path != NULL && path[0] != '/')
+        {
+          moat_error_set (err, 0, "%s: `%s` is not an absolute path", fp, path);
+          free (path);
+          return -1;
+        }
+      s->ns[t].present = true;
+      s->ns[t].path = path;
+    }
+  return 0;
+}
+
+static int
+parse_time_offsets (struct moat_spec *s, yajl_val lin, moat_error **err)
+{
+  yajl_val t;
+  if (get_object (lin, "timeOffsets", "linux.timeOffsets", &t, err) < 0)
+    return -1;
+  if (t == NULL)
+    return 0;
+  static const char *const clocks[] = { "monotonic", "boottime" };
+  for (int i = 0; i < 2; i++)
+    {
+      yajl_val c;
+      autofree char *f = xasprintf ("linux.timeOffsets.%s", clocks[i]);
+      if (get_object (t, clocks[i], f, &c, err) < 0)
+        return -1;
+      if (c == NULL)
+        continue;
+      autofree char *fs = xasprintf ("%s.secs", f);
+      autofree char *fn = xasprintf ("%s.nanosecs", f);
+      long long v;
+      bool present;
+      if (get_int (c, "secs", fs, INT64_MIN / 2, INT64_MAX / 2, &v, &present, err) < 0)
+        return -1;
+      s->time_offsets[i][0] = present ? v : 0;
+      if (get_int (c, "nanosecs", fn, 0, 999999999, &v, &present, err) < 0)
+        return -1;
+      s->time_offsets[i][1] = present ? v : 0;
+      s->has_time_offsets = true;
+    }
+  return 0;
+}
+
+static int
+parse_device_access (const char *a, const char *field, unsigned *out, moat_error **err)
+{
+  *out = 0;
+  for (const char *p = a; *p; p++)
+    switch (*p)
+      {
+      case 'r': *out |= MOAT_DEV_READ; break;
+      case 'w': *out |= MOAT_DEV_WRITE; break;
+      case 'm': *out |= MOAT_DEV_MKNOD; break;
+      default:
+        return moat_error_set (err, 0, "%s: `%s` is not a combination of r, w and m",
+                               field, a);
+      }
+  return 0;
+}
+
+static int
+parse_resources (struct moat_spec *s, yajl_val lin, moat_error **err)
+{
+  yajl_val res;
+  if (get_object (lin, "resources", "linux.resources", &res, err) < 0)
+    return -1;
+  if (res == NULL)
+    return 0;
+  for (size_t i = 0; i < res->u.object.len; i++)
+    {
+      const char *k = res->u.object.keys[i];
+      if (strcmp (k, "devices") == 0 || YAJL_IS_NULL (res->u.object.values[i]))
+        continue;
+      char *n = s->unapplied_resources ? xasprintf ("%s, %s", s->unapplied_resources, k)
+        : xstrdup (k);
+      free (s->unapplied_resources);
+      s->unapplied_resources = n;
+    }
+  yajl_val arr;
+  if (get_array (res, "devices", "linux.resources.devices", &arr, err) < 0)
+    return -1;
+  if (arr == NULL)
+    return 0;
+  s->n_device_rules = arr->u.array.len;
+  s->device_rules = xmalloc0 (s->n_device_rules * sizeof *s->device_rules);
+  for (size_t i = 0; i < s->n_device_rules; i++)
+    {
+      yajl_val d = arr->u.array.values[i];
+      struct moat_device_rule *r = &s->device_rules[i];
+      autofree char *f = xasprintf ("linux.resources.devices[%zu]", i);
+      if (!YAJL_IS_OBJECT (d))
+        return type_error (err, f, "an object", d);
+      autofree char *fa = xasprintf ("%s.allow", f);
+      autofree char *ft = xasprintf ("%s.type", f);
+      autofree char *fma = xasprintf ("%s.major", f);
+      autofree char *fmi = xasprintf ("%s.minor", f);
+      autofree char *fac = xasprintf ("%s.access", f);
+      autofree char *type = NULL, *access = NULL;
+      long long v;
+      bool present;
+      yajl_val allow = member (d, "allow");
+      if (allow == NULL)
+        return moat_error_set (err, 0, "%s: missing", fa);
+      if (get_bool (d, "allow", fa, &r->allow, err) < 0
+          || get_string (d, "type", ft, &type, err) < 0
+          || get_string (d, "access", fac, &access, err) < 0)
+        return -1;
+      r->type = type ? type[0] : 'a';
+      if (type && (strlen (type) != 1 || strchr ("acb", type[0]) == NULL))
+        return moat_error_set (err, 0, "%s: `%s` is not a, c or b", ft, type);
+      if (get_int (d, "major", fma, -1, UINT32_MAX, &v, &present, err) < 0)
+        return -1;
+      r->major = present ? v : -1;
+      if (get_int (d, "minor", fmi, -1, UINT32_MAX, &v, &present, err) < 0)
+        return -1;
+      r->minor = present ? v : -1;
+      if (access == NULL)
+        r->access = MOAT_DEV_READ | MOAT_DEV_WRITE | MOAT_DEV_MKNOD;
+      else if (parse_device_access (access, fac, &r->access, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+static int
+parse_devices (struct moat_spec *s, yajl_val lin, moat_error **err)
+{
+  yajl_val arr;
+  if (get_array (lin, "devices", "linux.devices", &arr, err) < 0)
+    return -1;
+  if (arr == NULL)
+    return 0;
+  s->n_devices = arr->u.array.len;
+  s->devices = xmalloc0 (s->n_devices * sizeof *s->devices);
+  for (size_t i = 0; i < s->n_devices; i++)
+    {
+      yajl_val d = arr->u.array.values[i];
+      struct moat_device *dev = &s->devices[i];
+      autofree char *f = xasprintf ("linux.devices[%zu]", i);
+      if (!YAJL_IS_OBJECT (d))
+        return type_error (err, f, "an object", d);
+      autofree char *fp = xasprintf ("%s.path", f);
+      autofree char *ft = xasprintf ("%s.type", f);
+      autofree char *fma = xasprintf ("%s.major", f);
+      autofree char *fmi = xasprintf ("%s.minor", f);
+      autofree char *fm = xasprintf ("%s.fileMode", f);
+      autofree char *fu = xasprintf ("%s.uid", f);
+      autofree char *fg = xasprintf ("%s.gid", f);
+      autofree char *type = NULL;
+      long long v;
+      bool pma, pmi;
+      if (get_string (d, "path", fp, &dev->path, err) < 0
+          || get_string (d, "type", ft, &type, err) < 0)
+        return -1;
+      if (dev->path == NULL || dev->path[0] != '/')
+        return moat_error_set (err, 0, "%s: must be an absolute path", fp);
+      if (type == NULL || strlen (type) != 1 || strchr ("cbup", type[0]) == NULL)
+        return moat_error_set (err, 0, "%s: must be c, b, u or p", ft);
+      dev->type = type[0];
+      if (get_int (d, "major", fma, 0, UINT32_MAX, &v, &pma, err) < 0)
+        return -1;
+      dev->major = v;
+      if (get_int (d, "minor", fmi, 0, UINT32_MAX, &v, &pmi, err) < 0)
+        return -1;
+      dev->minor = v;
+      if (dev->type != 'p' && (!pma || !pmi))
+        return moat_error_set (err, 0, "%s: major and minor are required for type %c",
+                               f, dev->type);
+      if (get_int (d, "fileMode", fm, 0, 07777, &v, &dev->has_mode, err) < 0)
+        return -1;
+      dev->mode = dev->has_mode ? v : 0;
+      if (get_int (d, "uid", fu, 0, UINT32_MAX - 1, &v, &dev->has_uid, err) < 0)
+        return -1;
+      dev->uid = dev->has_uid ? v : 0;
+      if (get_int (d, "gid", fg, 0, UINT32_MAX - 1, &v, &dev->has_gid, err) < 0)
+        return -1;
+      dev->gid = dev->has_gid ? v : 0;
+    }
+  return 0;
+}
+
+/* An action name, with its errnoRet for SCMP_ACT_ERRNO / SCMP_ACT_TRACE
+   (EPERM when absent, as the spec says).  */
+static int
+seccomp_action (const char *name, yajl_val holder, const char *field, uint32_t *out,
+                moat_error **err)
+{
+  long long e = EPERM;
+  bool has_errno = false;
+  autofree char *ferr = xasprintf ("%s errnoRet", field);
+  const char *errno_key = strstr (field, "defaultAction") ? "defaultErrnoRet" : "errnoRet";
+  if (get_int (holder, errno_key, ferr, 0, 4095, &e, &has_errno, err) < 0)
+    return -1;
+  if (!has_errno)
+    e = EPERM;
+  if (strcmp (name, "SCMP_ACT_ALLOW") == 0)
+    *out = SCMP_ACT_ALLOW;
+  else if (strcmp (name, "SCMP_ACT_ERRNO") == 0)
+    *out = SCMP_ACT_ERRNO ((uint16_t) e);
+  else if (strcmp (name, "SCMP_ACT_KILL") == 0 || strcmp (name, "SCMP_ACT_KILL_THREAD") == 0)
+    *out = SCMP_ACT_KILL_THREAD;
+  else if (strcmp (name, "SCMP_ACT_KILL_PROCESS") == 0)
+    *out = SCMP_ACT_KILL_PROCESS;
+  else if (strcmp (name, "SCMP_ACT_TRAP") == 0)
+    *out = SCMP_ACT_TRAP;
+  else if (strcmp (name, "SCMP_ACT_TRACE") == 0)
+    *out = SCMP_ACT_TRACE ((uint16_t) e);
+  else if (strcmp (name, "SCMP_ACT_LOG") == 0)
+    *out = SCMP_ACT_LOG;
+  else if (strcmp (name, "SCMP_ACT_NOTIFY") == 0)
+    return moat_error_set (err, 0, "%s: SCMP_ACT_NOTIFY (a seccomp agent) is not "
+                           "supported by this version of moat", field);
+  else
+    return moat_error_set (err, 0, "%s: unknown action `%s`", field, name);
+  return 0;
+}
+
+static const struct { const char *name; int op; } seccomp_ops[] = {
+  { "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT },
+  { "SCMP_CMP_LE", SCMP_CMP_LE }, { "SCMP_CMP_EQ", SCMP_CMP_EQ },
+  { "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
+  { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+};
+
+static int
+parse_seccomp_args (yajl_val rule, const char *f, struct moat_seccomp_rule *r,
+                    moat_error **err)
+{
+  autofree char *fa = xasprintf ("%s.args", f);
+  yajl_val arr;
+  if (get_array (rule, "args", fa, &arr, err) < 0)
+    return -1;
+  if (arr == NULL)
+    return 0;
+  r->n_args = arr->u.array.len;
+  if (r->n_args > 6)
+    return moat_error_set (err, 0, "%s: at most 6 arguments", fa);
+  r->args = xmalloc0 (r->n_args * sizeof *r->args);
+  for (size_t i = 0; i < r->n_args; i++)
+    {
+      yajl_val a = arr->u.array.values[i];
+      autofree char *fi = xasprintf ("%s[%zu]", fa, i);
+      if (!YAJL_IS_OBJECT (a))
+        return type_error (err, fi, "an object", a);
+      autofree char *fidx = xasprintf ("%s.index", fi);
+      autofree char *fv = xasprintf ("%s.value", fi);
+      autofree char *fv2 = xasprintf ("%s.valueTwo", fi);
+      autofree char *fop = xasprintf ("%s.op", fi);
+      autofree char *op = NULL;
+      long long idx;
+      bool present;
+      if (get_int (a, "index", fidx, 0, 5, &idx, &present, err) < 0
+          || get_u64 (a, "value", fv, &r->args[i].value, err) < 0
+          || (member (a, "valueTwo") && get_u64 (a, "valueTwo", fv2, &r->args[i].value_two,
+                                                 err) < 0)
+          || get_string (a, "op", fop, &op, err) < 0)
+        return -1;
+      if (!present)
+        return moat_error_set (err, 0, "%s: missing", fidx);
+      r->args[i].index = idx;
+      r->args[i].op = 0;
+      for (size_t k = 0; op && k < ARRAY_SIZE (seccomp_ops); k++)
+        if (strcmp (op, seccomp_ops[k].name) == 0)
+          r->args[i].op = seccomp_ops[k].op;
+      if (r->args[i].op == 0)
+        return moat_error_set (err, 0, "%s: unknown operator `%s`", fop, op ? op : "");
+    }
+  return 0;
+}
+
+static int
+parse_seccomp (struct moat_spec *s, yajl_val sc, moat_error **err)
+{
+  struct moat_seccomp *k = &s->seccomp;
+  autofree char *def = NULL;
+  if (get_string (sc, "defaultAction", "linux.seccomp.defaultAction", &def, err) < 0)
+    return -1;
+  if (def == NULL)
+    return moat_error_set (err, 0, "linux.seccomp.defaultAction: missing");
+  if (seccomp_action (def, sc, "linux.seccomp.defaultAction", &k->default_action, err) < 0)
+    return -1;
+  char **arches = NULL, **flags = NULL;
+  if (get_strv (sc, "architectures", "linux.seccomp.architectures", &arches, err) < 0)
+    return -1;
+  k->architectures = arches;
+  for (size_t i = 0; arches && arches[i]; i++)
+    {
+      /* SCMP_ARCH_X86_64 -> x86_64, as libseccomp names them */
+      if (strncmp (arches[i], "SCMP_ARCH_", 10) != 0)
+        return moat_error_set (err, 0, "linux.seccomp.architectures[%zu]: `%s` is not "
+                               "SCMP_ARCH_*", i, arches[i]);
+      char *n = xstrdup (arches[i] + 10);
+      for (char *p = n; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+          *p += 'a' - 'A';
+      if (seccomp_arch_resolve_name (n) == 0)
+        {
+          moat_error_set (err, 0, "linux.seccomp.architectures[%zu]: unknown "
+                          "architecture `%s`", i, arches[i]);
+          free (n);
+          return -1;
+        }
+      free (arches[i]);
+      arches[i] = n;
+    }
+  if (member (sc, "listenerPath"))
+    return moat_error_set (err, 0, "linux.seccomp.listenerPath: seccomp agents are not "
+                           "supported by this version of moat");
+  if (get_strv (sc, "flags", "linux.seccomp.flags", &flags, err) < 0)
+    return -1;
+  for (size_t i = 0; flags && flags[i]; i++)
+    {
+      if (strcmp (flags[i], "SECCOMP_FILTER_FLAG_TSYNC") == 0)
+        k->flag_tsync = true;
+      else if (strcmp (flags[i], "SECCOMP_FILTER_FLAG_LOG") == 0)
+        k->flag_log = true;
+      else if (strcmp (flags[i], "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
+        k->flag_spec_allow = true;
+      else
+        {
+          moat_error_set (err, 0, "linux.seccomp.flags[%zu]: unknown flag `%s`", i,
+                          flags[i]);
+          strv_free (flags);
+          return -1;
+        }
+    }
+  strv_free (flags);
+  yajl_val arr;
+  if (get_array (sc, "syscalls", "linux.seccomp.syscalls", &arr, err) < 0)
+    return -1;
+  k->n_rules = arr ? arr->u.array.len : 0;
+  k->rules = xmalloc0 (k->n_rules * sizeof *k->rules);
+  for (size_t i = 0; i < k->n_rules; i++)
+    {
+      yajl_val r = arr->u.array.values[i];
+      autofree char *f = xasprintf ("linux.seccomp.syscalls[%zu]", i);
+      if (!YAJL_IS_OBJECT (r))
+        return type_error (err, f, "an object", r);
+      autofree char *fn = xasprintf ("%s.names", f);
+      autofree char *fa = xasprintf ("%s.action", f);
+      autofree char *action = NULL;
+      if (get_strv (r, "names", fn, &k->rules[i].names, err) < 0
+          || get_string (r, "action", fa, &action, err) < 0)
+        return -1;
+      if (k->rules[i].names == NULL || k->rules[i].names[0] == NULL)
+        return moat_error_set (err, 0, "%s: must name at least one syscall", fn);
+      if (action == NULL)
+        return moat_error_set (err, 0, "%s: missing", fa);
+      if (seccomp_action (action, r, fa, &k->rules[i].action, err) < 0
+          || parse_seccomp_args (r, f, &k->rules[i], err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+int
+parse_linux (struct moat_spec *s, yajl_val top, moat_error **err)
+{
+  yajl_val lin;
+  if (get_object (top, "linux", "linux", &lin, err) < 0)
+    return -1;
+  if (lin == NULL)
+    return 0;
+  if (parse_namespaces (s, lin, err) < 0
+      || parse_idmaps (lin, "uidMappings", &s->uid_mappings, &s->n_uid_mappings, err) < 0
+      || parse_idmaps (lin, "gidMappings", &s->gid_mappings, &s->n_gid_mappings, err) < 0
+      || get_string (lin, "cgroupsPath", "linux.cgroupsPath", &s->cgroups_path, err) < 0
+      || parse_string_map (lin, "sysctl", "linux.sysctl", &s->sysctl, &s->n_sysctl, err) < 0
+      || get_strv (lin, "maskedPaths", "linux.maskedPaths", &s->masked_paths, err) < 0
+      || get_strv (lin, "readonlyPaths", "linux.readonlyPaths", &s->readonly_paths, err) < 0
+      || get_string (lin, "rootfsPropagation", "linux.rootfsPropagation",
+                     &s->rootfs_propagation, err) < 0
+      || get_string (lin, "mountLabel", "linux.mountLabel", &s->mount_label, err) < 0
+      || parse_time_offsets (s, lin, err) < 0
+      || parse_resources (s, lin, err) < 0
+      || parse_devices (s, lin, err) < 0)
+    return -1;
+  yajl_val pers;
+  if (get_object (lin, "personality", "linux.personality", &pers, err) < 0)
+    return -1;
+  if (pers)
+    {
+      autofree char *domain = NULL;
+      char **flags = NULL;
+      if (get_string (pers, "domain", "linux.personality.domain", &domain, err) < 0
+          || get_strv (pers, "flags", "linux.personality.flags", &flags, err) < 0)
+        return -1;
+      bool has_flags = flags && flags[0];
+      strv_free (flags);
+      if (has_flags)
+        return moat_error_set (err, 0, "linux.personality.flags: no flags are defined "
+                               "by the runtime spec");
+      if (domain && strcmp (domain, "LINUX") == 0)
+        s->personality = PER_LINUX;
+      else if (domain && strcmp (domain, "LINUX32") == 0)
+        s->personality = PER_LINUX32;
+      else
+        return moat_error_set (err, 0, "linux.personality.domain: `%s` is not LINUX or "
+                               "LINUX32", domain ? domain : "");
+      s->has_personality = true;
+    }
+  s->has_intel_rdt = member (lin, "intelRdt") != NULL;
+  yajl_val sc;
+  if (get_object (lin, "seccomp", "linux.seccomp", &sc, err) < 0)
+    return -1;
+  s->has_seccomp = sc != NULL;
+  if (sc && parse_seccomp (s, sc, err) < 0)
+    return -1;
+  if (s->cgroups_path && strstr (s->cgroups_path, "..") != NULL)
+    return moat_error_set (err, 0, "linux.cgroupsPath: `%s` must not contain `..`",
+                           s->cgroups_path);
+  static const char *const props[] = { "private", "rprivate", "slave", "rslave",
+                                       "shared", "rshared", "unbindable", "runbindable" };
+  if (s->rootfs_propagation)
+    {
+      bool ok = false;
+      for (size_t i = 0; i < ARRAY_SIZE (props); i++)
+        ok |= strcmp (s->rootfs_propagation, props[i]) == 0;
+      if (!ok)
+        return moat_error_set (err, 0, "linux.rootfsPropagation: unknown value `%s`",
+                               s->rootfs_propagation);
+    }
+  return 0;
+}

@@ -10,6 +10,9 @@
 
 /* ns.c */
 unsigned long long moat_ns_clone_flag (enum moat_ns_type t);
+/* Write one id map file ("uid_map", "gid_map") of pid.  */
+int moat_write_id_map (pid_t pid, const char *file, const struct moat_idmap *m, size_t n,
+                       moat_error **err);
 /* Write uid_map, setgroups and gid_map of pid (parent side).  */
 int moat_write_id_maps (pid_t pid, const struct moat_spec *s, moat_error **err);
 /* Open the namespace files named by path (fds[i] = -1 when none).  */
@@ -58,6 +61,17 @@ int moat_terminal_attach (struct moat_terminal *t, moat_error **err);
 int moat_send_fd (int sock, int fd, const char *payload, moat_error **err);
 /* Receive a message and at most one fd (-1 when none).  */
 int moat_recv_fd (int sock, char *buf, size_t size, ssize_t *len, int *fd);
+
+/* resolve.c: paths inside the root, never leaving it */
+int open_in_root (int rootfd, const char *path, int flags);
+/* Open `path` inside the root, creating what is missing (directories, or
+   for the last component an empty file when `file`); an O_PATH fd.  */
+int make_in_root (int rootfd, const char *path, bool file, moat_error **err);
+
+/* devices.c */
+int setup_devices (int rootfd, bool in_userns, moat_error **err);
+int make_config_device (int rootfd, const struct moat_device *d, bool in_userns,
+                        moat_error **err);
 
 /* rootfs.c */
 struct moat_rootfs_opts

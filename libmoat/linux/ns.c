@@ -47,17 +47,23 @@ write_proc (pid_t pid, const char *file, const char *data, moat_error **err)
 }
 
 int
+moat_write_id_map (pid_t pid, const char *file, const struct moat_idmap *m, size_t n,
+                   moat_error **err)
+{
+  autofree char *text = format_map (m, n);
+  return write_proc (pid, file, text, err);
+}
+
+int
 moat_write_id_maps (pid_t pid, const struct moat_spec *s, moat_error **err)
 {
-  autofree char *uids = format_map (s->uid_mappings, s->n_uid_mappings);
-  autofree char *gids = format_map (s->gid_mappings, s->n_gid_mappings);
-  if (write_proc (pid, "uid_map", uids, err) < 0)
+  if (moat_write_id_map (pid, "uid_map", s->uid_mappings, s->n_uid_mappings, err) < 0)
     return moat_error_prefix (err, "linux.uidMappings");
   /* A caller without CAP_SETGID in the parent namespace may only map its
      own gid after disabling setgroups.  */
   if (geteuid () != 0 && write_proc (pid, "setgroups", "deny", err) < 0)
     return -1;
-  if (write_proc (pid, "gid_map", gids, err) < 0)
+  if (moat_write_id_map (pid, "gid_map", s->gid_mappings, s->n_gid_mappings, err) < 0)
     return moat_error_prefix (err, "linux.gidMappings");
   return 0;
 }

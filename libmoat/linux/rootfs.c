@@ -27,8 +27,6 @@
 # define MS_NOSYMFOLLOW 256
 #endif
 
-enum { ATTR_ATIME_SET = 1 };
-
 struct mount_opts
 {
   unsigned long flags;       /* MS_* for mount(2) */
@@ -188,139 +186,6 @@ parse_mount_options (char **options, struct mount_opts *o)
             o->unknown = (char *) options[i];
         }
     }
-}
-
-/* ---- resolving inside the rootfs ---- */
-
-static int
-open_in_root (int rootfd, const char *path, int flags)
-{
-  struct open_how how = {
-    .flags = flags | O_CLOEXEC,
-    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-  };
-  int fd;
-  do
-    fd = sys_openat2 (rootfd, path, &how);
-  while (fd < 0 && errno == EAGAIN);
-  return fd;
-}
-
-/* Lexically join `base` (an absolute path in the root) and a symlink's
-   target, clamping ".." at the root as RESOLVE_IN_ROOT does.  */
-static char *
-join_in_root (const char *base, const char *target)
-{
-  size_t cap = strlen (base) + strlen (target) + 2;
-  char *out = xmalloc0 (cap + 1);
-  autofree char *all = target[0] == '/' ? xstrdup (target) : xasprintf ("%s/%s", base, target);
-  char *save = NULL;
-  size_t len = 0;
-  for (char *c = strtok_r (all, "/", &save); c; c = strtok_r (NULL, "/", &save))
-    {
-      if (strcmp (c, ".") == 0)
-        continue;
-      if (strcmp (c, "..") == 0)
-        {
-          while (len > 0 && out[len - 1] != '/')
-            len--;
-          if (len > 0)
-            len--;
-          out[len] = '\0';
-          continue;
-        }
-      len += snprintf (out + len, cap + 1 - len, "/%s", c);
-    }
-  if (len == 0)
-    strcpy (out, "/");
-  return out;
-}
-
-static int make_in_root_depth (int rootfd, const char *path, bool file, int depth,
-                               moat_error **err);
-
-static int
-make_in_root (int rootfd, const char *path, bool file, moat_error **err)
-{
-  return make_in_root_depth (rootfd, path, file, 0, err);
-}
-
-/* Open `path` inside the root, creating what is missing: directories for
-   every component, and for the last one a directory or (file) an empty
-   regular file.  A dangling symlink on the way has its target created,
-   inside the root.  Returns an O_PATH fd.  */
-static int
-make_in_root_depth (int rootfd, const char *path, bool file, int depth, moat_error **err)
-{
-  if (depth > 40)
-    return moat_error_set (err, ELOOP, "`%s`", path);
-  int fd = open_in_root (rootfd, path, O_PATH);
-  if (fd >= 0 || errno != ENOENT)
-    {
-      if (fd < 0)
-        return moat_error_set (err, errno, "open `%s` in the container", path);
-      return fd;
-    }
-  autofree char *copy = xstrdup (path);
-  autofree char *prefix = xmalloc0 (strlen (path) + 2);
-  autoclose int parent = open_in_root (rootfd, "/", O_PATH | O_DIRECTORY);
-  if (parent < 0)
-    return moat_error_set (err, errno, "open the container's root");
-  char *save = NULL;
-  char *comp = strtok_r (copy, "/", &save);
-  while (comp)
-    {
-      char *next = strtok_r (NULL, "/", &save);
-      bool last = next == NULL;
-      if (strcmp (comp, "..") == 0)
-        return moat_error_set (err, 0, "`%s`: `..` is not allowed here", path);
-      strcat (prefix, "/");
-      strcat (prefix, comp);
-      int child = open_in_root (rootfd, prefix, O_PATH);
-      if (child < 0 && errno == ENOENT)
-        {
-          /* mkdirat/O_EXCL never follow a symlink in the last component;
-             a dangling symlink makes the reopen below fail instead.  */
-          if (last && file)
-            {
-              int c = openat (parent, comp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW
-                              | O_CLOEXEC, 0644);
-              if (c < 0 && errno != EEXIST)
-                return moat_error_set (err, errno, "create file `%s` in the container",
-                                       prefix);
-              if (c >= 0)
-                close (c);
-            }
-          else if (mkdirat (parent, comp, 0755) < 0 && errno != EEXIST)
-            return moat_error_set (err, errno, "create directory `%s` in the container",
-                                   prefix);
-          child = open_in_root (rootfd, prefix, O_PATH);
-          if (child < 0 && errno == ENOENT)
-            {
-              /* a dangling symlink: make its target, inside the root */
-              char target[4096];
-              ssize_t n = readlinkat (parent, comp, target, sizeof target - 1);
-              if (n > 0)
-                {
-                  target[n] = '\0';
-                  autofree char *dir = xstrdup (prefix);
-                  *strrchr (dir, '/') = '\0';
-                  autofree char *dest = join_in_root (dir[0] ? dir : "/", target);
-                  int made = make_in_root_depth (rootfd, dest, last && file, depth + 1, err);
-                  if (made < 0)
-                    return -1;
-                  close (made);
-                  child = open_in_root (rootfd, prefix, O_PATH);
-                }
-            }
-        }
-      if (child < 0)
-        return moat_error_set (err, errno, "open `%s` in the container", prefix);
-      close (parent);
-      parent = child;
-      comp = next;
-    }
-  return steal_fd (&parent);
 }
 
 /* ---- mounting ---- */
@@ -551,113 +416,6 @@ do_mount (int rootfd, const struct moat_mount *m, const struct moat_rootfs_opts 
   return r;
 }
 
-/* ---- devices ---- */
-
-/* Bind the host's node `host` on a new empty file dirfd/name: where mknod
-   is not allowed (a user namespace) the device is the host's own.  */
-static int
-bind_host_node (const char *host, int dirfd, const char *name, moat_error **err)
-{
-  autoclose int f = openat (dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW
-                            | O_CLOEXEC, 0600);
-  if (f < 0)
-    return moat_error_set (err, errno, "create `%s`", name);
-  autoclose int tree = sys_open_tree (AT_FDCWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-  if (tree < 0)
-    return moat_error_set (err, errno, "bind host node `%s`", host);
-  if (sys_move_mount (tree, "", f, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-    return moat_error_set (err, errno, "bind host node `%s` into the container", host);
-  return 0;
-}
-
-static const struct { const char *name; unsigned major, minor; } default_devices[] = {
-  { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
-  { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
-};
-
-static int
-make_device (int devfd, const char *name, unsigned major, unsigned minor,
-             bool in_userns, moat_error **err)
-{
-  if (unlinkat (devfd, name, 0) < 0 && errno != ENOENT)
-    return moat_error_set (err, errno, "remove /dev/%s", name);
-  if (!in_userns)
-    {
-      if (mknodat (devfd, name, S_IFCHR | 0666, makedev (major, minor)) < 0)
-        return moat_error_set (err, errno, "create device /dev/%s", name);
-      if (fchmodat (devfd, name, 0666, 0) < 0)
-        return moat_error_set (err, errno, "chmod /dev/%s", name);
-      return 0;
-    }
-  /* mknod is not allowed in a user namespace: bind the host's node.  */
-  autofree char *host = xasprintf ("/dev/%s", name);
-  return bind_host_node (host, devfd, name, err);
-}
-
-static int
-setup_devices (int rootfd, bool in_userns, moat_error **err)
-{
-  autoclose int dev = make_in_root (rootfd, "/dev", false, err);
-  if (dev < 0)
-    return -1;
-  /* An O_PATH fd cannot be used for mknodat: reopen as a directory.  */
-  autoclose int devfd = open_in_root (rootfd, "/dev", O_RDONLY | O_DIRECTORY);
-  if (devfd < 0)
-    return moat_error_set (err, errno, "open /dev in the container");
-  for (size_t i = 0; i < ARRAY_SIZE (default_devices); i++)
-    if (make_device (devfd, default_devices[i].name, default_devices[i].major,
-                     default_devices[i].minor, in_userns, err) < 0)
-      return -1;
-  static const struct { const char *target, *name; } links[] = {
-    { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
-    { "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
-    { "pts/ptmx", "ptmx" },
-  };
-  for (size_t i = 0; i < ARRAY_SIZE (links); i++)
-    {
-      if (strcmp (links[i].name, "ptmx") == 0)
-        unlinkat (devfd, "ptmx", 0);
-      if (symlinkat (links[i].target, devfd, links[i].name) < 0 && errno != EEXIST)
-        return moat_error_set (err, errno, "create symlink /dev/%s", links[i].name);
-    }
-  return 0;
-}
-
-/* linux.devices: nodes made with mknod, or in a user namespace (where
-   mknod is not allowed) the host's node of the same path bound.  */
-static int
-make_config_device (int rootfd, const struct moat_device *d, bool in_userns,
-                    moat_error **err)
-{
-  autofree char *dir = xstrdup (d->path);
-  char *slash = strrchr (dir, '/');
-  const char *name = slash + 1;
-  *slash = '\0';
-  if (*name == '\0' || strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
-    return moat_error_set (err, 0, "invalid device path");
-  autoclose int dfd = make_in_root (rootfd, dir[0] ? dir : "/", false, err);
-  if (dfd < 0)
-    return -1;
-  autoclose int dirfd = openat (dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dirfd < 0)
-    return moat_error_set (err, errno, "open `%s`", dir);
-  if (unlinkat (dirfd, name, 0) < 0 && errno != ENOENT)
-    return moat_error_set (err, errno, "remove existing `%s`", d->path);
-  mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
-  mode_t perm = d->has_mode ? (d->mode & 07777) : 0666;
-  if (in_userns)
-    return bind_host_node (d->path, dirfd, name, err);
-  if (mknodat (dirfd, name, type | perm, makedev (d->major, d->minor)) < 0)
-    return moat_error_set (err, errno, "mknod `%s`", d->path);
-  if (fchmodat (dirfd, name, perm, 0) < 0)
-    return moat_error_set (err, errno, "chmod `%s`", d->path);
-  if ((d->has_uid || d->has_gid)
-      && fchownat (dirfd, name, d->has_uid ? d->uid : (uid_t) -1,
-                   d->has_gid ? d->gid : (gid_t) -1, AT_SYMLINK_NOFOLLOW) < 0)
-    return moat_error_set (err, errno, "chown `%s`", d->path);
-  return 0;
-}
-
 /* ---- masked and read-only paths ---- */
 
 static int
@@ -845,19 +603,6 @@ moat_rootfs_setup (const struct moat_spec *s, const struct moat_rootfs_opts *o,
 
 /* ---- idmapped mounts (prepared by the parent) ---- */
 
-static int
-write_map (pid_t pid, const char *file, const struct moat_idmap *m, size_t n,
-           moat_error **err)
-{
-  char path[64];
-  snprintf (path, sizeof path, "/proc/%d/%s", pid, file);
-  autofree char *text = xmalloc0 (n * 36 + 1);
-  char *p = text;
-  for (size_t i = 0; i < n; i++)
-    p += sprintf (p, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
-  return write_file (path, text, err);
-}
-
 /* A user namespace that holds the given mappings, as an fd: a helper is
    born in it, the maps are written, the fd is opened, the helper ends.  */
 static int
@@ -887,8 +632,8 @@ userns_with_maps (const struct moat_idmap *u, size_t nu, const struct moat_idmap
   int fd = -1;
   char path[64];
   snprintf (path, sizeof path, "/proc/%d/ns/user", pid);
-  if (write_map (pid, "uid_map", u, nu, err) == 0
-      && write_map (pid, "gid_map", g, ng, err) == 0)
+  if (moat_write_id_map (pid, "uid_map", u, nu, err) == 0
+      && moat_write_id_map (pid, "gid_map", g, ng, err) == 0)
     {
       fd = open (path, O_RDONLY | O_CLOEXEC);
       if (fd < 0)

@@ -60,16 +60,6 @@ strv_contains (char **v, const char *s)
   return false;
 }
 
-static char **
-strv_append (char **v, const char *s)
-{
-  size_t n = strv_len (v);
-  v = xrealloc (v, (n + 2) * sizeof (char *));
-  v[n] = xstrdup (s);
-  v[n + 1] = NULL;
-  return v;
-}
-
 /* KEY=VALUE replaces an existing KEY, or is added.  */
 static char **
 env_set (char **env, const char *kv)

@@ -73,6 +73,16 @@ moat_strvfreep (char ***v)
   strv_free (*v);
 }
 
+char **
+strv_append (char **v, const char *s)
+{
+  size_t n = strv_len (v);
+  v = xrealloc (v, (n + 2) * sizeof (char *));
+  v[n] = xstrdup (s);
+  v[n + 1] = NULL;
+  return v;
+}
+
 size_t
 strv_len (char *const *v)
 {

@@ -29,6 +29,8 @@ char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 
 void strv_free (char **v);
 size_t strv_len (char *const *v);
+/* Append a copy of s to the NULL-terminated v (which may be NULL).  */
+char **strv_append (char **v, const char *s);
 
 /* Take ownership of a string; return it and set *p to NULL.  */
 static inline char *steal_pointer_str (char **p) { char *r = *p; *p = NULL; return r; }

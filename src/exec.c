@@ -28,16 +28,6 @@ static const char help[] =
   "      --preserve-fds N      pass fds 3..3+N-1 to the process\n"
   "  -h, --help                print this help\n";
 
-static char **
-push (char **v, const char *s)
-{
-  size_t n = strv_len (v);
-  v = xrealloc (v, (n + 2) * sizeof (char *));
-  v[n] = xstrdup (s);
-  v[n + 1] = NULL;
-  return v;
-}
-
 static uint32_t
 parse_id (struct cli *c, const char *s, const char *what)
 {
@@ -84,7 +74,7 @@ cmd_exec (struct cli *c, int argc, char **argv)
       case 'e':
         if (strchr (optarg, '=') == NULL)
           cli_failf ("exec: --env: `%s` is not KEY=VALUE", optarg);
-        o.env = push (o.env, optarg);
+        o.env = strv_append (o.env, optarg);
         break;
       case 'u':
         {
@@ -107,7 +97,7 @@ cmd_exec (struct cli *c, int argc, char **argv)
                                       (o.n_additional_gids + 1) * sizeof (uint32_t));
         o.additional_gids[o.n_additional_gids++] = parse_id (c, optarg, "--additional-gids");
         break;
-      case 'c': o.caps = push (o.caps, optarg); break;
+      case 'c': o.caps = strv_append (o.caps, optarg); break;
       case O_NNP: o.no_new_privs = true; break;
       case O_LABEL: o.process_label = optarg; break;
       case O_APPARMOR: o.apparmor = optarg; break;

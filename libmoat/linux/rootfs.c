@@ -233,6 +233,29 @@ set_propagation_fd (int fd, unsigned long prop)
                             &attr);
 }
 
+/* The flags of a detached bind (tree): the plain ones on its top mount,
+   the recursive ones (rro, ...) on every mount in it.  */
+static int
+set_bind_flags (int tree, const struct mount_opts *o, moat_error **err)
+{
+  unsigned long long atime_clear;
+  struct mount_attr attr = { 0 };
+  attr.attr_set = attrs_from_flags (o->flags, &atime_clear);
+  attr.attr_clr = attrs_cleared (o->clear) | atime_clear;
+  if ((attr.attr_set || attr.attr_clr)
+      && sys_mount_setattr (tree, "", AT_EMPTY_PATH, &attr) < 0)
+    return moat_error_set (err, errno, "set flags");
+  if (o->rflags || o->rclear)
+    {
+      struct mount_attr rattr = { 0 };
+      rattr.attr_set = attrs_from_flags (o->rflags, &atime_clear);
+      rattr.attr_clr = attrs_cleared (o->rclear) | atime_clear;
+      if (sys_mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &rattr) < 0)
+        return moat_error_set (err, errno, "set recursive flags");
+    }
+  return 0;
+}
+
 /* Bind `source` (a host path) onto the fd `target`: open_tree gives a
    detached copy, its flags are set before anyone can see it, and
    move_mount attaches it to exactly the resolved target.  */
@@ -244,21 +267,8 @@ bind_mount_fd (const char *source, int target, const struct mount_opts *o,
                                       | (o->rbind ? AT_RECURSIVE : 0));
   if (tree < 0)
     return moat_error_set (err, errno, "bind `%s`", source);
-  unsigned long long atime_clear;
-  struct mount_attr attr = { 0 };
-  attr.attr_set = attrs_from_flags (o->flags, &atime_clear);
-  attr.attr_clr = attrs_cleared (o->clear) | atime_clear;
-  if ((attr.attr_set || attr.attr_clr)
-      && sys_mount_setattr (tree, "", AT_EMPTY_PATH, &attr) < 0)
-    return moat_error_set (err, errno, "set flags on bind of `%s`", source);
-  if (o->rflags || o->rclear)
-    {
-      struct mount_attr rattr = { 0 };
-      rattr.attr_set = attrs_from_flags (o->rflags, &atime_clear);
-      rattr.attr_clr = attrs_cleared (o->rclear) | atime_clear;
-      if (sys_mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &rattr) < 0)
-        return moat_error_set (err, errno, "set recursive flags on bind of `%s`", source);
-    }
+  if (set_bind_flags (tree, o, err) < 0)
+    return moat_error_prefix (err, "bind of `%s`", source);
   if (sys_move_mount (tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH
                       | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     return moat_error_set (err, errno, "attach bind of `%s`", source);
@@ -344,16 +354,13 @@ attach_prepared (int rootfd, int tree, const struct moat_mount *m,
   autoclose int target = make_in_root (rootfd, m->destination, !S_ISDIR (st.st_mode), err);
   if (target < 0)
     return -1;
-  unsigned long long atime_clear;
-  struct mount_attr attr = { 0 };
-  attr.attr_set = attrs_from_flags (o->flags, &atime_clear);
-  attr.attr_clr = attrs_cleared (o->clear) | atime_clear;
-  if ((attr.attr_set || attr.attr_clr)
-      && sys_mount_setattr (tree, "", AT_EMPTY_PATH, &attr) < 0)
-    return moat_error_set (err, errno, "set flags");
+  if (set_bind_flags (tree, o, err) < 0)
+    return -1;
   if (sys_move_mount (tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH
                       | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     return moat_error_set (err, errno, "attach idmapped mount");
+  if (o->propagation && set_propagation_fd (tree, o->propagation) < 0)
+    return moat_error_set (err, errno, "set propagation");
   return 0;
 }
 

@@ -206,3 +206,19 @@ _owned_files() {
 	awk '$5 == "/shared"' <<<"$output" | grep -q "shared:" || fail "/shared: $(awk '$5 == "/shared"' <<<"$output")"
 	awk '$5 == "/sys/fs/cgroup"' <<<"$output" | grep -q "cgroup2" || fail "cgroup: $(awk '$5 == "/sys/fs/cgroup"' <<<"$output")"
 }
+
+@test "mounts: recursive flags apply to an idmapped rbind too" {
+	_userns
+	_owned_files
+	mount -t tmpfs tmpfs "$T/data" && on_teardown "umount -l '$T/data'"
+	mkdir -p "$T/data/sub" && mount -t tmpfs tmpfs "$T/data/sub" && on_teardown "umount -l '$T/data/sub'"
+	chmod 755 "$T/data" "$T/data/sub"
+	add_mount "{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$T/data\", \"options\": [\"rbind\", \"idmap\", \"rro\"]}"
+	set_args '["cat", "/proc/self/mountinfo"]'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	local m
+	for m in /data /data/sub; do
+		[[ "$(_opts_at "$m")" == ro,* ]] || fail "$m not read-only: $(_opts_at "$m")"
+	done
+}

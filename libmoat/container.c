@@ -44,7 +44,7 @@ run_late_hooks (struct opened *o, bool poststart)
 {
   autofree char *text = NULL;
   size_t len;
-  if (read_file_at (o->dir.dirfd, "config.json", 16u << 20, &text, &len, NULL) < 0)
+  if (moat_read_file_at (o->dir.dirfd, "config.json", 16u << 20, &text, &len, NULL) < 0)
     return;  /* no hooks were configured */
   moat_error *err = NULL;
   struct moat_spec *s = moat_spec_parse (text, len, &err);
@@ -99,7 +99,8 @@ moat_start (const struct moat_context *ctx, const char *id, moat_error **err)
   int r = 0;
   if (o.st.status != MOAT_STATUS_CREATED)
     {
-      r = moat_error_set (err, 0, "cannot start container \"%s\": it is %s, not created",
+      r = moat_error_setk (err, MOAT_ERR_WRONG_STATE, 0,
+                           "cannot start container \"%s\": it is %s, not created",
                           id, moat_status_name (o.st.status));
       goto out;
     }
@@ -147,7 +148,8 @@ moat_kill (const struct moat_context *ctx, const char *id, int sig, bool all,
       /* runc's wording: engines map "container not running" to "process
          already finished"; --all on a stopped container is not an error */
       if (!all)
-        r = moat_error_set (err, 0, "kill container \"%s\": container not running", id);
+        r = moat_error_setk (err, MOAT_ERR_WRONG_STATE, 0,
+                             "kill container \"%s\": container not running", id);
       goto out;
     }
   if (all && o.st.cgroup_path)
@@ -160,7 +162,8 @@ moat_kill (const struct moat_context *ctx, const char *id, int sig, bool all,
     {
       int e = errno;
       if (e == ESRCH)
-        r = moat_error_set (err, 0, "kill container \"%s\": container not running", id);
+        r = moat_error_setk (err, MOAT_ERR_WRONG_STATE, 0,
+                             "kill container \"%s\": container not running", id);
       else
         r = moat_error_set (err, e, "kill container \"%s\"", id);
     }
@@ -203,7 +206,7 @@ moat_delete (const struct moat_context *ctx, const char *id, bool force,
   struct opened o;
   if (open_container (ctx, id, true, &o, err) < 0)
     {
-      if (force && *err && strstr ((*err)->msg, "does not exist"))
+      if (force && moat_error_kind (*err) == MOAT_ERR_NOT_FOUND)
         {
           moat_error_free (err);
           return 0;
@@ -215,7 +218,8 @@ moat_delete (const struct moat_context *ctx, const char *id, bool force,
     {
       if (!force)
         {
-          r = moat_error_set (err, 0, "cannot delete container \"%s\" that is not "
+          r = moat_error_setk (err, MOAT_ERR_WRONG_STATE, 0,
+                               "cannot delete container \"%s\" that is not "
                               "stopped: it is %s (use --force)", id,
                               moat_status_name (o.st.status));
           goto out;
@@ -255,7 +259,8 @@ moat_state (const struct moat_context *ctx, const char *id, struct moat_state *o
 static int
 compare_states (const void *a, const void *b)
 {
-  return strcmp (((const struct moat_state *) a)->id, ((const struct moat_state *) b)->id);
+  return strcmp (((const struct moat_state *) a)->id,
+                 ((const struct moat_state *) b)->id);
 }
 
 int
@@ -306,10 +311,12 @@ moat_pause (const struct moat_context *ctx, const char *id, bool pause, moat_err
   int r = 0;
   enum moat_status want = pause ? MOAT_STATUS_RUNNING : MOAT_STATUS_PAUSED;
   if (o.st.status != want)
-    r = moat_error_set (err, 0, "cannot %s container \"%s\": it is %s", pause ? "pause"
+    r = moat_error_setk (err, MOAT_ERR_WRONG_STATE, 0,
+                         "cannot %s container \"%s\": it is %s", pause ? "pause"
                         : "resume", id, moat_status_name (o.st.status));
   else if (o.st.cgroup_path == NULL)
-    r = moat_error_set (err, 0, "cannot %s container \"%s\": it has no cgroup",
+    r = moat_error_setk (err, MOAT_ERR_WRONG_STATE, 0,
+                         "cannot %s container \"%s\": it has no cgroup",
                         pause ? "pause" : "resume", id);
   else
     r = moat_cgroup_freeze (o.st.cgroup_path, pause, err);

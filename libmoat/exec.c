@@ -72,7 +72,7 @@ env_set (char **env, const char *kv)
         env[i] = xstrdup (kv);
         return env;
       }
-  return strv_append (env, kv);
+  return moat_strv_append (env, kv);
 }
 
 /* The process to run: --process, or the container's own process with the
@@ -85,7 +85,7 @@ exec_process (const struct moat_exec_options *o, struct moat_spec *container,
   if (o->process_file)
     {
       autofree char *text = NULL;
-      if (read_file_at (AT_FDCWD, o->process_file, 16u << 20, &text, NULL, err) < 0)
+      if (moat_read_file_at (AT_FDCWD, o->process_file, 16u << 20, &text, NULL, err) < 0)
         goto fail;
       s = moat_spec_parse_process (text, err);
       if (s == NULL)
@@ -110,10 +110,10 @@ exec_process (const struct moat_exec_options *o, struct moat_spec *container,
     }
   if (o->args && o->args[0])
     {
-      strv_free (s->args);
+      moat_strv_free (s->args);
       s->args = NULL;
       for (size_t i = 0; o->args[i]; i++)
-        s->args = strv_append (s->args, o->args[i]);
+        s->args = moat_strv_append (s->args, o->args[i]);
     }
   if (o->tty_set)
     s->terminal = o->tty;
@@ -133,7 +133,8 @@ exec_process (const struct moat_exec_options *o, struct moat_spec *container,
     {
       free (s->additional_gids);
       s->additional_gids = xmalloc0 (o->n_additional_gids * sizeof (uint32_t));
-      memcpy (s->additional_gids, o->additional_gids, o->n_additional_gids * sizeof (uint32_t));
+      memcpy (s->additional_gids, o->additional_gids,
+              o->n_additional_gids * sizeof (uint32_t));
       s->n_additional_gids = o->n_additional_gids;
     }
   for (size_t i = 0; o->caps && o->caps[i]; i++)
@@ -141,7 +142,7 @@ exec_process (const struct moat_exec_options *o, struct moat_spec *container,
       char ***sets[] = { &s->caps.bounding, &s->caps.effective, &s->caps.permitted };
       for (size_t k = 0; k < ARRAY_SIZE (sets); k++)
         if (!strv_contains (*sets[k], o->caps[i]))
-          *sets[k] = strv_append (*sets[k], o->caps[i]);
+          *sets[k] = moat_strv_append (*sets[k], o->caps[i]);
     }
   if (o->no_new_privs)
     s->no_new_privileges = true;
@@ -351,7 +352,8 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
   moat_state_refresh (&dir, &st);
   if (st.status == MOAT_STATUS_STOPPED || st.status == MOAT_STATUS_PAUSED)
     {
-      moat_error_set (err, 0, "cannot exec in container \"%s\": it is %s", o->id,
+      moat_error_setk (err, MOAT_ERR_WRONG_STATE, 0,
+                       "cannot exec in container \"%s\": it is %s", o->id,
                       moat_status_name (st.status));
       goto out;
     }
@@ -432,7 +434,8 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
       pid = 0;
       goto out;
     }
-  if (o->console_socket && moat_send_console (o->console_socket, master, pty_name, err) < 0)
+  if (o->console_socket && moat_send_console (o->console_socket, master, pty_name,
+                                              err) < 0)
     {
       sys_pidfd_send_signal (pidfd, SIGKILL);
       goto out;

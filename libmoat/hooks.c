@@ -42,7 +42,7 @@ run_one (const struct moat_hook *h, const char *state_json, moat_error **err)
   close (pipefd[0]);
   /* the hook may not read its stdin at all: never block on it */
   signal (SIGPIPE, SIG_IGN);
-  (void) write_all (pipefd[1], state_json, strlen (state_json));
+  (void) moat_write_all (pipefd[1], state_json, strlen (state_json));
   close (pipefd[1]);
 
   int timeout_ms = h->timeout > 0 ? h->timeout * 1000 : -1;

@@ -63,7 +63,7 @@ enter_cwd (const char *cwd, moat_error **err)
 {
   if (chdir (cwd) == 0)
     return 0;
-  if (errno == ENOENT && mkdir_p (cwd, 0755, NULL) == 0 && chdir (cwd) == 0)
+  if (errno == ENOENT && moat_mkdir_p (cwd, 0755, NULL) == 0 && chdir (cwd) == 0)
     return 0;
   return moat_error_set (err, errno, "process.cwd: `%s`", cwd);
 }

@@ -224,7 +224,7 @@ take_state_dir (struct launch *l, moat_error **err)
 {
   struct moat_state *st = &l->state;
   char now[64];
-  rfc3339_now (now, sizeof now, true);
+  moat_rfc3339_now (now, sizeof now, true);
   st->id = xstrdup (l->opts->id);
   st->bundle = xstrdup (l->bundle);
   st->rootfs = xstrdup (l->rootfs);
@@ -314,9 +314,9 @@ keep_config (struct launch *l, moat_error **err)
   autofree char *path = xasprintf ("%s/config.json", l->bundle);
   autofree char *text = NULL;
   size_t len;
-  if (read_file_at (AT_FDCWD, path, 16u << 20, &text, &len, err) < 0)
+  if (moat_read_file_at (AT_FDCWD, path, 16u << 20, &text, &len, err) < 0)
     return -1;
-  return write_file_atomic_at (l->dir.dirfd, "config.json", text, len, 0600, err);
+  return moat_write_file_atomic_at (l->dir.dirfd, "config.json", text, len, 0600, err);
 }
 
 /* Namespaces given by path are joined by the parent (which keeps its
@@ -464,7 +464,7 @@ wait_ready (struct launch *l, moat_error **err)
              has done its part and exits */
           buf[r] = '\0';
           unsigned long long pid;
-          if (!parse_uint (buf + 1, INT_MAX, &pid))
+          if (!moat_parse_uint (buf + 1, INT_MAX, &pid))
             return moat_error_set (err, 0, "bad pid from the container's init");
           while (waitpid (l->pid, NULL, 0) < 0 && errno == EINTR)
             ;
@@ -529,7 +529,7 @@ moat_write_pid_file (const char *path, pid_t pid, moat_error **err)
     return moat_error_set (err, errno, "pid file directory `%s`", dir);
   char num[16];
   snprintf (num, sizeof num, "%d", pid);
-  if (write_file_atomic_at (dfd, slash + 1, num, strlen (num), 0644, err) < 0)
+  if (moat_write_file_atomic_at (dfd, slash + 1, num, strlen (num), 0644, err) < 0)
     return moat_error_prefix (err, "pid file `%s`", path);
   return 0;
 }
@@ -570,7 +570,7 @@ apply_oom_score (struct launch *l, moat_error **err)
   char path[64], val[16];
   snprintf (path, sizeof path, "/proc/%d/oom_score_adj", l->pid);
   snprintf (val, sizeof val, "%d", l->spec->oom_score_adj);
-  if (write_file (path, val, err) < 0)
+  if (moat_write_file (path, val, err) < 0)
     return moat_error_prefix (err, "process.oomScoreAdj");
   return 0;
 }
@@ -579,7 +579,8 @@ apply_oom_score (struct launch *l, moat_error **err)
 static int
 launch_create (struct launch *l, bool with_fifo, moat_error **err)
 {
-  if (resolve_paths (l, err) < 0 || check_supported (l->spec, l->opts, l->foreground, err) < 0)
+  if (resolve_paths (l, err) < 0 || check_supported (l->spec, l->opts, l->foreground,
+                                                     err) < 0)
     return -1;
   /* nothing has changed yet: the command can start again from a sealed
      copy of the binary if the container could reach ours */
@@ -644,7 +645,7 @@ pump (int from, int to)
     return true;
   if (n <= 0)
     return false;  /* EOF, or EIO once the last slave is closed */
-  return write_all (to, buf, n) == 0;
+  return moat_write_all (to, buf, n) == 0;
 }
 
 static void

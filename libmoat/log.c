@@ -85,7 +85,7 @@ static void
 emit (enum moat_log_level level, const char *msg)
 {
   char now[64];
-  rfc3339_now (now, sizeof now, true);
+  moat_rfc3339_now (now, sizeof now, true);
   if (log_format == MOAT_LOG_JSON)
     {
       yajl_gen g = yajl_gen_alloc (NULL);
@@ -104,14 +104,14 @@ emit (enum moat_log_level level, const char *msg)
       size_t len;
       yajl_gen_get_buf (g, &buf, &len);
       char *line = xasprintf ("%.*s\n", (int) len, buf);
-      (void) write_all (log_fd, line, strlen (line));
+      (void) moat_write_all (log_fd, line, strlen (line));
       free (line);
       yajl_gen_free (g);
     }
   else
     {
       char *line = xasprintf ("%s %s: %s\n", now, level_names[level], msg);
-      (void) write_all (log_fd, line, strlen (line));
+      (void) moat_write_all (log_fd, line, strlen (line));
       free (line);
     }
 }

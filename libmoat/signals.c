@@ -34,7 +34,7 @@ parse_rt (const char *name, int *out)
       return 0;
     }
   unsigned long long off;
-  if ((rest[0] != '+' && rest[0] != '-') || !parse_uint (rest + 1, 64, &off))
+  if ((rest[0] != '+' && rest[0] != '-') || !moat_parse_uint (rest + 1, 64, &off))
     return -1;
   int sig = rest[0] == '+' ? base + (int) off : base - (int) off;
   if (sig < SIGRTMIN || sig > SIGRTMAX)
@@ -47,7 +47,7 @@ int
 moat_parse_signal (const char *s, int *out, moat_error **err)
 {
   unsigned long long n;
-  if (parse_uint (s, 1000, &n))
+  if (moat_parse_uint (s, 1000, &n))
     {
       if (n < 1 || n > (unsigned long long) SIGRTMAX)
         return moat_error_set (err, 0, "invalid signal number %s (must be 1..%d)", s,

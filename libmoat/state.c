@@ -58,7 +58,7 @@ static bool
 in_initial_userns (void)
 {
   autofree char *map = NULL;
-  if (read_file_at (AT_FDCWD, "/proc/self/uid_map", 4096, &map, NULL, NULL) < 0)
+  if (moat_read_file_at (AT_FDCWD, "/proc/self/uid_map", 4096, &map, NULL, NULL) < 0)
     return true;
   unsigned long a, b, c;
   return sscanf (map, "%lu %lu %lu", &a, &b, &c) == 3 && a == 0 && b == 0
@@ -93,7 +93,7 @@ moat_container_dir_create (const char *root, const char *id,
 {
   if (moat_validate_id (id, err) < 0)
     return -1;
-  if (mkdir_p (root, 0700, err) < 0)
+  if (moat_mkdir_p (root, 0700, err) < 0)
     return moat_error_prefix (err, "state root");
   autoclose int rootfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
@@ -117,19 +117,20 @@ moat_container_dir_create (const char *root, const char *id,
     }
   /* state.json is there before the id becomes visible */
   autofree char *json = moat_state_to_json (initial, true);
-  if (write_file_atomic_at (fd, "state.json", json, strlen (json), 0600, err) < 0)
+  if (moat_write_file_atomic_at (fd, "state.json", json, strlen (json), 0600, err) < 0)
     {
       close (fd);
-      remove_tree_at (rootfd, tmp);
+      moat_remove_tree_at (rootfd, tmp);
       return -1;
     }
   if (renameat2 (rootfd, tmp, rootfd, id, RENAME_NOREPLACE) < 0)
     {
       int e = errno;
       close (fd);
-      remove_tree_at (rootfd, tmp);
+      moat_remove_tree_at (rootfd, tmp);
       if (e == EEXIST || e == ENOTEMPTY)
-        return moat_error_set (err, 0, "container \"%s\" already exists", id);
+        return moat_error_setk (err, MOAT_ERR_WRONG_STATE, 0,
+                                "container \"%s\" already exists", id);
       return moat_error_set (err, e, "create state directory for \"%s\"", id);
     }
   out->dirfd = fd;
@@ -149,7 +150,8 @@ moat_container_dir_open (const char *root, const char *id, bool exclusive,
   if (fd < 0)
     {
       if (errno == ENOENT)
-        return moat_error_set (err, 0, "container \"%s\" does not exist", id);
+        return moat_error_setk (err, MOAT_ERR_NOT_FOUND, 0,
+                                "container \"%s\" does not exist", id);
       return moat_error_set (err, errno, "open state of container \"%s\"", id);
     }
   if (lock_dir (fd, exclusive) < 0)
@@ -164,7 +166,8 @@ moat_container_dir_open (const char *root, const char *id, bool exclusive,
       || faccessat (fd, "state.json", F_OK, 0) < 0)
     {
       close (fd);
-      return moat_error_set (err, 0, "container \"%s\" does not exist", id);
+      return moat_error_setk (err, MOAT_ERR_NOT_FOUND, 0,
+                              "container \"%s\" does not exist", id);
     }
   out->dirfd = fd;
   out->path = steal_pointer_str (&path);
@@ -183,7 +186,7 @@ moat_container_dir_remove (struct moat_container_dir *d, moat_error **err)
   autoclose int pfd = open (slash ? (parent[0] ? parent : "/") : ".",
                             O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   int r = 0;
-  if (pfd < 0 || remove_tree_at (pfd, name) < 0)
+  if (pfd < 0 || moat_remove_tree_at (pfd, name) < 0)
     r = moat_error_set (err, errno, "remove state directory `%s`", d->path);
   moat_container_dir_close (d);
   return r;
@@ -288,7 +291,7 @@ moat_state_from_json (const char *json, struct moat_state *st, moat_error **err)
   v = yajl_tree_get (top, (const char *[]) { "moat", "startTime", NULL }, yajl_t_number);
   unsigned long long t = 0;
   if (v)
-    parse_uint (YAJL_GET_NUMBER (v), UINT64_MAX, &t);
+    moat_parse_uint (YAJL_GET_NUMBER (v), UINT64_MAX, &t);
   st->start_time = t;
   autofree char *status = str_at (top, (const char *[]) { "status", NULL });
   st->status = MOAT_STATUS_STOPPED;
@@ -318,14 +321,15 @@ moat_state_write (struct moat_container_dir *d, const struct moat_state *st,
                   moat_error **err)
 {
   autofree char *json = moat_state_to_json (st, true);
-  return write_file_atomic_at (d->dirfd, "state.json", json, strlen (json), 0600, err);
+  return moat_write_file_atomic_at (d->dirfd, "state.json", json, strlen (json), 0600,
+                                    err);
 }
 
 int
 moat_state_read (struct moat_container_dir *d, struct moat_state *st, moat_error **err)
 {
   autofree char *json = NULL;
-  if (read_file_at (d->dirfd, "state.json", MAX_STATE_SIZE, &json, NULL, err) < 0)
+  if (moat_read_file_at (d->dirfd, "state.json", MAX_STATE_SIZE, &json, NULL, err) < 0)
     return moat_error_prefix (err, "container \"%s\"", d->id);
   if (moat_state_from_json (json, st, err) < 0)
     return moat_error_prefix (err, "container \"%s\"", d->id);
@@ -359,7 +363,7 @@ moat_process_start_time (pid_t pid, bool zombie_is_dead)
   char path[64];
   snprintf (path, sizeof path, "/proc/%d/stat", pid);
   autofree char *stat = NULL;
-  if (read_file_at (AT_FDCWD, path, 8192, &stat, NULL, NULL) < 0)
+  if (moat_read_file_at (AT_FDCWD, path, 8192, &stat, NULL, NULL) < 0)
     return 0;
   /* comm may contain spaces and parentheses: parse after the last ')'.  */
   char *p = strrchr (stat, ')');

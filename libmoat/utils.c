@@ -58,7 +58,7 @@ xasprintf (const char *fmt, ...)
 }
 
 void
-strv_free (char **v)
+moat_strv_free (char **v)
 {
   if (v == NULL)
     return;
@@ -70,13 +70,13 @@ strv_free (char **v)
 void
 moat_strvfreep (char ***v)
 {
-  strv_free (*v);
+  moat_strv_free (*v);
 }
 
 char **
-strv_append (char **v, const char *s)
+moat_strv_append (char **v, const char *s)
 {
-  size_t n = strv_len (v);
+  size_t n = moat_strv_len (v);
   v = xrealloc (v, (n + 2) * sizeof (char *));
   v[n] = xstrdup (s);
   v[n + 1] = NULL;
@@ -84,7 +84,7 @@ strv_append (char **v, const char *s)
 }
 
 size_t
-strv_len (char *const *v)
+moat_strv_len (char *const *v)
 {
   size_t n = 0;
   while (v && v[n])
@@ -93,7 +93,7 @@ strv_len (char *const *v)
 }
 
 int
-read_file_at (int dirfd, const char *path, size_t max, char **out, size_t *len,
+moat_read_file_at (int dirfd, const char *path, size_t max, char **out, size_t *len,
               moat_error **err)
 {
   autoclose int fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -134,7 +134,7 @@ read_file_at (int dirfd, const char *path, size_t max, char **out, size_t *len,
 }
 
 int
-write_all (int fd, const void *buf, size_t len)
+moat_write_all (int fd, const void *buf, size_t len)
 {
   const char *p = buf;
   while (len > 0)
@@ -151,7 +151,7 @@ write_all (int fd, const void *buf, size_t len)
 }
 
 int
-write_file_atomic_at (int dirfd, const char *name, const void *data, size_t len,
+moat_write_file_atomic_at (int dirfd, const char *name, const void *data, size_t len,
                       mode_t mode, moat_error **err)
 {
   autofree char *tmp = xasprintf (".%s.tmp", name);
@@ -159,7 +159,7 @@ write_file_atomic_at (int dirfd, const char *name, const void *data, size_t len,
                              | O_NOFOLLOW, mode);
   if (fd < 0)
     return moat_error_set (err, errno, "create `%s`", tmp);
-  if (write_all (fd, data, len) < 0)
+  if (moat_write_all (fd, data, len) < 0)
     {
       int e = errno;
       unlinkat (dirfd, tmp, 0);
@@ -175,18 +175,18 @@ write_file_atomic_at (int dirfd, const char *name, const void *data, size_t len,
 }
 
 int
-write_file (const char *path, const char *data, moat_error **err)
+moat_write_file (const char *path, const char *data, moat_error **err)
 {
   autoclose int fd = open (path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0)
     return moat_error_set (err, errno, "open `%s`", path);
-  if (write_all (fd, data, strlen (data)) < 0)
+  if (moat_write_all (fd, data, strlen (data)) < 0)
     return moat_error_set (err, errno, "write `%s`", path);
   return 0;
 }
 
 int
-mkdir_p (const char *path, mode_t mode, moat_error **err)
+moat_mkdir_p (const char *path, mode_t mode, moat_error **err)
 {
   autofree char *p = xstrdup (path);
   for (char *s = p + 1; ; s++)
@@ -206,7 +206,7 @@ mkdir_p (const char *path, mode_t mode, moat_error **err)
 }
 
 int
-remove_tree_at (int parent, const char *name)
+moat_remove_tree_at (int parent, const char *name)
 {
   if (unlinkat (parent, name, 0) == 0 || errno == ENOENT)
     return 0;
@@ -226,21 +226,21 @@ remove_tree_at (int parent, const char *name)
     {
       if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
         continue;
-      remove_tree_at (dirfd (d), de->d_name);
+      moat_remove_tree_at (dirfd (d), de->d_name);
     }
   closedir (d);
   return unlinkat (parent, name, AT_REMOVEDIR);
 }
 
 const char *
-fd_path (int fd, char buf[FD_PATH_MAX])
+moat_fd_path (int fd, char buf[FD_PATH_MAX])
 {
   snprintf (buf, FD_PATH_MAX, "/proc/self/fd/%d", fd);
   return buf;
 }
 
 void
-rfc3339_now (char *buf, size_t size, bool nanoseconds)
+moat_rfc3339_now (char *buf, size_t size, bool nanoseconds)
 {
   struct timespec ts;
   struct tm tm;
@@ -254,7 +254,7 @@ rfc3339_now (char *buf, size_t size, bool nanoseconds)
 }
 
 bool
-parse_uint (const char *s, unsigned long long max, unsigned long long *out)
+moat_parse_uint (const char *s, unsigned long long max, unsigned long long *out)
 {
   if (s == NULL || *s == '\0')
     return false;

@@ -22,15 +22,21 @@ void moat_strvfreep (char ***v);
 
 /* Allocation that cannot fail silently: on failure the process is out of
    memory and nothing sensible can be done.  */
-void *xmalloc0 (size_t n);
-void *xrealloc (void *p, size_t n);
-char *xstrdup (const char *s);
-char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+void *moat_xmalloc0 (size_t n);
+void *moat_xrealloc (void *p, size_t n);
+char *moat_xstrdup (const char *s);
+char *moat_xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+/* Every symbol of the library carries its prefix; inside it, the short
+   names read better.  */
+#define xmalloc0 moat_xmalloc0
+#define xrealloc moat_xrealloc
+#define xstrdup moat_xstrdup
+#define xasprintf moat_xasprintf
 
-void strv_free (char **v);
-size_t strv_len (char *const *v);
+void moat_strv_free (char **v);
+size_t moat_strv_len (char *const *v);
 /* Append a copy of s to the NULL-terminated v (which may be NULL).  */
-char **strv_append (char **v, const char *s);
+char **moat_strv_append (char **v, const char *s);
 
 /* Take ownership of a string; return it and set *p to NULL.  */
 static inline char *steal_pointer_str (char **p) { char *r = *p; *p = NULL; return r; }
@@ -39,31 +45,31 @@ static inline char *steal_pointer_str (char **p) { char *r = *p; *p = NULL; retu
 static inline int steal_fd (int *fd) { int r = *fd; *fd = -1; return r; }
 
 /* Read a whole file (at most max bytes) into a NUL-terminated buffer.  */
-int read_file_at (int dirfd, const char *path, size_t max, char **out,
+int moat_read_file_at (int dirfd, const char *path, size_t max, char **out,
                   size_t *len, moat_error **err);
 /* Write data to dirfd/name atomically: a temporary file, fsync-free, then
    rename over the target.  */
-int write_file_atomic_at (int dirfd, const char *name, const void *data,
+int moat_write_file_atomic_at (int dirfd, const char *name, const void *data,
                           size_t len, mode_t mode, moat_error **err);
 /* Write all of buf to fd, retrying on EINTR and short writes.  */
-int write_all (int fd, const void *buf, size_t len);
+int moat_write_all (int fd, const void *buf, size_t len);
 /* Write a string to an existing file (e.g. a /proc or cgroup file).  */
-int write_file (const char *path, const char *data, moat_error **err);
+int moat_write_file (const char *path, const char *data, moat_error **err);
 
 /* Create a directory and its parents (mode for new ones).  */
-int mkdir_p (const char *path, mode_t mode, moat_error **err);
+int moat_mkdir_p (const char *path, mode_t mode, moat_error **err);
 
 /* Recursively remove dirfd/name (no symlink following).  */
-int remove_tree_at (int dirfd, const char *name);
+int moat_remove_tree_at (int dirfd, const char *name);
 
 /* "/proc/self/fd/N" in a caller-provided buffer.  */
 #define FD_PATH_MAX 32
-const char *fd_path (int fd, char buf[FD_PATH_MAX]);
+const char *moat_fd_path (int fd, char buf[FD_PATH_MAX]);
 
 /* Current time as RFC 3339 with nanoseconds, UTC.  */
-void rfc3339_now (char *buf, size_t size, bool nanoseconds);
+void moat_rfc3339_now (char *buf, size_t size, bool nanoseconds);
 
 /* Parse a non-negative decimal integer; false if not entirely digits.  */
-bool parse_uint (const char *s, unsigned long long max, unsigned long long *out);
+bool moat_parse_uint (const char *s, unsigned long long max, unsigned long long *out);
 
 #endif

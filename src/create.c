@@ -24,7 +24,7 @@ create_option (struct cli *c, int opt, struct moat_create_options *o)
     case 'N': o->no_pivot = true; return true;
     case 'K': o->no_new_keyring = true; return true;
     case 'F':
-      if (!parse_uint (optarg, INT_MAX - 3, &n))
+      if (!moat_parse_uint (optarg, INT_MAX - 3, &n))
         cli_failf ("%s: --preserve-fds: `%s` is not a number of fds", c->command, optarg);
       o->preserve_fds = n;
       return true;

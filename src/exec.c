@@ -32,7 +32,7 @@ static uint32_t
 parse_id (struct cli *c, const char *s, const char *what)
 {
   unsigned long long v;
-  if (!parse_uint (s, UINT32_MAX - 1, &v))
+  if (!moat_parse_uint (s, UINT32_MAX - 1, &v))
     cli_failf ("%s: %s: `%s` is not a numeric id", c->command, what, s);
   return v;
 }
@@ -74,7 +74,7 @@ cmd_exec (struct cli *c, int argc, char **argv)
       case 'e':
         if (strchr (optarg, '=') == NULL)
           cli_failf ("exec: --env: `%s` is not KEY=VALUE", optarg);
-        o.env = strv_append (o.env, optarg);
+        o.env = moat_strv_append (o.env, optarg);
         break;
       case 'u':
         {
@@ -95,14 +95,15 @@ cmd_exec (struct cli *c, int argc, char **argv)
       case O_GIDS:
         o.additional_gids = xrealloc (o.additional_gids,
                                       (o.n_additional_gids + 1) * sizeof (uint32_t));
-        o.additional_gids[o.n_additional_gids++] = parse_id (c, optarg, "--additional-gids");
+        o.additional_gids[o.n_additional_gids++] = parse_id (c, optarg,
+                                                             "--additional-gids");
         break;
-      case 'c': o.caps = strv_append (o.caps, optarg); break;
+      case 'c': o.caps = moat_strv_append (o.caps, optarg); break;
       case O_NNP: o.no_new_privs = true; break;
       case O_LABEL: o.process_label = optarg; break;
       case O_APPARMOR: o.apparmor = optarg; break;
       case O_PRESERVE:
-        if (!parse_uint (optarg, INT_MAX - 3, &n))
+        if (!moat_parse_uint (optarg, INT_MAX - 3, &n))
           cli_failf ("exec: --preserve-fds: `%s` is not a number of fds", optarg);
         o.preserve_fds = n;
         break;

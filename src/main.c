@@ -74,7 +74,7 @@ cli_failf (const char *fmt, ...)
   if (vasprintf (&msg, fmt, ap) < 0)
     msg = NULL;
   va_end (ap);
-  moat_error e = { 0, msg };
+  moat_error e = { .msg = msg };
   cli_fail (&e);
 }
 

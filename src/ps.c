@@ -54,7 +54,7 @@ cmd_ps (struct cli *c, int argc, char **argv)
           autofree char *cmd = NULL;
           size_t len = 0;
           snprintf (path, sizeof path, "/proc/%d/cmdline", pids[i]);
-          if (read_file_at (AT_FDCWD, path, 4096, &cmd, &len, NULL) == 0)
+          if (moat_read_file_at (AT_FDCWD, path, 4096, &cmd, &len, NULL) == 0)
             for (size_t k = 0; k + 1 < len; k++)
               if (cmd[k] == '\0')
                 cmd[k] = ' ';

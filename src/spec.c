@@ -42,7 +42,7 @@ cmd_spec (struct cli *c, int argc, char **argv)
         cli_failf ("spec: `%s` already exists; remove it first", path);
       cli_failf ("spec: create `%s`: %s", path, strerror (errno));
     }
-  if (write_all (fd, json, strlen (json)) < 0 || close (fd) < 0)
+  if (moat_write_all (fd, json, strlen (json)) < 0 || close (fd) < 0)
     cli_failf ("spec: write `%s`: %s", path, strerror (errno));
   return 0;
 }

@@ -71,7 +71,7 @@ moat_cgroup_event (const char *path, const char *line)
 {
   autofree char *events = xasprintf ("%s/cgroup.events", path);
   autofree char *text = NULL;
-  if (read_file_at (AT_FDCWD, events, 4096, &text, NULL, NULL) < 0)
+  if (moat_read_file_at (AT_FDCWD, events, 4096, &text, NULL, NULL) < 0)
     return false;
   return strstr (text, line) != NULL;
 }
@@ -170,7 +170,7 @@ moat_cgroup_pids (const char *path, int **pids, size_t *n, moat_error **err)
   autofree char *text = NULL;
   *pids = NULL;
   *n = 0;
-  if (read_file_at (AT_FDCWD, procs, 16u << 20, &text, NULL, err) < 0)
+  if (moat_read_file_at (AT_FDCWD, procs, 16u << 20, &text, NULL, err) < 0)
     return -1;
   size_t cap = 0;
   char *save = NULL;
@@ -194,7 +194,7 @@ moat_cgroup_signal_all (const char *path, int sig, moat_error **err)
     {
       autofree char *kill_file = xasprintf ("%s/cgroup.kill", path);
       if (access (kill_file, F_OK) == 0)
-        return write_file (kill_file, "1", err);
+        return moat_write_file (kill_file, "1", err);
     }
   /* Frozen, the processes can neither exit (freeing their pid for reuse)
      nor fork while the list is read and signalled; a paused container
@@ -273,7 +273,7 @@ int
 moat_cgroup_freeze (const char *path, bool freeze, moat_error **err)
 {
   autofree char *file = xasprintf ("%s/cgroup.freeze", path);
-  if (write_file (file, freeze ? "1" : "0", err) < 0)
+  if (moat_write_file (file, freeze ? "1" : "0", err) < 0)
     return -1;
   const char *want = freeze ? "frozen 1" : "frozen 0";
   for (int i = 0; i < 1000; i++)

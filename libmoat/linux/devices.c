@@ -20,10 +20,12 @@ bind_host_node (const char *host, int dirfd, const char *name, moat_error **err)
                             | O_CLOEXEC, 0600);
   if (f < 0)
     return moat_error_set (err, errno, "create `%s`", name);
-  autoclose int tree = sys_open_tree (AT_FDCWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  autoclose int tree = sys_open_tree (AT_FDCWD, host,
+                                      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
   if (tree < 0)
     return moat_error_set (err, errno, "bind host node `%s`", host);
-  if (sys_move_mount (tree, "", f, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+  if (sys_move_mount (tree, "", f, "",
+                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     return moat_error_set (err, errno, "bind host node `%s` into the container", host);
   return 0;
 }
@@ -53,13 +55,13 @@ make_device (int devfd, const char *name, unsigned major, unsigned minor,
 }
 
 int
-setup_devices (int rootfd, bool in_userns, moat_error **err)
+moat_make_default_devices (int rootfd, bool in_userns, moat_error **err)
 {
-  autoclose int dev = make_in_root (rootfd, "/dev", false, err);
+  autoclose int dev = moat_make_in_root (rootfd, "/dev", false, err);
   if (dev < 0)
     return -1;
   /* An O_PATH fd cannot be used for mknodat: reopen as a directory.  */
-  autoclose int devfd = open_in_root (rootfd, "/dev", O_RDONLY | O_DIRECTORY);
+  autoclose int devfd = moat_open_in_root (rootfd, "/dev", O_RDONLY | O_DIRECTORY);
   if (devfd < 0)
     return moat_error_set (err, errno, "open /dev in the container");
   for (size_t i = 0; i < ARRAY_SIZE (default_devices); i++)
@@ -84,7 +86,7 @@ setup_devices (int rootfd, bool in_userns, moat_error **err)
 /* linux.devices: nodes made with mknod, or in a user namespace (where
    mknod is not allowed) the host's node of the same path bound.  */
 int
-make_config_device (int rootfd, const struct moat_device *d, bool in_userns,
+moat_make_config_device (int rootfd, const struct moat_device *d, bool in_userns,
                     moat_error **err)
 {
   autofree char *dir = xstrdup (d->path);
@@ -93,7 +95,7 @@ make_config_device (int rootfd, const struct moat_device *d, bool in_userns,
   *slash = '\0';
   if (*name == '\0' || strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
     return moat_error_set (err, 0, "invalid device path");
-  autoclose int dfd = make_in_root (rootfd, dir[0] ? dir : "/", false, err);
+  autoclose int dfd = moat_make_in_root (rootfd, dir[0] ? dir : "/", false, err);
   if (dfd < 0)
     return -1;
   autoclose int dirfd = openat (dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -63,14 +63,14 @@ int moat_send_fd (int sock, int fd, const char *payload, moat_error **err);
 int moat_recv_fd (int sock, char *buf, size_t size, ssize_t *len, int *fd);
 
 /* resolve.c: paths inside the root, never leaving it */
-int open_in_root (int rootfd, const char *path, int flags);
+int moat_open_in_root (int rootfd, const char *path, int flags);
 /* Open `path` inside the root, creating what is missing (directories, or
    for the last component an empty file when `file`); an O_PATH fd.  */
-int make_in_root (int rootfd, const char *path, bool file, moat_error **err);
+int moat_make_in_root (int rootfd, const char *path, bool file, moat_error **err);
 
 /* devices.c */
-int setup_devices (int rootfd, bool in_userns, moat_error **err);
-int make_config_device (int rootfd, const struct moat_device *d, bool in_userns,
+int moat_make_default_devices (int rootfd, bool in_userns, moat_error **err);
+int moat_make_config_device (int rootfd, const struct moat_device *d, bool in_userns,
                         moat_error **err);
 
 /* rootfs.c */

@@ -101,7 +101,8 @@ moat_ns_join (int fd, enum moat_ns_type t, const char *path, moat_error **err)
         return moat_error_set (err, 0, "join %s namespace `%s`: not a %s namespace "
                                "(or not allowed here)", moat_ns_name (t), path,
                                moat_ns_name (t));
-      return moat_error_set (err, errno, "join %s namespace `%s`", moat_ns_name (t), path);
+      return moat_error_set (err, errno, "join %s namespace `%s`", moat_ns_name (t),
+                             path);
     }
   return 0;
 }
@@ -115,7 +116,7 @@ moat_ns_write_time_offsets (const struct moat_spec *s, moat_error **err)
   snprintf (buf, sizeof buf, "monotonic %lld %lld\nboottime %lld %lld\n",
             (long long) s->time_offsets[0][0], (long long) s->time_offsets[0][1],
             (long long) s->time_offsets[1][0], (long long) s->time_offsets[1][1]);
-  if (write_file ("/proc/self/timens_offsets", buf, err) < 0)
+  if (moat_write_file ("/proc/self/timens_offsets", buf, err) < 0)
     return moat_error_prefix (err, "linux.timeOffsets");
   return 0;
 }

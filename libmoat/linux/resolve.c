@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 
 int
-open_in_root (int rootfd, const char *path, int flags)
+moat_open_in_root (int rootfd, const char *path, int flags)
 {
   struct open_how how = {
     .flags = flags | O_CLOEXEC,
@@ -32,7 +32,8 @@ join_in_root (const char *base, const char *target)
 {
   size_t cap = strlen (base) + strlen (target) + 2;
   char *out = xmalloc0 (cap + 1);
-  autofree char *all = target[0] == '/' ? xstrdup (target) : xasprintf ("%s/%s", base, target);
+  autofree char *all = target[0] == '/' ? xstrdup (target) : xasprintf ("%s/%s", base,
+                                                                        target);
   char *save = NULL;
   size_t len = 0;
   for (char *c = strtok_r (all, "/", &save); c; c = strtok_r (NULL, "/", &save))
@@ -59,7 +60,7 @@ static int make_in_root_depth (int rootfd, const char *path, bool file, int dept
                                moat_error **err);
 
 int
-make_in_root (int rootfd, const char *path, bool file, moat_error **err)
+moat_make_in_root (int rootfd, const char *path, bool file, moat_error **err)
 {
   return make_in_root_depth (rootfd, path, file, 0, err);
 }
@@ -73,7 +74,7 @@ make_in_root_depth (int rootfd, const char *path, bool file, int depth, moat_err
 {
   if (depth > 40)
     return moat_error_set (err, ELOOP, "`%s`", path);
-  int fd = open_in_root (rootfd, path, O_PATH);
+  int fd = moat_open_in_root (rootfd, path, O_PATH);
   if (fd >= 0 || errno != ENOENT)
     {
       if (fd < 0)
@@ -82,7 +83,7 @@ make_in_root_depth (int rootfd, const char *path, bool file, int depth, moat_err
     }
   autofree char *copy = xstrdup (path);
   autofree char *prefix = xmalloc0 (strlen (path) + 2);
-  autoclose int parent = open_in_root (rootfd, "/", O_PATH | O_DIRECTORY);
+  autoclose int parent = moat_open_in_root (rootfd, "/", O_PATH | O_DIRECTORY);
   if (parent < 0)
     return moat_error_set (err, errno, "open the container's root");
   char *save = NULL;
@@ -95,7 +96,7 @@ make_in_root_depth (int rootfd, const char *path, bool file, int depth, moat_err
         return moat_error_set (err, 0, "`%s`: `..` is not allowed here", path);
       strcat (prefix, "/");
       strcat (prefix, comp);
-      int child = open_in_root (rootfd, prefix, O_PATH);
+      int child = moat_open_in_root (rootfd, prefix, O_PATH);
       if (child < 0 && errno == ENOENT)
         {
           /* mkdirat/O_EXCL never follow a symlink in the last component;
@@ -113,7 +114,7 @@ make_in_root_depth (int rootfd, const char *path, bool file, int depth, moat_err
           else if (mkdirat (parent, comp, 0755) < 0 && errno != EEXIST)
             return moat_error_set (err, errno, "create directory `%s` in the container",
                                    prefix);
-          child = open_in_root (rootfd, prefix, O_PATH);
+          child = moat_open_in_root (rootfd, prefix, O_PATH);
           if (child < 0 && errno == ENOENT)
             {
               /* a dangling symlink: make its target, inside the root */
@@ -125,11 +126,12 @@ make_in_root_depth (int rootfd, const char *path, bool file, int depth, moat_err
                   autofree char *dir = xstrdup (prefix);
                   *strrchr (dir, '/') = '\0';
                   autofree char *dest = join_in_root (dir[0] ? dir : "/", target);
-                  int made = make_in_root_depth (rootfd, dest, last && file, depth + 1, err);
+                  int made = make_in_root_depth (rootfd, dest, last && file, depth + 1,
+                                                 err);
                   if (made < 0)
                     return -1;
                   close (made);
-                  child = open_in_root (rootfd, prefix, O_PATH);
+                  child = moat_open_in_root (rootfd, prefix, O_PATH);
                 }
             }
         }

@@ -263,7 +263,8 @@ static int
 bind_mount_fd (const char *source, int target, const struct mount_opts *o,
                moat_error **err)
 {
-  autoclose int tree = sys_open_tree (AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC
+  autoclose int tree = sys_open_tree (AT_FDCWD, source,
+                                      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC
                                       | (o->rbind ? AT_RECURSIVE : 0));
   if (tree < 0)
     return moat_error_set (err, errno, "bind `%s`", source);
@@ -300,14 +301,14 @@ fs_mount_fd (int rootfd, const struct moat_mount *m, const char *type, int targe
 {
   char fdbuf[FD_PATH_MAX];
   unsigned long flags = o->flags & ~(MS_REMOUNT | MS_BIND | MS_REC);
-  if (mount (m->source ? m->source : type, fd_path (target, fdbuf), type, flags,
+  if (mount (m->source ? m->source : type, moat_fd_path (target, fdbuf), type, flags,
              o->data) < 0)
     return moat_error_set (err, errno, "mount %s", type);
   if (o->propagation)
     {
       /* the fd names the directory under the new mount; resolving the
          destination again lands on the mount itself */
-      autoclose int top = open_in_root (rootfd, m->destination, O_PATH);
+      autoclose int top = moat_open_in_root (rootfd, m->destination, O_PATH);
       if (top < 0 || set_propagation_fd (top, o->propagation) < 0)
         return moat_error_set (err, errno, "set propagation");
     }
@@ -351,7 +352,8 @@ attach_prepared (int rootfd, int tree, const struct moat_mount *m,
   struct stat st;
   if (fstat (tree, &st) < 0)
     return moat_error_set (err, errno, "stat prepared mount");
-  autoclose int target = make_in_root (rootfd, m->destination, !S_ISDIR (st.st_mode), err);
+  autoclose int target = moat_make_in_root (rootfd, m->destination, !S_ISDIR (st.st_mode),
+                                            err);
   if (target < 0)
     return -1;
   if (set_bind_flags (tree, o, err) < 0)
@@ -391,7 +393,8 @@ do_mount (int rootfd, const struct moat_mount *m, const struct moat_rootfs_opts 
       struct stat st;
       if (stat (src, &st) < 0)
         return moat_error_set (err, errno, "source `%s`", src);
-      autoclose int target = make_in_root (rootfd, m->destination, !S_ISDIR (st.st_mode),
+      autoclose int target = moat_make_in_root (rootfd, m->destination,
+                                                !S_ISDIR (st.st_mode),
                                            err);
       if (target < 0)
         return -1;
@@ -401,7 +404,7 @@ do_mount (int rootfd, const struct moat_mount *m, const struct moat_rootfs_opts 
   const char *type = effective_type (m);
   if (type == NULL)
     return moat_error_set (err, 0, "no type given and not a bind mount");
-  autoclose int target = make_in_root (rootfd, m->destination, false, err);
+  autoclose int target = moat_make_in_root (rootfd, m->destination, false, err);
   if (target < 0)
     return -1;
   /* a new filesystem has no submounts: a recursive flag is the flag */
@@ -428,7 +431,7 @@ do_mount (int rootfd, const struct moat_mount *m, const struct moat_rootfs_opts 
 static int
 mask_path (int rootfd, const char *path, moat_error **err)
 {
-  autoclose int target = open_in_root (rootfd, path, O_PATH);
+  autoclose int target = moat_open_in_root (rootfd, path, O_PATH);
   if (target < 0)
     {
       if (errno == ENOENT)
@@ -462,7 +465,7 @@ mask_path (int rootfd, const char *path, moat_error **err)
 static int
 readonly_path (int rootfd, const char *path, moat_error **err)
 {
-  autoclose int target = open_in_root (rootfd, path, O_PATH);
+  autoclose int target = moat_open_in_root (rootfd, path, O_PATH);
   if (target < 0)
     {
       if (errno == ENOENT)
@@ -501,12 +504,12 @@ apply_sysctl (int rootfd, const struct moat_spec *s, moat_error **err)
       for (char *p = path + 10; *p; p++)
         if (*p == '.')
           *p = '/';
-      autoclose int fd = open_in_root (rootfd, path, O_WRONLY);
+      autoclose int fd = moat_open_in_root (rootfd, path, O_WRONLY);
       if (fd < 0)
         return moat_error_set (err, errno, "linux.sysctl: %s: open `%s` in the container",
                                key, path);
       const char *v = s->sysctl[i].value;
-      if (write_all (fd, v, strlen (v)) < 0)
+      if (moat_write_all (fd, v, strlen (v)) < 0)
         return moat_error_set (err, errno, "linux.sysctl: %s: write `%s`", key, v);
     }
   return 0;
@@ -569,10 +572,10 @@ moat_rootfs_setup (const struct moat_spec *s, const struct moat_rootfs_opts *o,
       return moat_error_prefix (err, "mounts[%zu] (%s on `%s`)", i,
                                 s->mounts[i].type ? s->mounts[i].type : "bind",
                                 s->mounts[i].destination);
-  if (setup_devices (rootfd, o->in_userns, err) < 0)
+  if (moat_make_default_devices (rootfd, o->in_userns, err) < 0)
     return moat_error_prefix (err, "default devices");
   for (size_t i = 0; i < s->n_devices; i++)
-    if (make_config_device (rootfd, &s->devices[i], o->in_userns, err) < 0)
+    if (moat_make_config_device (rootfd, &s->devices[i], o->in_userns, err) < 0)
       return moat_error_prefix (err, "linux.devices[%zu] (`%s`)", i, s->devices[i].path);
   if (o->terminal && moat_terminal_create (rootfd, s, true, o->terminal, err) < 0)
     return -1;
@@ -588,7 +591,7 @@ moat_rootfs_setup (const struct moat_spec *s, const struct moat_rootfs_opts *o,
      can still be written (it becomes read-only below) */
   if (s->cwd)
     {
-      autoclose int cwd = make_in_root (rootfd, s->cwd, false, err);
+      autoclose int cwd = moat_make_in_root (rootfd, s->cwd, false, err);
       if (cwd < 0)
         return moat_error_prefix (err, "process.cwd");
     }
@@ -673,7 +676,8 @@ prepare_idmapped (const struct moat_spec *s, const struct moat_mount *m,
       g = s->gid_mappings, ng = s->n_gid_mappings;
     }
   if (nu == 0 || ng == 0)
-    return moat_error_set (err, 0, "idmap needs uidMappings and gidMappings (on the mount "
+    return moat_error_set (err, 0,
+                           "idmap needs uidMappings and gidMappings (on the mount "
                            "or on the container)");
   autofree char *src = resolve_source (m->source ? m->source : "", bundle);
   autoclose int userns = userns_with_maps (u, nu, g, ng, err);

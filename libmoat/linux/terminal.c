@@ -22,7 +22,7 @@ moat_terminal_create (int rootfd, const struct moat_spec *s, bool bind_console,
                       struct moat_terminal *t, moat_error **err)
 {
   t->master = t->slave = -1;
-  t->master = open_in_root (rootfd, "/dev/pts/ptmx", O_RDWR | O_NOCTTY);
+  t->master = moat_open_in_root (rootfd, "/dev/pts/ptmx", O_RDWR | O_NOCTTY);
   if (t->master < 0)
     return moat_error_set (err, errno, "process.terminal: open /dev/pts/ptmx in the "
                            "container (is devpts mounted on /dev/pts?)");
@@ -43,7 +43,7 @@ moat_terminal_create (int rootfd, const struct moat_spec *s, bool bind_console,
     return 0;
   /* /dev/console is the slave: an empty file bound over by fd, never a
      path the image could have replaced with a symlink.  */
-  autoclose int dev = open_in_root (rootfd, "/dev", O_PATH | O_DIRECTORY);
+  autoclose int dev = moat_open_in_root (rootfd, "/dev", O_PATH | O_DIRECTORY);
   if (dev < 0)
     return moat_error_set (err, errno, "open /dev in the container");
   autoclose int devdir = openat (dev, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 const char *
-type_name (yajl_val v)
+moat_json_type_name (yajl_val v)
 {
   if (v == NULL)
     return "nothing";
@@ -22,15 +22,15 @@ type_name (yajl_val v)
 }
 
 int
-type_error (moat_error **err, const char *field, const char *want, yajl_val got)
+moat_json_type_error (moat_error **err, const char *field, const char *want, yajl_val got)
 {
   return moat_error_set (err, 0, "%s: expected %s, got %s", field, want,
-                         type_name (got));
+                         moat_json_type_name (got));
 }
 
 /* Member `key` of object `obj`, or NULL (absent or JSON null).  */
 yajl_val
-member (yajl_val obj, const char *key)
+moat_json_member (yajl_val obj, const char *key)
 {
   if (obj == NULL || !YAJL_IS_OBJECT (obj))
     return NULL;
@@ -44,52 +44,53 @@ member (yajl_val obj, const char *key)
 }
 
 int
-get_object (yajl_val obj, const char *key, const char *field, yajl_val *out,
+moat_json_get_object (yajl_val obj, const char *key, const char *field, yajl_val *out,
             moat_error **err)
 {
-  yajl_val v = member (obj, key);
+  yajl_val v = moat_json_member (obj, key);
   *out = v;
   if (v != NULL && !YAJL_IS_OBJECT (v))
-    return type_error (err, field, "an object", v);
+    return moat_json_type_error (err, field, "an object", v);
   return 0;
 }
 
 int
-get_string (yajl_val obj, const char *key, const char *field, char **out,
+moat_json_get_string (yajl_val obj, const char *key, const char *field, char **out,
             moat_error **err)
 {
-  yajl_val v = member (obj, key);
+  yajl_val v = moat_json_member (obj, key);
   if (v == NULL)
     return 0;
   if (!YAJL_IS_STRING (v))
-    return type_error (err, field, "a string", v);
+    return moat_json_type_error (err, field, "a string", v);
   *out = xstrdup (YAJL_GET_STRING (v));
   return 0;
 }
 
 int
-get_bool (yajl_val obj, const char *key, const char *field, bool *out,
+moat_json_get_bool (yajl_val obj, const char *key, const char *field, bool *out,
           moat_error **err)
 {
-  yajl_val v = member (obj, key);
+  yajl_val v = moat_json_member (obj, key);
   if (v == NULL)
     return 0;
   if (!YAJL_IS_TRUE (v) && !YAJL_IS_FALSE (v))
-    return type_error (err, field, "a boolean", v);
+    return moat_json_type_error (err, field, "a boolean", v);
   *out = YAJL_IS_TRUE (v);
   return 0;
 }
 
 int
-int_value (yajl_val v, const char *field, long long min, long long max,
+moat_json_int_value (yajl_val v, const char *field, long long min, long long max,
            long long *out, moat_error **err)
 {
   if (v == NULL || !YAJL_IS_INTEGER (v))
     {
       if (v != NULL && YAJL_IS_NUMBER (v))
-        return moat_error_set (err, 0, "%s: expected an integer in [%lld, %lld], got `%s`",
+        return moat_error_set (err, 0,
+                               "%s: expected an integer in [%lld, %lld], got `%s`",
                                field, min, max, YAJL_GET_NUMBER (v));
-      return type_error (err, field, "an integer", v);
+      return moat_json_type_error (err, field, "an integer", v);
     }
   long long n = YAJL_GET_INTEGER (v);
   if ((v->u.number.flags & YAJL_NUMBER_INT_VALID) == 0 || n < min || n > max)
@@ -100,46 +101,46 @@ int_value (yajl_val v, const char *field, long long min, long long max,
 }
 
 int
-get_int (yajl_val obj, const char *key, const char *field, long long min,
+moat_json_get_int (yajl_val obj, const char *key, const char *field, long long min,
          long long max, long long *out, bool *present, moat_error **err)
 {
-  yajl_val v = member (obj, key);
+  yajl_val v = moat_json_member (obj, key);
   if (present)
     *present = v != NULL;
   if (v == NULL)
     return 0;
-  return int_value (v, field, min, max, out, err);
+  return moat_json_int_value (v, field, min, max, out, err);
 }
 
 /* An unsigned 64-bit value (rlimits): yajl keeps numbers as text too.  */
 int
-get_u64 (yajl_val obj, const char *key, const char *field, uint64_t *out,
+moat_json_get_u64 (yajl_val obj, const char *key, const char *field, uint64_t *out,
          moat_error **err)
 {
-  yajl_val v = member (obj, key);
+  yajl_val v = moat_json_member (obj, key);
   if (v == NULL)
     return moat_error_set (err, 0, "%s: missing", field);
   unsigned long long n;
-  if (!YAJL_IS_NUMBER (v) || !parse_uint (YAJL_GET_NUMBER (v), UINT64_MAX, &n))
+  if (!YAJL_IS_NUMBER (v) || !moat_parse_uint (YAJL_GET_NUMBER (v), UINT64_MAX, &n))
     {
       if (YAJL_IS_NUMBER (v))
         return moat_error_set (err, 0, "%s: `%s` is not an unsigned 64-bit integer",
                                field, YAJL_GET_NUMBER (v));
-      return type_error (err, field, "an unsigned integer", v);
+      return moat_json_type_error (err, field, "an unsigned integer", v);
     }
   *out = n;
   return 0;
 }
 
 int
-get_strv (yajl_val obj, const char *key, const char *field, char ***out,
+moat_json_get_strv (yajl_val obj, const char *key, const char *field, char ***out,
           moat_error **err)
 {
-  yajl_val v = member (obj, key);
+  yajl_val v = moat_json_member (obj, key);
   if (v == NULL)
     return 0;
   if (!YAJL_IS_ARRAY (v))
-    return type_error (err, field, "an array of strings", v);
+    return moat_json_type_error (err, field, "an array of strings", v);
   size_t n = v->u.array.len;
   char **r = xmalloc0 ((n + 1) * sizeof (char *));
   for (size_t i = 0; i < n; i++)
@@ -147,9 +148,9 @@ get_strv (yajl_val obj, const char *key, const char *field, char ***out,
       yajl_val e = v->u.array.values[i];
       if (!YAJL_IS_STRING (e))
         {
-          strv_free (r);
+          moat_strv_free (r);
           autofree char *f = xasprintf ("%s[%zu]", field, i);
-          return type_error (err, f, "a string", e);
+          return moat_json_type_error (err, f, "a string", e);
         }
       r[i] = xstrdup (YAJL_GET_STRING (e));
     }
@@ -158,22 +159,22 @@ get_strv (yajl_val obj, const char *key, const char *field, char ***out,
 }
 
 int
-get_array (yajl_val obj, const char *key, const char *field, yajl_val *out,
+moat_json_get_array (yajl_val obj, const char *key, const char *field, yajl_val *out,
            moat_error **err)
 {
-  yajl_val v = member (obj, key);
+  yajl_val v = moat_json_member (obj, key);
   *out = v;
   if (v != NULL && !YAJL_IS_ARRAY (v))
-    return type_error (err, field, "an array", v);
+    return moat_json_type_error (err, field, "an array", v);
   return 0;
 }
 
 int
-parse_string_map (yajl_val obj, const char *key, const char *field,
+moat_json_get_string_map (yajl_val obj, const char *key, const char *field,
                   struct moat_annotation **out, size_t *n, moat_error **err)
 {
   yajl_val m;
-  if (get_object (obj, key, field, &m, err) < 0)
+  if (moat_json_get_object (obj, key, field, &m, err) < 0)
     return -1;
   if (m == NULL)
     return 0;
@@ -184,7 +185,7 @@ parse_string_map (yajl_val obj, const char *key, const char *field,
       yajl_val v = m->u.object.values[i];
       autofree char *f = xasprintf ("%s.%s", field, m->u.object.keys[i]);
       if (!YAJL_IS_STRING (v))
-        return type_error (err, f, "a string", v);
+        return moat_json_type_error (err, f, "a string", v);
       (*out)[i].key = xstrdup (m->u.object.keys[i]);
       (*out)[i].value = xstrdup (YAJL_GET_STRING (v));
     }

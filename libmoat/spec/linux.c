@@ -8,12 +8,12 @@
 #include <sys/personality.h>
 
 int
-parse_idmaps_at (yajl_val lin, const char *prefix, const char *key,
+moat_parse_idmaps (yajl_val lin, const char *prefix, const char *key,
                  struct moat_idmap **out, size_t *n, moat_error **err)
 {
   autofree char *field = xasprintf ("%s.%s", prefix, key);
   yajl_val arr;
-  if (get_array (lin, key, field, &arr, err) < 0)
+  if (moat_json_get_array (lin, key, field, &arr, err) < 0)
     return -1;
   if (arr == NULL)
     return 0;
@@ -26,18 +26,19 @@ parse_idmaps_at (yajl_val lin, const char *prefix, const char *key,
       yajl_val m = arr->u.array.values[i];
       autofree char *f = xasprintf ("%s[%zu]", field, i);
       if (!YAJL_IS_OBJECT (m))
-        return type_error (err, f, "an object", m);
+        return moat_json_type_error (err, f, "an object", m);
       long long c, h, sz;
       bool pc, ph, ps;
       autofree char *f1 = xasprintf ("%s.containerID", f);
       autofree char *f2 = xasprintf ("%s.hostID", f);
       autofree char *f3 = xasprintf ("%s.size", f);
-      if (get_int (m, "containerID", f1, 0, UINT32_MAX - 1, &c, &pc, err) < 0
-          || get_int (m, "hostID", f2, 0, UINT32_MAX - 1, &h, &ph, err) < 0
-          || get_int (m, "size", f3, 1, UINT32_MAX, &sz, &ps, err) < 0)
+      if (moat_json_get_int (m, "containerID", f1, 0, UINT32_MAX - 1, &c, &pc, err) < 0
+          || moat_json_get_int (m, "hostID", f2, 0, UINT32_MAX - 1, &h, &ph, err) < 0
+          || moat_json_get_int (m, "size", f3, 1, UINT32_MAX, &sz, &ps, err) < 0)
         return -1;
       if (!pc || !ph || !ps)
-        return moat_error_set (err, 0, "%s: containerID, hostID and size are required", f);
+        return moat_error_set (err, 0, "%s: containerID, hostID and size are required",
+                               f);
       if (c + sz > (long long) UINT32_MAX || h + sz > (long long) UINT32_MAX)
         return moat_error_set (err, 0, "%s: range overflows 32-bit ids", f);
       (*out)[i] = (struct moat_idmap) { c, h, sz };
@@ -49,27 +50,27 @@ static int
 parse_idmaps (yajl_val lin, const char *key, struct moat_idmap **out, size_t *n,
               moat_error **err)
 {
-  return parse_idmaps_at (lin, "linux", key, out, n, err);
+  return moat_parse_idmaps (lin, "linux", key, out, n, err);
 }
 
 static int
 parse_namespaces (struct moat_spec *s, yajl_val lin, moat_error **err)
 {
   yajl_val arr;
-  if (get_array (lin, "namespaces", "linux.namespaces", &arr, err) < 0)
+  if (moat_json_get_array (lin, "namespaces", "linux.namespaces", &arr, err) < 0)
     return -1;
   for (size_t i = 0; arr && i < arr->u.array.len; i++)
     {
       yajl_val n = arr->u.array.values[i];
       autofree char *f = xasprintf ("linux.namespaces[%zu]", i);
       if (!YAJL_IS_OBJECT (n))
-        return type_error (err, f, "an object", n);
+        return moat_json_type_error (err, f, "an object", n);
       autofree char *ft = xasprintf ("%s.type", f);
       autofree char *fp = xasprintf ("%s.path", f);
       autofree char *type = NULL;
       char *path = NULL;
-      if (get_string (n, "type", ft, &type, err) < 0
-          || get_string (n, "path", fp, &path, err) < 0)
+      if (moat_json_get_string (n, "type", ft, &type, err) < 0
+          || moat_json_get_string (n, "path", fp, &path, err) < 0)
         return -1;
       if (type == NULL)
         {
@@ -103,7 +104,7 @@ static int
 parse_time_offsets (struct moat_spec *s, yajl_val lin, moat_error **err)
 {
   yajl_val t;
-  if (get_object (lin, "timeOffsets", "linux.timeOffsets", &t, err) < 0)
+  if (moat_json_get_object (lin, "timeOffsets", "linux.timeOffsets", &t, err) < 0)
     return -1;
   if (t == NULL)
     return 0;
@@ -112,7 +113,7 @@ parse_time_offsets (struct moat_spec *s, yajl_val lin, moat_error **err)
     {
       yajl_val c;
       autofree char *f = xasprintf ("linux.timeOffsets.%s", clocks[i]);
-      if (get_object (t, clocks[i], f, &c, err) < 0)
+      if (moat_json_get_object (t, clocks[i], f, &c, err) < 0)
         return -1;
       if (c == NULL)
         continue;
@@ -120,10 +121,11 @@ parse_time_offsets (struct moat_spec *s, yajl_val lin, moat_error **err)
       autofree char *fn = xasprintf ("%s.nanosecs", f);
       long long v;
       bool present;
-      if (get_int (c, "secs", fs, INT64_MIN / 2, INT64_MAX / 2, &v, &present, err) < 0)
+      if (moat_json_get_int (c, "secs", fs, INT64_MIN / 2, INT64_MAX / 2, &v, &present,
+                             err) < 0)
         return -1;
       s->time_offsets[i][0] = present ? v : 0;
-      if (get_int (c, "nanosecs", fn, 0, 999999999, &v, &present, err) < 0)
+      if (moat_json_get_int (c, "nanosecs", fn, 0, 999999999, &v, &present, err) < 0)
         return -1;
       s->time_offsets[i][1] = present ? v : 0;
       s->has_time_offsets = true;
@@ -152,7 +154,7 @@ static int
 parse_resources (struct moat_spec *s, yajl_val lin, moat_error **err)
 {
   yajl_val res;
-  if (get_object (lin, "resources", "linux.resources", &res, err) < 0)
+  if (moat_json_get_object (lin, "resources", "linux.resources", &res, err) < 0)
     return -1;
   if (res == NULL)
     return 0;
@@ -167,7 +169,7 @@ parse_resources (struct moat_spec *s, yajl_val lin, moat_error **err)
       s->unapplied_resources = n;
     }
   yajl_val arr;
-  if (get_array (res, "devices", "linux.resources.devices", &arr, err) < 0)
+  if (moat_json_get_array (res, "devices", "linux.resources.devices", &arr, err) < 0)
     return -1;
   if (arr == NULL)
     return 0;
@@ -179,7 +181,7 @@ parse_resources (struct moat_spec *s, yajl_val lin, moat_error **err)
       struct moat_device_rule *r = &s->device_rules[i];
       autofree char *f = xasprintf ("linux.resources.devices[%zu]", i);
       if (!YAJL_IS_OBJECT (d))
-        return type_error (err, f, "an object", d);
+        return moat_json_type_error (err, f, "an object", d);
       autofree char *fa = xasprintf ("%s.allow", f);
       autofree char *ft = xasprintf ("%s.type", f);
       autofree char *fma = xasprintf ("%s.major", f);
@@ -188,20 +190,20 @@ parse_resources (struct moat_spec *s, yajl_val lin, moat_error **err)
       autofree char *type = NULL, *access = NULL;
       long long v;
       bool present;
-      yajl_val allow = member (d, "allow");
+      yajl_val allow = moat_json_member (d, "allow");
       if (allow == NULL)
         return moat_error_set (err, 0, "%s: missing", fa);
-      if (get_bool (d, "allow", fa, &r->allow, err) < 0
-          || get_string (d, "type", ft, &type, err) < 0
-          || get_string (d, "access", fac, &access, err) < 0)
+      if (moat_json_get_bool (d, "allow", fa, &r->allow, err) < 0
+          || moat_json_get_string (d, "type", ft, &type, err) < 0
+          || moat_json_get_string (d, "access", fac, &access, err) < 0)
         return -1;
       r->type = type ? type[0] : 'a';
       if (type && (strlen (type) != 1 || strchr ("acb", type[0]) == NULL))
         return moat_error_set (err, 0, "%s: `%s` is not a, c or b", ft, type);
-      if (get_int (d, "major", fma, -1, UINT32_MAX, &v, &present, err) < 0)
+      if (moat_json_get_int (d, "major", fma, -1, UINT32_MAX, &v, &present, err) < 0)
         return -1;
       r->major = present ? v : -1;
-      if (get_int (d, "minor", fmi, -1, UINT32_MAX, &v, &present, err) < 0)
+      if (moat_json_get_int (d, "minor", fmi, -1, UINT32_MAX, &v, &present, err) < 0)
         return -1;
       r->minor = present ? v : -1;
       if (access == NULL)
@@ -216,7 +218,7 @@ static int
 parse_devices (struct moat_spec *s, yajl_val lin, moat_error **err)
 {
   yajl_val arr;
-  if (get_array (lin, "devices", "linux.devices", &arr, err) < 0)
+  if (moat_json_get_array (lin, "devices", "linux.devices", &arr, err) < 0)
     return -1;
   if (arr == NULL)
     return 0;
@@ -228,7 +230,7 @@ parse_devices (struct moat_spec *s, yajl_val lin, moat_error **err)
       struct moat_device *dev = &s->devices[i];
       autofree char *f = xasprintf ("linux.devices[%zu]", i);
       if (!YAJL_IS_OBJECT (d))
-        return type_error (err, f, "an object", d);
+        return moat_json_type_error (err, f, "an object", d);
       autofree char *fp = xasprintf ("%s.path", f);
       autofree char *ft = xasprintf ("%s.type", f);
       autofree char *fma = xasprintf ("%s.major", f);
@@ -239,30 +241,30 @@ parse_devices (struct moat_spec *s, yajl_val lin, moat_error **err)
       autofree char *type = NULL;
       long long v;
       bool pma, pmi;
-      if (get_string (d, "path", fp, &dev->path, err) < 0
-          || get_string (d, "type", ft, &type, err) < 0)
+      if (moat_json_get_string (d, "path", fp, &dev->path, err) < 0
+          || moat_json_get_string (d, "type", ft, &type, err) < 0)
         return -1;
       if (dev->path == NULL || dev->path[0] != '/')
         return moat_error_set (err, 0, "%s: must be an absolute path", fp);
       if (type == NULL || strlen (type) != 1 || strchr ("cbup", type[0]) == NULL)
         return moat_error_set (err, 0, "%s: must be c, b, u or p", ft);
       dev->type = type[0];
-      if (get_int (d, "major", fma, 0, UINT32_MAX, &v, &pma, err) < 0)
+      if (moat_json_get_int (d, "major", fma, 0, UINT32_MAX, &v, &pma, err) < 0)
         return -1;
       dev->major = v;
-      if (get_int (d, "minor", fmi, 0, UINT32_MAX, &v, &pmi, err) < 0)
+      if (moat_json_get_int (d, "minor", fmi, 0, UINT32_MAX, &v, &pmi, err) < 0)
         return -1;
       dev->minor = v;
       if (dev->type != 'p' && (!pma || !pmi))
         return moat_error_set (err, 0, "%s: major and minor are required for type %c",
                                f, dev->type);
-      if (get_int (d, "fileMode", fm, 0, 07777, &v, &dev->has_mode, err) < 0)
+      if (moat_json_get_int (d, "fileMode", fm, 0, 07777, &v, &dev->has_mode, err) < 0)
         return -1;
       dev->mode = dev->has_mode ? v : 0;
-      if (get_int (d, "uid", fu, 0, UINT32_MAX - 1, &v, &dev->has_uid, err) < 0)
+      if (moat_json_get_int (d, "uid", fu, 0, UINT32_MAX - 1, &v, &dev->has_uid, err) < 0)
         return -1;
       dev->uid = dev->has_uid ? v : 0;
-      if (get_int (d, "gid", fg, 0, UINT32_MAX - 1, &v, &dev->has_gid, err) < 0)
+      if (moat_json_get_int (d, "gid", fg, 0, UINT32_MAX - 1, &v, &dev->has_gid, err) < 0)
         return -1;
       dev->gid = dev->has_gid ? v : 0;
     }
@@ -278,8 +280,9 @@ seccomp_action (const char *name, yajl_val holder, const char *field, uint32_t *
   long long e = EPERM;
   bool has_errno = false;
   autofree char *ferr = xasprintf ("%s errnoRet", field);
-  const char *errno_key = strstr (field, "defaultAction") ? "defaultErrnoRet" : "errnoRet";
-  if (get_int (holder, errno_key, ferr, 0, 4095, &e, &has_errno, err) < 0)
+  const char *errno_key = strstr (field,
+                                  "defaultAction") ? "defaultErrnoRet" : "errnoRet";
+  if (moat_json_get_int (holder, errno_key, ferr, 0, 4095, &e, &has_errno, err) < 0)
     return -1;
   if (!has_errno)
     e = EPERM;
@@ -287,7 +290,8 @@ seccomp_action (const char *name, yajl_val holder, const char *field, uint32_t *
     *out = SCMP_ACT_ALLOW;
   else if (strcmp (name, "SCMP_ACT_ERRNO") == 0)
     *out = SCMP_ACT_ERRNO ((uint16_t) e);
-  else if (strcmp (name, "SCMP_ACT_KILL") == 0 || strcmp (name, "SCMP_ACT_KILL_THREAD") == 0)
+  else if (strcmp (name, "SCMP_ACT_KILL") == 0 || strcmp (name,
+                                                          "SCMP_ACT_KILL_THREAD") == 0)
     *out = SCMP_ACT_KILL_THREAD;
   else if (strcmp (name, "SCMP_ACT_KILL_PROCESS") == 0)
     *out = SCMP_ACT_KILL_PROCESS;
@@ -318,7 +322,7 @@ parse_seccomp_args (yajl_val rule, const char *f, struct moat_seccomp_rule *r,
 {
   autofree char *fa = xasprintf ("%s.args", f);
   yajl_val arr;
-  if (get_array (rule, "args", fa, &arr, err) < 0)
+  if (moat_json_get_array (rule, "args", fa, &arr, err) < 0)
     return -1;
   if (arr == NULL)
     return 0;
@@ -331,7 +335,7 @@ parse_seccomp_args (yajl_val rule, const char *f, struct moat_seccomp_rule *r,
       yajl_val a = arr->u.array.values[i];
       autofree char *fi = xasprintf ("%s[%zu]", fa, i);
       if (!YAJL_IS_OBJECT (a))
-        return type_error (err, fi, "an object", a);
+        return moat_json_type_error (err, fi, "an object", a);
       autofree char *fidx = xasprintf ("%s.index", fi);
       autofree char *fv = xasprintf ("%s.value", fi);
       autofree char *fv2 = xasprintf ("%s.valueTwo", fi);
@@ -339,11 +343,12 @@ parse_seccomp_args (yajl_val rule, const char *f, struct moat_seccomp_rule *r,
       autofree char *op = NULL;
       long long idx;
       bool present;
-      if (get_int (a, "index", fidx, 0, 5, &idx, &present, err) < 0
-          || get_u64 (a, "value", fv, &r->args[i].value, err) < 0
-          || (member (a, "valueTwo") && get_u64 (a, "valueTwo", fv2, &r->args[i].value_two,
+      if (moat_json_get_int (a, "index", fidx, 0, 5, &idx, &present, err) < 0
+          || moat_json_get_u64 (a, "value", fv, &r->args[i].value, err) < 0
+          || (moat_json_member (a, "valueTwo") && moat_json_get_u64 (a, "valueTwo", fv2,
+                                                                     &r->args[i].value_two,
                                                  err) < 0)
-          || get_string (a, "op", fop, &op, err) < 0)
+          || moat_json_get_string (a, "op", fop, &op, err) < 0)
         return -1;
       if (!present)
         return moat_error_set (err, 0, "%s: missing", fidx);
@@ -363,14 +368,17 @@ parse_seccomp (struct moat_spec *s, yajl_val sc, moat_error **err)
 {
   struct moat_seccomp *k = &s->seccomp;
   autofree char *def = NULL;
-  if (get_string (sc, "defaultAction", "linux.seccomp.defaultAction", &def, err) < 0)
+  if (moat_json_get_string (sc, "defaultAction", "linux.seccomp.defaultAction", &def,
+                            err) < 0)
     return -1;
   if (def == NULL)
     return moat_error_set (err, 0, "linux.seccomp.defaultAction: missing");
-  if (seccomp_action (def, sc, "linux.seccomp.defaultAction", &k->default_action, err) < 0)
+  if (seccomp_action (def, sc, "linux.seccomp.defaultAction", &k->default_action,
+                      err) < 0)
     return -1;
   char **arches = NULL, **flags = NULL;
-  if (get_strv (sc, "architectures", "linux.seccomp.architectures", &arches, err) < 0)
+  if (moat_json_get_strv (sc, "architectures", "linux.seccomp.architectures", &arches,
+                          err) < 0)
     return -1;
   k->architectures = arches;
   for (size_t i = 0; arches && arches[i]; i++)
@@ -393,10 +401,10 @@ parse_seccomp (struct moat_spec *s, yajl_val sc, moat_error **err)
       free (arches[i]);
       arches[i] = n;
     }
-  if (member (sc, "listenerPath"))
+  if (moat_json_member (sc, "listenerPath"))
     return moat_error_set (err, 0, "linux.seccomp.listenerPath: seccomp agents are not "
                            "supported by this version of moat");
-  if (get_strv (sc, "flags", "linux.seccomp.flags", &flags, err) < 0)
+  if (moat_json_get_strv (sc, "flags", "linux.seccomp.flags", &flags, err) < 0)
     return -1;
   for (size_t i = 0; flags && flags[i]; i++)
     {
@@ -410,13 +418,13 @@ parse_seccomp (struct moat_spec *s, yajl_val sc, moat_error **err)
         {
           moat_error_set (err, 0, "linux.seccomp.flags[%zu]: unknown flag `%s`", i,
                           flags[i]);
-          strv_free (flags);
+          moat_strv_free (flags);
           return -1;
         }
     }
-  strv_free (flags);
+  moat_strv_free (flags);
   yajl_val arr;
-  if (get_array (sc, "syscalls", "linux.seccomp.syscalls", &arr, err) < 0)
+  if (moat_json_get_array (sc, "syscalls", "linux.seccomp.syscalls", &arr, err) < 0)
     return -1;
   k->n_rules = arr ? arr->u.array.len : 0;
   k->rules = xmalloc0 (k->n_rules * sizeof *k->rules);
@@ -425,12 +433,12 @@ parse_seccomp (struct moat_spec *s, yajl_val sc, moat_error **err)
       yajl_val r = arr->u.array.values[i];
       autofree char *f = xasprintf ("linux.seccomp.syscalls[%zu]", i);
       if (!YAJL_IS_OBJECT (r))
-        return type_error (err, f, "an object", r);
+        return moat_json_type_error (err, f, "an object", r);
       autofree char *fn = xasprintf ("%s.names", f);
       autofree char *fa = xasprintf ("%s.action", f);
       autofree char *action = NULL;
-      if (get_strv (r, "names", fn, &k->rules[i].names, err) < 0
-          || get_string (r, "action", fa, &action, err) < 0)
+      if (moat_json_get_strv (r, "names", fn, &k->rules[i].names, err) < 0
+          || moat_json_get_string (r, "action", fa, &action, err) < 0)
         return -1;
       if (k->rules[i].names == NULL || k->rules[i].names[0] == NULL)
         return moat_error_set (err, 0, "%s: must name at least one syscall", fn);
@@ -444,39 +452,46 @@ parse_seccomp (struct moat_spec *s, yajl_val sc, moat_error **err)
 }
 
 int
-parse_linux (struct moat_spec *s, yajl_val top, moat_error **err)
+moat_parse_linux_section (struct moat_spec *s, yajl_val top, moat_error **err)
 {
   yajl_val lin;
-  if (get_object (top, "linux", "linux", &lin, err) < 0)
+  if (moat_json_get_object (top, "linux", "linux", &lin, err) < 0)
     return -1;
   if (lin == NULL)
     return 0;
   if (parse_namespaces (s, lin, err) < 0
       || parse_idmaps (lin, "uidMappings", &s->uid_mappings, &s->n_uid_mappings, err) < 0
       || parse_idmaps (lin, "gidMappings", &s->gid_mappings, &s->n_gid_mappings, err) < 0
-      || get_string (lin, "cgroupsPath", "linux.cgroupsPath", &s->cgroups_path, err) < 0
-      || parse_string_map (lin, "sysctl", "linux.sysctl", &s->sysctl, &s->n_sysctl, err) < 0
-      || get_strv (lin, "maskedPaths", "linux.maskedPaths", &s->masked_paths, err) < 0
-      || get_strv (lin, "readonlyPaths", "linux.readonlyPaths", &s->readonly_paths, err) < 0
-      || get_string (lin, "rootfsPropagation", "linux.rootfsPropagation",
+      || moat_json_get_string (lin, "cgroupsPath", "linux.cgroupsPath", &s->cgroups_path,
+                               err) < 0
+      || moat_json_get_string_map (lin, "sysctl", "linux.sysctl", &s->sysctl,
+                                   &s->n_sysctl, err) < 0
+      || moat_json_get_strv (lin, "maskedPaths", "linux.maskedPaths", &s->masked_paths,
+                             err) < 0
+      || moat_json_get_strv (lin, "readonlyPaths", "linux.readonlyPaths",
+                             &s->readonly_paths, err) < 0
+      || moat_json_get_string (lin, "rootfsPropagation", "linux.rootfsPropagation",
                      &s->rootfs_propagation, err) < 0
-      || get_string (lin, "mountLabel", "linux.mountLabel", &s->mount_label, err) < 0
+      || moat_json_get_string (lin, "mountLabel", "linux.mountLabel", &s->mount_label,
+                               err) < 0
       || parse_time_offsets (s, lin, err) < 0
       || parse_resources (s, lin, err) < 0
       || parse_devices (s, lin, err) < 0)
     return -1;
   yajl_val pers;
-  if (get_object (lin, "personality", "linux.personality", &pers, err) < 0)
+  if (moat_json_get_object (lin, "personality", "linux.personality", &pers, err) < 0)
     return -1;
   if (pers)
     {
       autofree char *domain = NULL;
       char **flags = NULL;
-      if (get_string (pers, "domain", "linux.personality.domain", &domain, err) < 0
-          || get_strv (pers, "flags", "linux.personality.flags", &flags, err) < 0)
+      if (moat_json_get_string (pers, "domain", "linux.personality.domain", &domain,
+                                err) < 0
+          || moat_json_get_strv (pers, "flags", "linux.personality.flags", &flags,
+                                 err) < 0)
         return -1;
       bool has_flags = flags && flags[0];
-      strv_free (flags);
+      moat_strv_free (flags);
       if (has_flags)
         return moat_error_set (err, 0, "linux.personality.flags: no flags are defined "
                                "by the runtime spec");
@@ -489,9 +504,9 @@ parse_linux (struct moat_spec *s, yajl_val top, moat_error **err)
                                "LINUX32", domain ? domain : "");
       s->has_personality = true;
     }
-  s->has_intel_rdt = member (lin, "intelRdt") != NULL;
+  s->has_intel_rdt = moat_json_member (lin, "intelRdt") != NULL;
   yajl_val sc;
-  if (get_object (lin, "seccomp", "linux.seccomp", &sc, err) < 0)
+  if (moat_json_get_object (lin, "seccomp", "linux.seccomp", &sc, err) < 0)
     return -1;
   s->has_seccomp = sc != NULL;
   if (sc && parse_seccomp (s, sc, err) < 0)

@@ -22,23 +22,28 @@ static int
 parse_caps (struct moat_spec *s, yajl_val proc, moat_error **err)
 {
   yajl_val c;
-  if (get_object (proc, "capabilities", "process.capabilities", &c, err) < 0)
+  if (moat_json_get_object (proc, "capabilities", "process.capabilities", &c, err) < 0)
     return -1;
   if (c == NULL)
     return 0;
   s->has_caps = true;
-  return get_strv (c, "bounding", "process.capabilities.bounding", &s->caps.bounding, err)
-    | get_strv (c, "effective", "process.capabilities.effective", &s->caps.effective, err)
-    | get_strv (c, "inheritable", "process.capabilities.inheritable", &s->caps.inheritable, err)
-    | get_strv (c, "permitted", "process.capabilities.permitted", &s->caps.permitted, err)
-    | get_strv (c, "ambient", "process.capabilities.ambient", &s->caps.ambient, err);
+  return moat_json_get_strv (c, "bounding", "process.capabilities.bounding",
+                             &s->caps.bounding, err)
+    | moat_json_get_strv (c, "effective", "process.capabilities.effective",
+                          &s->caps.effective, err)
+    | moat_json_get_strv (c, "inheritable", "process.capabilities.inheritable",
+                          &s->caps.inheritable, err)
+    | moat_json_get_strv (c, "permitted", "process.capabilities.permitted",
+                          &s->caps.permitted, err)
+    | moat_json_get_strv (c, "ambient", "process.capabilities.ambient", &s->caps.ambient,
+                          err);
 }
 
 static int
 parse_rlimits (struct moat_spec *s, yajl_val proc, moat_error **err)
 {
   yajl_val arr;
-  if (get_array (proc, "rlimits", "process.rlimits", &arr, err) < 0)
+  if (moat_json_get_array (proc, "rlimits", "process.rlimits", &arr, err) < 0)
     return -1;
   if (arr == NULL)
     return 0;
@@ -50,13 +55,13 @@ parse_rlimits (struct moat_spec *s, yajl_val proc, moat_error **err)
       struct moat_rlimit *rl = &s->rlimits[i];
       autofree char *f = xasprintf ("process.rlimits[%zu]", i);
       if (!YAJL_IS_OBJECT (r))
-        return type_error (err, f, "an object", r);
+        return moat_json_type_error (err, f, "an object", r);
       autofree char *ft = xasprintf ("%s.type", f);
       autofree char *fs = xasprintf ("%s.soft", f);
       autofree char *fh = xasprintf ("%s.hard", f);
-      if (get_string (r, "type", ft, &rl->name, err) < 0
-          || get_u64 (r, "soft", fs, &rl->soft, err) < 0
-          || get_u64 (r, "hard", fh, &rl->hard, err) < 0)
+      if (moat_json_get_string (r, "type", ft, &rl->name, err) < 0
+          || moat_json_get_u64 (r, "soft", fs, &rl->soft, err) < 0
+          || moat_json_get_u64 (r, "hard", fh, &rl->hard, err) < 0)
         return -1;
       if (rl->name == NULL)
         return moat_error_set (err, 0, "%s: missing", ft);
@@ -81,23 +86,27 @@ static int
 parse_user (struct moat_spec *s, yajl_val proc, moat_error **err)
 {
   yajl_val u;
-  if (get_object (proc, "user", "process.user", &u, err) < 0)
+  if (moat_json_get_object (proc, "user", "process.user", &u, err) < 0)
     return -1;
   if (u == NULL)
     return 0;
   long long v;
   bool present;
-  if (get_int (u, "uid", "process.user.uid", 0, UINT32_MAX - 1, &v, &present, err) < 0)
+  if (moat_json_get_int (u, "uid", "process.user.uid", 0, UINT32_MAX - 1, &v, &present,
+                         err) < 0)
     return -1;
   s->uid = present ? v : 0;
-  if (get_int (u, "gid", "process.user.gid", 0, UINT32_MAX - 1, &v, &present, err) < 0)
+  if (moat_json_get_int (u, "gid", "process.user.gid", 0, UINT32_MAX - 1, &v, &present,
+                         err) < 0)
     return -1;
   s->gid = present ? v : 0;
-  if (get_int (u, "umask", "process.user.umask", 0, 0777, &v, &s->has_umask, err) < 0)
+  if (moat_json_get_int (u, "umask", "process.user.umask", 0, 0777, &v, &s->has_umask,
+                         err) < 0)
     return -1;
   s->umask = s->has_umask ? v : 022;
   yajl_val g;
-  if (get_array (u, "additionalGids", "process.user.additionalGids", &g, err) < 0)
+  if (moat_json_get_array (u, "additionalGids", "process.user.additionalGids", &g,
+                           err) < 0)
     return -1;
   if (g != NULL)
     {
@@ -108,7 +117,8 @@ parse_user (struct moat_spec *s, yajl_val proc, moat_error **err)
       for (size_t i = 0; i < s->n_additional_gids; i++)
         {
           autofree char *f = xasprintf ("process.user.additionalGids[%zu]", i);
-          if (int_value (g->u.array.values[i], f, 0, UINT32_MAX - 1, &v, err) < 0)
+          if (moat_json_int_value (g->u.array.values[i], f, 0, UINT32_MAX - 1, &v,
+                                   err) < 0)
             return -1;
           s->additional_gids[i] = v;
         }
@@ -133,13 +143,13 @@ static int
 parse_scheduler (struct moat_spec *s, yajl_val proc, moat_error **err)
 {
   yajl_val sc;
-  if (get_object (proc, "scheduler", "process.scheduler", &sc, err) < 0)
+  if (moat_json_get_object (proc, "scheduler", "process.scheduler", &sc, err) < 0)
     return -1;
   if (sc == NULL)
     return 0;
   struct moat_scheduler *k = &s->scheduler;
   autofree char *policy = NULL;
-  if (get_string (sc, "policy", "process.scheduler.policy", &policy, err) < 0)
+  if (moat_json_get_string (sc, "policy", "process.scheduler.policy", &policy, err) < 0)
     return -1;
   if (policy == NULL)
     return moat_error_set (err, 0, "process.scheduler.policy: missing");
@@ -148,13 +158,16 @@ parse_scheduler (struct moat_spec *s, yajl_val proc, moat_error **err)
     if (strcmp (policy, sched_policies[i].name) == 0)
       k->policy = sched_policies[i].value;
   if (k->policy < 0)
-    return moat_error_set (err, 0, "process.scheduler.policy: unknown policy `%s`", policy);
+    return moat_error_set (err, 0, "process.scheduler.policy: unknown policy `%s`",
+                           policy);
   long long v;
   bool present;
-  if (get_int (sc, "nice", "process.scheduler.nice", -20, 19, &v, &present, err) < 0)
+  if (moat_json_get_int (sc, "nice", "process.scheduler.nice", -20, 19, &v, &present,
+                         err) < 0)
     return -1;
   k->nice = present ? v : 0;
-  if (get_int (sc, "priority", "process.scheduler.priority", 0, 99, &v, &present, err) < 0)
+  if (moat_json_get_int (sc, "priority", "process.scheduler.priority", 0, 99, &v,
+                         &present, err) < 0)
     return -1;
   k->priority = present ? v : 0;
   static const char *const u64s[] = { "runtime", "deadline", "period" };
@@ -162,11 +175,12 @@ parse_scheduler (struct moat_spec *s, yajl_val proc, moat_error **err)
   for (int i = 0; i < 3; i++)
     {
       autofree char *f = xasprintf ("process.scheduler.%s", u64s[i]);
-      if (member (sc, u64s[i]) && get_u64 (sc, u64s[i], f, dst[i], err) < 0)
+      if (moat_json_member (sc, u64s[i]) && moat_json_get_u64 (sc, u64s[i], f, dst[i],
+                                                               err) < 0)
         return -1;
     }
   char **flags = NULL;
-  if (get_strv (sc, "flags", "process.scheduler.flags", &flags, err) < 0)
+  if (moat_json_get_strv (sc, "flags", "process.scheduler.flags", &flags, err) < 0)
     return -1;
   for (size_t i = 0; flags && flags[i]; i++)
     {
@@ -178,11 +192,11 @@ parse_scheduler (struct moat_spec *s, yajl_val proc, moat_error **err)
         {
           moat_error_set (err, 0, "process.scheduler.flags[%zu]: unknown flag `%s`", i,
                           flags[i]);
-          strv_free (flags);
+          moat_strv_free (flags);
           return -1;
         }
     }
-  strv_free (flags);
+  moat_strv_free (flags);
   s->has_scheduler = true;
   return 0;
 }
@@ -191,12 +205,12 @@ static int
 parse_io_priority (struct moat_spec *s, yajl_val proc, moat_error **err)
 {
   yajl_val io;
-  if (get_object (proc, "ioPriority", "process.ioPriority", &io, err) < 0)
+  if (moat_json_get_object (proc, "ioPriority", "process.ioPriority", &io, err) < 0)
     return -1;
   if (io == NULL)
     return 0;
   autofree char *cls = NULL;
-  if (get_string (io, "class", "process.ioPriority.class", &cls, err) < 0)
+  if (moat_json_get_string (io, "class", "process.ioPriority.class", &cls, err) < 0)
     return -1;
   static const char *const classes[] = { NULL, "IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE",
                                          "IOPRIO_CLASS_IDLE" };
@@ -205,11 +219,13 @@ parse_io_priority (struct moat_spec *s, yajl_val proc, moat_error **err)
     if (strcmp (cls, classes[i]) == 0)
       s->io_class = i;
   if (s->io_class == 0)
-    return moat_error_set (err, 0, "process.ioPriority.class: `%s` is not IOPRIO_CLASS_RT, "
+    return moat_error_set (err, 0,
+                           "process.ioPriority.class: `%s` is not IOPRIO_CLASS_RT, "
                            "IOPRIO_CLASS_BE or IOPRIO_CLASS_IDLE", cls ? cls : "");
   long long v;
   bool present;
-  if (get_int (io, "priority", "process.ioPriority.priority", 0, 7, &v, &present, err) < 0)
+  if (moat_json_get_int (io, "priority", "process.ioPriority.priority", 0, 7, &v,
+                         &present, err) < 0)
     return -1;
   s->io_priority = present ? v : 0;
   s->has_io_priority = true;
@@ -232,60 +248,64 @@ static int
 parse_affinity (struct moat_spec *s, yajl_val proc, moat_error **err)
 {
   yajl_val a;
-  if (get_object (proc, "execCPUAffinity", "process.execCPUAffinity", &a, err) < 0)
+  if (moat_json_get_object (proc, "execCPUAffinity", "process.execCPUAffinity", &a,
+                            err) < 0)
     return -1;
   if (a == NULL)
     return 0;
-  if (get_string (a, "initial", "process.execCPUAffinity.initial",
+  if (moat_json_get_string (a, "initial", "process.execCPUAffinity.initial",
                   &s->cpu_affinity_initial, err) < 0
-      || get_string (a, "final", "process.execCPUAffinity.final",
+      || moat_json_get_string (a, "final", "process.execCPUAffinity.final",
                      &s->cpu_affinity_final, err) < 0)
     return -1;
   if (s->cpu_affinity_initial && !valid_cpu_list (s->cpu_affinity_initial))
-    return moat_error_set (err, 0, "process.execCPUAffinity.initial: `%s` is not a cpu list",
+    return moat_error_set (err, 0,
+                           "process.execCPUAffinity.initial: `%s` is not a cpu list",
                            s->cpu_affinity_initial);
   if (s->cpu_affinity_final && !valid_cpu_list (s->cpu_affinity_final))
-    return moat_error_set (err, 0, "process.execCPUAffinity.final: `%s` is not a cpu list",
+    return moat_error_set (err, 0,
+                           "process.execCPUAffinity.final: `%s` is not a cpu list",
                            s->cpu_affinity_final);
   return 0;
 }
 
 int
-parse_process (struct moat_spec *s, yajl_val top, moat_error **err)
+moat_parse_process_section (struct moat_spec *s, yajl_val top, moat_error **err)
 {
   yajl_val p;
-  if (get_object (top, "process", "process", &p, err) < 0)
+  if (moat_json_get_object (top, "process", "process", &p, err) < 0)
     return -1;
   if (p == NULL)
     return 0;
   s->has_process = true;
   long long v;
   bool present;
-  if (get_bool (p, "terminal", "process.terminal", &s->terminal, err) < 0
-      || get_strv (p, "args", "process.args", &s->args, err) < 0
-      || get_strv (p, "env", "process.env", &s->env, err) < 0
-      || get_string (p, "cwd", "process.cwd", &s->cwd, err) < 0
-      || get_bool (p, "noNewPrivileges", "process.noNewPrivileges",
+  if (moat_json_get_bool (p, "terminal", "process.terminal", &s->terminal, err) < 0
+      || moat_json_get_strv (p, "args", "process.args", &s->args, err) < 0
+      || moat_json_get_strv (p, "env", "process.env", &s->env, err) < 0
+      || moat_json_get_string (p, "cwd", "process.cwd", &s->cwd, err) < 0
+      || moat_json_get_bool (p, "noNewPrivileges", "process.noNewPrivileges",
                    &s->no_new_privileges, err) < 0
-      || get_string (p, "apparmorProfile", "process.apparmorProfile",
+      || moat_json_get_string (p, "apparmorProfile", "process.apparmorProfile",
                      &s->apparmor_profile, err) < 0
-      || get_string (p, "selinuxLabel", "process.selinuxLabel",
+      || moat_json_get_string (p, "selinuxLabel", "process.selinuxLabel",
                      &s->selinux_label, err) < 0
-      || get_int (p, "oomScoreAdj", "process.oomScoreAdj", -1000, 1000, &v,
+      || moat_json_get_int (p, "oomScoreAdj", "process.oomScoreAdj", -1000, 1000, &v,
                   &s->has_oom_score_adj, err) < 0)
     return -1;
   if (s->has_oom_score_adj)
     s->oom_score_adj = v;
   yajl_val cs;
-  if (get_object (p, "consoleSize", "process.consoleSize", &cs, err) < 0)
+  if (moat_json_get_object (p, "consoleSize", "process.consoleSize", &cs, err) < 0)
     return -1;
   if (cs != NULL)
     {
-      if (get_int (cs, "height", "process.consoleSize.height", 0, UINT16_MAX, &v,
+      if (moat_json_get_int (cs, "height", "process.consoleSize.height", 0, UINT16_MAX,
+                             &v,
                    &present, err) < 0)
         return -1;
       s->console_height = present ? v : 0;
-      if (get_int (cs, "width", "process.consoleSize.width", 0, UINT16_MAX, &v,
+      if (moat_json_get_int (cs, "width", "process.consoleSize.width", 0, UINT16_MAX, &v,
                    &present, err) < 0)
         return -1;
       s->console_width = present ? v : 0;

@@ -37,12 +37,13 @@ static int
 parse_root (struct moat_spec *s, yajl_val top, moat_error **err)
 {
   yajl_val root;
-  if (get_object (top, "root", "root", &root, err) < 0)
+  if (moat_json_get_object (top, "root", "root", &root, err) < 0)
     return -1;
   if (root == NULL)
     return moat_error_set (err, 0, "root: missing (a container needs a root filesystem)");
-  if (get_string (root, "path", "root.path", &s->root_path, err) < 0
-      || get_bool (root, "readonly", "root.readonly", &s->root_readonly, err) < 0)
+  if (moat_json_get_string (root, "path", "root.path", &s->root_path, err) < 0
+      || moat_json_get_bool (root, "readonly", "root.readonly", &s->root_readonly,
+                             err) < 0)
     return -1;
   if (s->root_path == NULL || s->root_path[0] == '\0')
     return moat_error_set (err, 0, "root.path: missing");
@@ -53,7 +54,7 @@ static int
 parse_mounts (struct moat_spec *s, yajl_val top, moat_error **err)
 {
   yajl_val arr;
-  if (get_array (top, "mounts", "mounts", &arr, err) < 0 || arr == NULL)
+  if (moat_json_get_array (top, "mounts", "mounts", &arr, err) < 0 || arr == NULL)
     return arr == NULL && !*err ? 0 : -1;
   s->n_mounts = arr->u.array.len;
   s->mounts = xmalloc0 (s->n_mounts * sizeof *s->mounts);
@@ -63,18 +64,20 @@ parse_mounts (struct moat_spec *s, yajl_val top, moat_error **err)
       struct moat_mount *mt = &s->mounts[i];
       autofree char *f = xasprintf ("mounts[%zu]", i);
       if (!YAJL_IS_OBJECT (m))
-        return type_error (err, f, "an object", m);
+        return moat_json_type_error (err, f, "an object", m);
       autofree char *fd = xasprintf ("%s.destination", f);
       autofree char *ft = xasprintf ("%s.type", f);
       autofree char *fs = xasprintf ("%s.source", f);
       autofree char *fo = xasprintf ("%s.options", f);
-      if (get_string (m, "destination", fd, &mt->destination, err) < 0
-          || get_string (m, "type", ft, &mt->type, err) < 0
-          || get_string (m, "source", fs, &mt->source, err) < 0
-          || get_strv (m, "options", fo, &mt->options, err) < 0
-          || parse_idmaps_at (m, f, "uidMappings", &mt->uid_mappings, &mt->n_uid_mappings,
+      if (moat_json_get_string (m, "destination", fd, &mt->destination, err) < 0
+          || moat_json_get_string (m, "type", ft, &mt->type, err) < 0
+          || moat_json_get_string (m, "source", fs, &mt->source, err) < 0
+          || moat_json_get_strv (m, "options", fo, &mt->options, err) < 0
+          || moat_parse_idmaps (m, f, "uidMappings", &mt->uid_mappings,
+                                &mt->n_uid_mappings,
                               err) < 0
-          || parse_idmaps_at (m, f, "gidMappings", &mt->gid_mappings, &mt->n_gid_mappings,
+          || moat_parse_idmaps (m, f, "gidMappings", &mt->gid_mappings,
+                                &mt->n_gid_mappings,
                               err) < 0)
         return -1;
       if ((mt->n_uid_mappings == 0) != (mt->n_gid_mappings == 0))
@@ -94,7 +97,7 @@ parse_hook_list (yajl_val hooks, const char *key, struct moat_hook **out, size_t
 {
   autofree char *field = xasprintf ("hooks.%s", key);
   yajl_val arr;
-  if (get_array (hooks, key, field, &arr, err) < 0)
+  if (moat_json_get_array (hooks, key, field, &arr, err) < 0)
     return -1;
   if (arr == NULL)
     return 0;
@@ -105,17 +108,17 @@ parse_hook_list (yajl_val hooks, const char *key, struct moat_hook **out, size_t
       yajl_val h = arr->u.array.values[i];
       autofree char *f = xasprintf ("%s[%zu]", field, i);
       if (!YAJL_IS_OBJECT (h))
-        return type_error (err, f, "an object", h);
+        return moat_json_type_error (err, f, "an object", h);
       autofree char *fp = xasprintf ("%s.path", f);
       autofree char *fa = xasprintf ("%s.args", f);
       autofree char *fe = xasprintf ("%s.env", f);
       autofree char *ft = xasprintf ("%s.timeout", f);
       long long t;
       bool present;
-      if (get_string (h, "path", fp, &(*out)[i].path, err) < 0
-          || get_strv (h, "args", fa, &(*out)[i].args, err) < 0
-          || get_strv (h, "env", fe, &(*out)[i].env, err) < 0
-          || get_int (h, "timeout", ft, 1, INT_MAX, &t, &present, err) < 0)
+      if (moat_json_get_string (h, "path", fp, &(*out)[i].path, err) < 0
+          || moat_json_get_strv (h, "args", fa, &(*out)[i].args, err) < 0
+          || moat_json_get_strv (h, "env", fe, &(*out)[i].env, err) < 0
+          || moat_json_get_int (h, "timeout", ft, 1, INT_MAX, &t, &present, err) < 0)
         return -1;
       (*out)[i].timeout = present ? t : 0;
       if ((*out)[i].path == NULL || (*out)[i].path[0] != '/')
@@ -129,12 +132,13 @@ parse_hooks (struct moat_spec *s, yajl_val top, moat_error **err)
 {
   yajl_val h;
   struct moat_hooks *k = &s->hooks;
-  if (get_object (top, "hooks", "hooks", &h, err) < 0)
+  if (moat_json_get_object (top, "hooks", "hooks", &h, err) < 0)
     return -1;
   if (h == NULL)
     return 0;
   return parse_hook_list (h, "prestart", &k->prestart, &k->n_prestart, err) < 0
-    || parse_hook_list (h, "createRuntime", &k->create_runtime, &k->n_create_runtime, err) < 0
+    || parse_hook_list (h, "createRuntime", &k->create_runtime, &k->n_create_runtime,
+                        err) < 0
     || parse_hook_list (h, "createContainer", &k->create_container,
                         &k->n_create_container, err) < 0
     || parse_hook_list (h, "startContainer", &k->start_container,
@@ -233,9 +237,9 @@ moat_spec_parse (const char *json, size_t len, moat_error **err)
   struct moat_spec *s = xmalloc0 (sizeof *s);
   int r = 0;
   if (!YAJL_IS_OBJECT (top))
-    r = type_error (err, "(top level)", "an object", top);
+    r = moat_json_type_error (err, "(top level)", "an object", top);
   if (r == 0)
-    r = get_string (top, "ociVersion", "ociVersion", &s->oci_version, err);
+    r = moat_json_get_string (top, "ociVersion", "ociVersion", &s->oci_version, err);
   if (r == 0 && s->oci_version == NULL)
     r = moat_error_set (err, 0, "ociVersion: missing");
   if (r == 0 && strncmp (s->oci_version, "1.", 2) != 0)
@@ -245,23 +249,24 @@ moat_spec_parse (const char *json, size_t len, moat_error **err)
   if (r == 0)
     r = parse_mounts (s, top, err);
   if (r == 0)
-    r = parse_process (s, top, err);
+    r = moat_parse_process_section (s, top, err);
   if (r == 0)
-    r = get_string (top, "hostname", "hostname", &s->hostname, err);
+    r = moat_json_get_string (top, "hostname", "hostname", &s->hostname, err);
   if (r == 0)
-    r = get_string (top, "domainname", "domainname", &s->domainname, err);
+    r = moat_json_get_string (top, "domainname", "domainname", &s->domainname, err);
   if (r == 0)
-    r = parse_string_map (top, "annotations", "annotations", &s->annotations,
+    r = moat_json_get_string_map (top, "annotations", "annotations", &s->annotations,
                           &s->n_annotations, err);
   if (r == 0)
     r = parse_hooks (s, top, err);
   if (r == 0)
-    r = parse_linux (s, top, err);
+    r = moat_parse_linux_section (s, top, err);
   if (r == 0)
     r = validate (s, err);
   yajl_tree_free (top);
   if (r < 0)
     {
+      moat_error_mark (err, MOAT_ERR_INVALID_CONFIG);
       moat_spec_free (s);
       return NULL;
     }
@@ -289,12 +294,13 @@ moat_spec_parse_process (const char *json, moat_error **err)
   top->u.object.values = &p;
   top->u.object.len = 1;
   struct moat_spec *s = xmalloc0 (sizeof *s);
-  int r = YAJL_IS_OBJECT (p) ? parse_process (s, top, err)
-    : type_error (err, "process", "an object", p);
+  int r = YAJL_IS_OBJECT (p) ? moat_parse_process_section (s, top, err)
+    : moat_json_type_error (err, "process", "an object", p);
   free (top);
   yajl_tree_free (p);
   if (r < 0)
     {
+      moat_error_mark (err, MOAT_ERR_INVALID_CONFIG);
       moat_spec_free (s);
       return NULL;
     }
@@ -307,7 +313,7 @@ moat_spec_load (const char *bundle, moat_error **err)
   autofree char *path = xasprintf ("%s/config.json", bundle);
   autofree char *text = NULL;
   size_t len;
-  if (read_file_at (AT_FDCWD, path, MAX_CONFIG_SIZE, &text, &len, err) < 0)
+  if (moat_read_file_at (AT_FDCWD, path, MAX_CONFIG_SIZE, &text, &len, err) < 0)
     return NULL;
   if (strlen (text) != len)
     {
@@ -326,8 +332,8 @@ free_hooks (struct moat_hook *h, size_t n)
   for (size_t i = 0; i < n; i++)
     {
       free (h[i].path);
-      strv_free (h[i].args);
-      strv_free (h[i].env);
+      moat_strv_free (h[i].args);
+      moat_strv_free (h[i].env);
     }
   free (h);
 }
@@ -355,20 +361,20 @@ moat_spec_free (struct moat_spec *s)
       free (s->mounts[i].destination);
       free (s->mounts[i].type);
       free (s->mounts[i].source);
-      strv_free (s->mounts[i].options);
+      moat_strv_free (s->mounts[i].options);
       free (s->mounts[i].uid_mappings);
       free (s->mounts[i].gid_mappings);
     }
   free (s->mounts);
   free (s->additional_gids);
-  strv_free (s->args);
-  strv_free (s->env);
+  moat_strv_free (s->args);
+  moat_strv_free (s->env);
   free (s->cwd);
-  strv_free (s->caps.bounding);
-  strv_free (s->caps.effective);
-  strv_free (s->caps.inheritable);
-  strv_free (s->caps.permitted);
-  strv_free (s->caps.ambient);
+  moat_strv_free (s->caps.bounding);
+  moat_strv_free (s->caps.effective);
+  moat_strv_free (s->caps.inheritable);
+  moat_strv_free (s->caps.permitted);
+  moat_strv_free (s->caps.ambient);
   for (size_t i = 0; i < s->n_rlimits; i++)
     free (s->rlimits[i].name);
   free (s->rlimits);
@@ -391,15 +397,15 @@ moat_spec_free (struct moat_spec *s)
   free (s->gid_mappings);
   free (s->cgroups_path);
   free_map (s->sysctl, s->n_sysctl);
-  strv_free (s->masked_paths);
-  strv_free (s->readonly_paths);
+  moat_strv_free (s->masked_paths);
+  moat_strv_free (s->readonly_paths);
   free (s->rootfs_propagation);
   free (s->mount_label);
   free (s->device_rules);
-  strv_free (s->seccomp.architectures);
+  moat_strv_free (s->seccomp.architectures);
   for (size_t i = 0; i < s->seccomp.n_rules; i++)
     {
-      strv_free (s->seccomp.rules[i].names);
+      moat_strv_free (s->seccomp.rules[i].names);
       free (s->seccomp.rules[i].args);
     }
   free (s->seccomp.rules);

@@ -26,7 +26,8 @@ open_container (const struct moat_context *ctx, const char *id, bool exclusive,
 {
   memset (o, 0, sizeof *o);
   o->dir.dirfd = -1;
-  if (moat_container_dir_open (ctx->state_root, id, exclusive, &o->dir, err) < 0)
+  if (moat_check_proc (err) < 0
+      || moat_container_dir_open (ctx->state_root, id, exclusive, &o->dir, err) < 0)
     return -1;
   if (moat_state_read (&o->dir, &o->st, err) < 0)
     {
@@ -44,8 +45,9 @@ run_late_hooks (struct opened *o, bool poststart)
 {
   autofree char *text = NULL;
   size_t len;
-  if (moat_read_file_at (o->dir.dirfd, "config.json", 16u << 20, &text, &len, NULL) < 0)
-    return;  /* no hooks were configured */
+  if (moat_read_file_at (o->dir.dirfd, "config.json", MOAT_MAX_CONFIG_SIZE, &text, &len,
+                         NULL) < 0)
+    return;  /* no config kept: made by an older moat without such hooks */
   moat_error *err = NULL;
   struct moat_spec *s = moat_spec_parse (text, len, &err);
   if (s == NULL)
@@ -154,7 +156,12 @@ moat_kill (const struct moat_context *ctx, const char *id, int sig, bool all,
     }
   if (all && o.st.cgroup_path)
     {
-      r = moat_cgroup_signal_all (o.st.cgroup_path, sig, err);
+      struct moat_cgroup cg;
+      r = moat_cgroup_from_state (o.st.cgroup_driver, o.st.cgroup_path,
+                                  o.st.cgroup_created_from, &cg, err);
+      if (r == 0)
+        r = cg.driver->kill (&cg, sig, err);
+      moat_cgroup_release (&cg);
       goto out;
     }
   int pidfd = init_pidfd (&o.st);
@@ -199,12 +206,55 @@ kill_and_wait (const struct moat_state *st, moat_error **err)
   return 0;
 }
 
+static int
+destroy_cgroup (const struct moat_state *st, moat_error **err)
+{
+  struct moat_cgroup cg;
+  int r = moat_cgroup_from_state (st->cgroup_driver, st->cgroup_path,
+                                  st->cgroup_created_from, &cg, err);
+  if (r == 0 && cg.driver)
+    r = cg.driver->destroy (&cg, err);
+  moat_cgroup_release (&cg);
+  return r;
+}
+
+/* delete --force of a container whose state.json cannot be read (cut
+   short, corrupt, gone): remove what can be found without it.  The
+   default cgroup is the only one moat can name without the state.  */
+static int
+delete_unreadable (const struct moat_context *ctx, struct moat_container_dir *dir,
+                   moat_error *why, moat_error **err)
+{
+  moat_warn ("%s; removing what can be found", why->msg);
+  const struct moat_cgroup_driver *driver;
+  moat_error *ignored = NULL;
+  if (moat_cgroup_driver_for (ctx->cgroup_manager, &driver, &ignored) == 0 && driver)
+    {
+      struct moat_cgroup cg = { .dirfd = -1 };
+      if (driver->locate (NULL, dir->id, &cg, &ignored) == 0 && cg.path
+          && access (cg.path, F_OK) == 0)
+        {
+          cg.driver = driver;
+          /* the default parent is shared: never more than the leaf */
+          FREE_AND_NULL (cg.created_from);
+          cg.created_from = xstrdup (cg.path);
+          driver->destroy (&cg, &ignored);
+        }
+      moat_cgroup_release (&cg);
+    }
+  moat_error_free (&ignored);
+  return moat_container_dir_remove (dir, err);
+}
+
 int
 moat_delete (const struct moat_context *ctx, const char *id, bool force,
              moat_error **err)
 {
   struct opened o;
-  if (open_container (ctx, id, true, &o, err) < 0)
+  memset (&o, 0, sizeof o);
+  o.dir.dirfd = -1;
+  if (moat_check_proc (err) < 0
+      || moat_container_dir_open (ctx->state_root, id, true, &o.dir, err) < 0)
     {
       if (force && moat_error_kind (*err) == MOAT_ERR_NOT_FOUND)
         {
@@ -213,15 +263,30 @@ moat_delete (const struct moat_context *ctx, const char *id, bool force,
         }
       return -1;
     }
+  moat_error *read_err = NULL;
+  if (moat_state_read (&o.dir, &o.st, &read_err) < 0)
+    {
+      int r = -1;
+      if (force)
+        r = delete_unreadable (ctx, &o.dir, read_err, err);
+      else
+        *err = read_err, read_err = NULL;
+      moat_error_free (&read_err);
+      close_container (&o);
+      return r;
+    }
+  /* a create that died half-way: what it made is recorded, and its init
+     (if it got that far) is in the cgroup */
+  bool creating = o.st.status == MOAT_STATUS_CREATING;
+  moat_state_refresh (&o.dir, &o.st);
   int r = 0;
   if (o.st.status != MOAT_STATUS_STOPPED)
     {
       if (!force)
         {
           r = moat_error_setk (err, MOAT_ERR_WRONG_STATE, 0,
-                               "cannot delete container \"%s\" that is not "
-                              "stopped: it is %s (use --force)", id,
-                              moat_status_name (o.st.status));
+                               "cannot delete container \"%s\" that is not stopped: it "
+                               "is %s (use --force)", id, moat_status_name (o.st.status));
           goto out;
         }
       if (kill_and_wait (&o.st, err) < 0)
@@ -230,13 +295,14 @@ moat_delete (const struct moat_context *ctx, const char *id, bool force,
           goto out;
         }
     }
-  if (moat_cgroup_destroy (o.st.cgroup_path, o.st.cgroup_created_from, err) < 0)
+  if (destroy_cgroup (&o.st, err) < 0)
     {
       r = -1;
       goto out;
     }
   o.st.status = MOAT_STATUS_STOPPED;
-  run_late_hooks (&o, false);
+  if (!creating)
+    run_late_hooks (&o, false);
   r = moat_container_dir_remove (&o.dir, err);
 out:
   close_container (&o);
@@ -319,7 +385,14 @@ moat_pause (const struct moat_context *ctx, const char *id, bool pause, moat_err
                          "cannot %s container \"%s\": it has no cgroup",
                         pause ? "pause" : "resume", id);
   else
-    r = moat_cgroup_freeze (o.st.cgroup_path, pause, err);
+    {
+      struct moat_cgroup cg;
+      r = moat_cgroup_from_state (o.st.cgroup_driver, o.st.cgroup_path,
+                                  o.st.cgroup_created_from, &cg, err);
+      if (r == 0)
+        r = cg.driver->freeze (&cg, pause, err);
+      moat_cgroup_release (&cg);
+    }
   close_container (&o);
   return r;
 }

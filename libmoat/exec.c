@@ -1,18 +1,29 @@
 /* exec and ps: joining a running container.
 
-   The new process is born by clone3 straight into the container's cgroup
-   and (through the parent's pid_for_children) its pid namespace, then
-   joins every other namespace of the init in one setns(pidfd) call.  Until
-   execve it is the moat binary inside the container, so it is made
-   non-dumpable first (CVE-2019-5736 class), and every inherited fd but
-   stdio and --preserve-fds is closed before anything is resolved in the
-   container (CVE-2024-21626 class).  */
+   The container's processes must never see one of moat's with the
+   host's root, cwd, fds or privileges.  So the process born from clone3
+   (into the container's cgroup) is not in the container's pid namespace:
+   it joins every other namespace of the init in one setns(pidfd) call
+   (the user namespace first, then the mount namespace, which makes the
+   container's root its root and cwd), closes every inherited fd, finds
+   the program and finishes itself (finish.c).  Only then does it make
+   the process that enters the pid namespace (a sibling: moat stays its
+   parent), which loads the seccomp filter and execs.  Until execve that
+   process is the moat binary: when a process of the container may hold
+   CAP_SYS_PTRACE over it (recorded in the state), moat runs from a sealed
+   copy of itself (CVE-2019-5736 class).  */
 #include <config.h>
 #include "moat.h"
+#include "channel.h"
+#include "fault.h"
+#include "feature-table.h"
+#include "finish.h"
+#include "init.h"
 #include "internal.h"
 #include "log.h"
 #include "linux/linux.h"
 #include "linux/syscalls.h"
+#include "plan/plan.h"
 #include "utils.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +36,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-enum { EXEC_ERROR = 'E', EXEC_TERMINAL = 'T' };
+extern char **environ;
 
 static const struct { const char *name; int flag; } ns_files[] = {
   { "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS }, { "pid", CLONE_NEWPID },
@@ -76,7 +87,8 @@ env_set (char **env, const char *kv)
 }
 
 /* The process to run: --process, or the container's own process with the
-   command line's command; then the flags on top.  */
+   command line's command (the container's spec itself, changed in
+   place); then the flags on top.  */
 static struct moat_spec *
 exec_process (const struct moat_exec_options *o, struct moat_spec *container,
               moat_error **err)
@@ -85,26 +97,24 @@ exec_process (const struct moat_exec_options *o, struct moat_spec *container,
   if (o->process_file)
     {
       autofree char *text = NULL;
-      if (moat_read_file_at (AT_FDCWD, o->process_file, 16u << 20, &text, NULL, err) < 0)
-        goto fail;
-      s = moat_spec_parse_process (text, err);
+      size_t len;
+      if (moat_read_file_at (AT_FDCWD, o->process_file, MOAT_MAX_CONFIG_SIZE, &text, &len,
+                             err) < 0)
+        return NULL;
+      s = moat_spec_parse_process (text, len, err);
       if (s == NULL)
         {
           moat_error_prefix (err, "--process `%s`", o->process_file);
-          goto fail;
+          return NULL;
         }
-      /* the container's seccomp filter applies to every process in it */
-      s->has_seccomp = container->has_seccomp;
-      s->seccomp = container->seccomp;
-      memset (&container->seccomp, 0, sizeof container->seccomp);
-      moat_spec_free (container);
     }
   else
     {
       if (o->args == NULL || o->args[0] == NULL)
         {
-          moat_error_set (err, 0, "exec: missing command (or --process FILE)");
-          goto fail;
+          moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                           "exec: missing command (or --process FILE)");
+          return NULL;
         }
       s = container;
     }
@@ -148,30 +158,51 @@ exec_process (const struct moat_exec_options *o, struct moat_spec *container,
     s->no_new_privileges = true;
   if (s->cwd == NULL || s->cwd[0] != '/')
     {
-      moat_error_set (err, 0, "exec: the working directory must be an absolute path");
-      moat_spec_free (s);
+      moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                       "exec: the working directory must be an absolute path");
+      if (s != container)
+        moat_spec_free (s);
       return NULL;
     }
   return s;
-fail:
-  moat_spec_free (container);
-  return NULL;
 }
+
+static int
+check_options (const struct moat_exec_options *o, const struct moat_spec *s,
+               moat_error **err)
+{
+  if (o->process_label && o->process_label[0]
+      && moat_feature_require (MOAT_FEATURE_SELINUX, "--process-label", err) < 0)
+    return -1;
+  if (o->apparmor && o->apparmor[0]
+      && moat_feature_require (MOAT_FEATURE_APPARMOR, "--apparmor", err) < 0)
+    return -1;
+  if (s->terminal && o->detach && o->console_socket == NULL)
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                            "exec: a detached process with a terminal needs "
+                            "--console-socket");
+  if (!s->terminal && o->console_socket)
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                            "--console-socket: the process has no terminal");
+  return 0;
+}
+
+/* ---- the child ---- */
 
 struct exec_child
 {
-  const struct moat_spec *s;
+  const struct moat_process_plan *plan;
+  const struct moat_host *host;
   int init_pidfd;
-  int join;             /* namespaces still to join (pid was joined by the parent) */
-  int sync;
-  unsigned preserve_fds;
+  int join;             /* the init's namespaces that differ from ours */
+  int sock;
+  int parent_fds[4];
 };
 
 static void __attribute__ ((noreturn))
 child_fail (const struct exec_child *c, moat_error *err)
 {
-  autofree char *msg = xasprintf ("%c%s", EXEC_ERROR, err ? err->msg : "exec failed");
-  (void) !send (c->sync, msg, strlen (msg), MSG_NOSIGNAL);
+  moat_channel_send_error (c->sock, err);
   _exit (127);
 }
 
@@ -187,20 +218,54 @@ close_from (unsigned from, int keep)
   sys_close_range (from, ~0U, 0);
 }
 
-static void __attribute__ ((noreturn))
-exec_child_main (const struct exec_child *c)
+/* The runtime's environment must not be readable in /proc/<pid>/environ
+   of the process the container can see before it execs.  */
+static void
+scrub_environment (void)
 {
-  const struct moat_spec *s = c->s;
+  for (char **e = environ; e && *e; e++)
+    memset (*e, 0, strlen (*e));
+}
+
+static int
+make_terminal (const struct exec_child *c, moat_error **err)
+{
+  struct moat_terminal t;
+  autoclose int root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0)
+    return moat_error_set (err, errno, "open the container's root");
+  if (moat_terminal_create (root, c->plan->spec, false, &t, err) < 0)
+    return -1;
+  if (moat_channel_send (c->sock, MOAT_MSG_TERMINAL, 0, t.name, strlen (t.name), t.master,
+                         err) < 0
+      || moat_terminal_attach (&t, false, err) < 0)
+    return -1;
+  close (t.master);
+  return 0;
+}
+
+static void __attribute__ ((noreturn))
+exec_child_main (struct exec_child *c)
+{
+  const struct moat_process_plan *p = c->plan;
   moat_error *err = NULL;
-  moat_log_forward (c->sync);
-  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0
-      || moat_apply_cpu_affinity (s->cpu_affinity_initial,
-                                  "process.execCPUAffinity.initial", &err) < 0)
+  for (size_t i = 0; i < ARRAY_SIZE (c->parent_fds); i++)
+    if (c->parent_fds[i] >= 0)
+      close (c->parent_fds[i]);
+  moat_log_close ();
+  moat_log_forward (c->sock);
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     {
-      if (err == NULL)
-        moat_error_set (&err, errno, "prctl(PR_SET_DUMPABLE)");
+      moat_error_set (&err, errno, "prctl(PR_SET_DUMPABLE)");
       child_fail (c, err);
     }
+  if (moat_apply_cpu_affinity (p->spec->cpu_affinity_initial,
+                               "process.execCPUAffinity.initial", &err) < 0)
+    child_fail (c, err);
+  /* every namespace at once, the user namespace first; pid and time
+     apply to the children made below */
+  if (moat_fault ("exec-join", &err) < 0)
+    child_fail (c, err);
   if (c->join && setns (c->init_pidfd, c->join) < 0)
     {
       moat_error_set (&err, errno, "join the container's namespaces");
@@ -212,125 +277,128 @@ exec_child_main (const struct exec_child *c)
       (void) !setresgid (0, 0, 0);
       (void) !setresuid (0, 0, 0);
     }
-  close_from (3 + c->preserve_fds, c->sync);
-  if (s->terminal)
-    {
-      struct moat_terminal t;
-      autoclose int root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-      char msg[40];
-      if (moat_terminal_create (root, s, false, &t, &err) < 0)
-        child_fail (c, err);
-      snprintf (msg, sizeof msg, "%c%s", EXEC_TERMINAL, t.name);
-      if (moat_send_fd (c->sync, t.master, msg, &err) < 0
-          || moat_terminal_attach (&t, &err) < 0)
-        child_fail (c, err);
-      close (t.master);
-    }
-  if (chdir (s->cwd) < 0)
-    {
-      moat_error_set (&err, errno, "exec: working directory `%s`", s->cwd);
-      child_fail (c, err);
-    }
-  char cwd[4096];
-  if (getcwd (cwd, sizeof cwd) == NULL || cwd[0] != '/')
-    {
-      moat_error_set (&err, 0, "exec: the working directory is outside the container");
-      child_fail (c, err);
-    }
-  if (moat_apply_rlimits (s, &err) < 0 || moat_apply_scheduling (s, &err) < 0
-      || moat_apply_cpu_affinity (s->cpu_affinity_final, "process.execCPUAffinity.final",
-                                  &err) < 0)
+  close_from (3 + p->preserve_fds, c->sock);
+  if (p->spec->terminal && make_terminal (c, &err) < 0)
     child_fail (c, err);
-  autofree char *exe = moat_find_executable (s, &err);
-  if (exe == NULL)
+  char *exe = NULL;
+  int own[1] = { c->sock };
+  if (moat_finish_prepare (p, &exe, &err) < 0
+      || moat_fault ("exec-finish", &err) < 0
+      || moat_finish_privileges (p, own, 1, c->host, &err) < 0)
     child_fail (c, err);
-  struct moat_seccomp_filter *filter = NULL;
-  if (s->has_seccomp)
-    {
-      filter = moat_seccomp_compile (s, &err);
-      if (filter == NULL
-          || (!s->no_new_privileges && moat_seccomp_load (filter, &err) < 0))
-        child_fail (c, err);
-    }
-  if (moat_caps_and_user_apply (s, &err) < 0)
+  c->sock = own[0];
+  scrub_environment ();
+  /* the process the container sees */
+  if (moat_continue_in_sibling (c->sock, false, &err) < 0
+      || (p->spec->terminal && moat_terminal_take_control (&err) < 0))
     child_fail (c, err);
-  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0
-      || (s->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0))
-    {
-      moat_error_set (&err, errno, "prctl");
-      child_fail (c, err);
-    }
-  umask (s->umask);
-  if (sys_close_range (3 + c->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-    {
-      moat_error_set (&err, errno, "close_range");
-      child_fail (c, err);
-    }
-  sigset_t none;
-  sigemptyset (&none);
-  sigprocmask (SIG_SETMASK, &none, NULL);
-  for (int sig = 1; sig < NSIG; sig++)
-    if (sig != SIGKILL && sig != SIGSTOP)
-      signal (sig, SIG_DFL);
-  if (filter && s->no_new_privileges && moat_seccomp_load (filter, &err) < 0)
-    child_fail (c, err);
-  execve (exe, s->args, s->env ? s->env : (char *[]) { NULL });
-  moat_error_set (&err, errno, "exec \"%s\"", exe);
-  child_fail (c, err);
+  int status = moat_finish_exec (p, exe, NULL, NULL, &err);
+  moat_channel_send_error (c->sock, err);
+  _exit (status);
 }
 
-static int
-check_options (const struct moat_exec_options *o, const struct moat_spec *s,
-               moat_error **err)
-{
-  if (o->process_label && o->process_label[0])
-    return moat_error_set (err, 0, "--process-label: SELinux labels are not supported by "
-                           "this version of moat");
-  if (o->apparmor && o->apparmor[0])
-    return moat_error_set (err, 0, "--apparmor: AppArmor is not supported by this "
-                           "version of moat");
-  if (s->terminal && o->detach && o->console_socket == NULL)
-    return moat_error_set (err, 0, "exec: a detached process with a terminal needs "
-                           "--console-socket");
-  if (!s->terminal && o->console_socket)
-    return moat_error_set (err, 0, "--console-socket: the process has no terminal");
-  return moat_caps_validate (s, err);
-}
+/* ---- the runtime ---- */
 
-/* Wait for exec: EOF on the close-on-exec socket means it happened.  */
-static int
-wait_exec (int sock, pid_t pid, int *master, char *name, size_t name_size,
-           moat_error **err)
+struct exec_run
 {
-  char buf[8192];
+  int sock;
+  pid_t pid;           /* the first child, then the process */
+  int pidfd;           /* of the process */
+  int master;
+  char pty_name[64];
+};
+
+/* Serve the children until the process has exec'd: the channel is
+   close-on-exec, so its end means exactly that.  */
+static int
+wait_exec (struct exec_run *r, moat_error **err)
+{
   for (;;)
     {
-      ssize_t r;
-      int fd;
-      if (moat_recv_fd (sock, buf, sizeof buf - 1, &r, &fd) < 0)
-        return moat_error_set (err, errno, "exec: wait for the process");
-      if (r >= 1 && buf[0] == EXEC_TERMINAL && fd >= 0 && *master < 0)
+      struct moat_msg m;
+      int n = moat_channel_recv (r->sock, &m, err);
+      if (n < 0)
+        return moat_error_prefix (err, "exec");
+      if (n == 0)
+        return r->pidfd >= 0 ? 0 : moat_error_set (err, 0, "exec: the process ended "
+                                                   "before it started");
+      if (m.fd >= 0 && (m.kind != MOAT_MSG_TERMINAL || r->master >= 0))
         {
-          buf[r] = '\0';
-          *master = fd;
-          snprintf (name, name_size, "%.40s", buf + 1);
-          continue;
+          close (m.fd);
+          return moat_error_set (err, EPROTO, "exec: an fd with a %s message",
+                                 moat_msg_kind_name (m.kind));
         }
-      if (fd >= 0)
-        close (fd);
-      if (r >= 2 && buf[0] == 'W')
+      switch (m.kind)
         {
-          buf[r] = '\0';
-          moat_log_forwarded (buf);
-          continue;
+        case MOAT_MSG_TERMINAL:
+          if (m.fd < 0)
+            return moat_error_set (err, EPROTO, "exec: no pty");
+          r->master = m.fd;
+          snprintf (r->pty_name, sizeof r->pty_name, "%.40s", m.data);
+          break;
+        case MOAT_MSG_LOG:
+          moat_log_forwarded (m.aux, m.data);
+          break;
+        case MOAT_MSG_PID:
+          /* the first child is done; the process is ours too */
+          while (waitpid (r->pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+          r->pid = m.aux;
+          r->pidfd = sys_pidfd_open (r->pid, 0);
+          if (r->pidfd < 0)
+            return moat_error_set (err, errno, "exec: pidfd of the process");
+          break;
+        case MOAT_MSG_ERROR:
+          return moat_channel_error_from (&m, err);
+        default:
+          return moat_error_set (err, EPROTO, "exec: unexpected %s message",
+                                 moat_msg_kind_name (m.kind));
         }
-      if (r == 0)
-        return 0;
-      buf[r < 0 ? 0 : r] = '\0';
-      while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-        ;
-      return moat_error_set (err, 0, "%s", r > 1 ? buf + 1 : "exec failed");
     }
+}
+
+/* The container's config as it was created (create keeps a copy).  */
+static struct moat_spec *
+container_config (struct moat_container_dir *dir, const struct moat_state *st,
+                  moat_error **err)
+{
+  autofree char *text = NULL;
+  size_t len;
+  if (moat_read_file_at (dir->dirfd, "config.json", MOAT_MAX_CONFIG_SIZE, &text, &len,
+                         NULL) < 0)
+    /* a container made by an older moat */
+    return moat_spec_load (st->bundle, err);
+  return moat_spec_parse (text, len, err);
+}
+
+/* A process that holds CAP_SYS_PTRACE over moat's processes is about to
+   exist in the container: record it, so that every later moat process
+   in it runs sealed.  Under the exclusive lock, which an exec in progress
+   holds shared until its process has exec'd.  */
+static int
+record_ptrace (const struct moat_context *ctx, const char *id,
+               struct moat_container_dir *dir, struct moat_state *st, moat_error **err)
+{
+  moat_container_dir_close (dir);
+  if (moat_container_dir_open (ctx->state_root, id, true, dir, err) < 0)
+    return -1;
+  moat_state_clear (st);
+  if (moat_state_read (dir, st, err) < 0)
+    return -1;
+  moat_state_refresh (dir, st);
+  if (st->status == MOAT_STATUS_CREATED)
+    /* its init still runs moat, with the runtime's privileges */
+    return moat_error_setk (err, MOAT_ERR_WRONG_STATE, 0,
+                            "cannot exec a process with CAP_SYS_PTRACE in container "
+                            "\"%s\" before it is started", id);
+  if (st->ptrace_reachable)
+    return 0;
+  st->ptrace_reachable = true;
+  enum moat_status live = st->status;
+  st->status = MOAT_STATUS_RUNNING;  /* as recorded: running once started */
+  int r = moat_state_write (dir, st, err);
+  st->status = live;
+  return r;
 }
 
 int
@@ -340,12 +408,14 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
   *status = 0;
   struct moat_container_dir dir = { -1, NULL, NULL };
   struct moat_state st = { 0 };
-  struct moat_spec *s = NULL;
-  int init_pidfd = -1, cgfd = -1, sock[2] = { -1, -1 }, pidfd = -1, master = -1, r = -1;
-  pid_t pid = 0;
-  char pty_name[64] = "";
+  struct moat_spec *container = NULL, *s = NULL;
+  struct moat_process_plan plan = { 0 };
+  struct moat_host host;
+  struct exec_run run = { -1, 0, -1, -1, "" };
+  int init_pidfd = -1, cgfd = -1, peer = -1, r = -1;
 
-  if (moat_container_dir_open (ctx->state_root, o->id, false, &dir, err) < 0)
+  if (moat_check_proc (err) < 0 || moat_host_probe (&host, err) < 0
+      || moat_container_dir_open (ctx->state_root, o->id, false, &dir, err) < 0)
     return -1;
   if (moat_state_read (&dir, &st, err) < 0)
     goto out;
@@ -354,20 +424,25 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
     {
       moat_error_setk (err, MOAT_ERR_WRONG_STATE, 0,
                        "cannot exec in container \"%s\": it is %s", o->id,
-                      moat_status_name (st.status));
+                       moat_status_name (st.status));
       goto out;
     }
-  /* the container's config, read once: the process, its seccomp filter,
-     and whether its processes may hold CAP_SYS_PTRACE (decided on the
-     container's own config, whatever this process asks for) */
-  struct moat_spec *container = moat_spec_load (st.bundle, err);
+  container = container_config (&dir, &st, err);
   if (container == NULL)
     goto out;
-  bool sealed_needed = moat_spec_needs_sealed_exe (container, o->caps);
   s = exec_process (o, container, err);
-  if (s == NULL || check_options (o, s, err) < 0)
+  bool own_userns = container->ns[MOAT_NS_USER].present;
+  if (s == NULL || check_options (o, s, err) < 0
+      || moat_process_plan_build (s, container->has_seccomp ? &container->seccomp : NULL,
+                                  container->ns[MOAT_NS_USER].present
+                                  && container->ns[MOAT_NS_USER].path == NULL
+                                  ? container : NULL, &host, o->preserve_fds, &plan,
+                                  err) < 0)
     goto out;
-  if (sealed_needed && ctx->reexec_sealed && !moat_running_sealed ())
+  if (moat_caps_reach_runtime (&plan.caps, own_userns) && !st.ptrace_reachable
+      && record_ptrace (ctx, o->id, &dir, &st, err) < 0)
+    goto out;
+  if (st.ptrace_reachable && ctx->reexec_sealed && !moat_running_sealed ())
     {
       moat_container_dir_close (&dir);  /* the lock must not be held across */
       if (ctx->reexec_sealed (err) < 0)
@@ -376,19 +451,8 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
   init_pidfd = sys_pidfd_open (st.pid, 0);
   if (init_pidfd < 0 || moat_process_start_time (st.pid, true) != st.start_time)
     {
-      moat_error_set (err, 0, "cannot exec in container \"%s\": its init is gone", o->id);
-      goto out;
-    }
-  int join = namespaces_to_join (st.pid);
-  /* pid and time namespaces apply to children: join them here, so the
-     process is born in them */
-  int for_children = join & (CLONE_NEWPID | CLONE_NEWTIME);
-  if (for_children && setns (init_pidfd, for_children) < 0)
-    {
-      if (errno == ESRCH)
-        moat_error_set (err, 0, "cannot exec in container \"%s\": it is stopped", o->id);
-      else
-        moat_error_set (err, errno, "join the container's pid namespace");
+      moat_error_setk (err, MOAT_ERR_WRONG_STATE, 0,
+                       "cannot exec in container \"%s\": its init is gone", o->id);
       goto out;
     }
   if (st.cgroup_path)
@@ -400,54 +464,52 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
           goto out;
         }
     }
-  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0)
+  int socks[2];
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) < 0)
     {
       moat_error_set (err, errno, "socketpair");
       goto out;
     }
-  struct exec_child c = { s, init_pidfd, join & ~for_children, sock[1], o->preserve_fds };
-  struct clone_args ca = { .flags = CLONE_PIDFD, .exit_signal = SIGCHLD };
-  ca.pidfd = (uintptr_t) &pidfd;
+  run.sock = socks[0];
+  peer = socks[1];
+  struct exec_child c = {
+    .plan = &plan, .host = &host, .init_pidfd = init_pidfd,
+    .join = namespaces_to_join (st.pid), .sock = peer,
+    .parent_fds = { run.sock, dir.dirfd, cgfd, -1 },
+  };
+  struct clone_args ca = { .exit_signal = SIGCHLD };
   if (cgfd >= 0)
     {
       ca.flags |= CLONE_INTO_CGROUP;
       ca.cgroup = cgfd;
     }
-  /* the state directory's lock must not live on in the process */
-  moat_container_dir_close (&dir);
+  if (moat_fault ("exec-clone", err) < 0)
+    goto out;
   fflush (NULL);
-  pid = sys_clone3 (&ca);
-  if (pid < 0)
+  run.pid = sys_clone3 (&ca);
+  if (run.pid < 0)
     {
+      run.pid = 0;
       moat_error_set (err, errno, "clone3 the exec process");
       goto out;
     }
-  if (pid == 0)
-    {
-      close (sock[0]);
-      exec_child_main (&c);
-    }
-  close (sock[1]);
-  sock[1] = -1;
-  if (wait_exec (sock[0], pid, &master, pty_name, sizeof pty_name, err) < 0)
-    {
-      pid = 0;
-      goto out;
-    }
-  if (o->console_socket && moat_send_console (o->console_socket, master, pty_name,
-                                              err) < 0)
-    {
-      sys_pidfd_send_signal (pidfd, SIGKILL);
-      goto out;
-    }
-  if (o->pid_file && moat_write_pid_file (o->pid_file, pid, err) < 0)
-    {
-      sys_pidfd_send_signal (pidfd, SIGKILL);
-      goto out;
-    }
+  if (run.pid == 0)
+    exec_child_main (&c);
+  close (peer);
+  peer = -1;
+  /* the shared lock is held until the process has exec'd: a ptrace-capable
+     exec waits for it (record_ptrace) */
+  if (wait_exec (&run, err) < 0)
+    goto out;
+  moat_container_dir_close (&dir);
+  if (o->console_socket && moat_send_console (o->console_socket, run.master,
+                                              run.pty_name, err) < 0)
+    goto out;
+  if (o->pid_file && moat_write_pid_file (o->pid_file, run.pid, err) < 0)
+    goto out;
   if (o->detach)
     {
-      pid = 0;  /* it runs on without us */
+      run.pid = 0;  /* it runs on without us */
       r = 0;
       goto out;
     }
@@ -456,23 +518,30 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
   if (sigfd < 0)
     {
       moat_error_set (err, errno, "signalfd");
-      sys_pidfd_send_signal (pidfd, SIGKILL);
       goto out;
     }
-  *status = moat_wait_forwarding (pid, pidfd, sigfd, o->console_socket ? -1 : master);
-  pid = 0;
+  *status = moat_wait_forwarding (run.pid, run.pidfd, sigfd,
+                                  o->console_socket ? -1 : run.master);
+  run.pid = 0;
   close (sigfd);
   sigprocmask (SIG_SETMASK, &old, NULL);
   r = 0;
 out:
-  if (pid > 0)
-    while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-      ;
-  int fds[] = { init_pidfd, cgfd, sock[0], sock[1], pidfd, master };
+  if (run.pid > 0)
+    {
+      if (run.pidfd >= 0)
+        sys_pidfd_send_signal (run.pidfd, SIGKILL);
+      while (waitpid (run.pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    }
+  int fds[] = { init_pidfd, cgfd, run.sock, peer, run.pidfd, run.master };
   for (size_t i = 0; i < ARRAY_SIZE (fds); i++)
     if (fds[i] >= 0)
       close (fds[i]);
-  moat_spec_free (s);
+  moat_process_plan_clear (&plan);
+  if (s != container)
+    moat_spec_free (s);
+  moat_spec_free (container);
   moat_state_clear (&st);
   moat_container_dir_close (&dir);
   return r;
@@ -490,14 +559,18 @@ moat_ps (const struct moat_context *ctx, const char *id, int **pids, size_t *n,
   int r = 0;
   if (st.status != MOAT_STATUS_STOPPED)
     {
-      if (st.cgroup_path)
-        r = moat_cgroup_pids (st.cgroup_path, pids, n, err);
-      else
+      struct moat_cgroup cg;
+      r = moat_cgroup_from_state (st.cgroup_driver, st.cgroup_path, st.cgroup_created_from,
+                                  &cg, err);
+      if (r == 0 && cg.driver)
+        r = cg.driver->pids (&cg, pids, n, err);
+      else if (r == 0)
         {
           *pids = xmalloc0 (sizeof (int));
           (*pids)[0] = st.pid;
           *n = 1;
         }
+      moat_cgroup_release (&cg);
     }
   moat_state_clear (&st);
   return r;

@@ -1,13 +1,100 @@
-/* `moat features`: what this build really supports (features.md,
-   features-linux.md).  */
+/* The feature table, and from it `moat features` (features.md,
+   features-linux.md) and the feature line of --version.  */
 #include <config.h>
 #include "moat.h"
+#include "feature-table.h"
+#include "cgroup/cgroup.h"
 #include "spec/spec.h"
 #include "utils.h"
 #include <stdio.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <yajl/yajl_gen.h>
+
+static bool
+have_cgroup_v2 (void)
+{
+  return moat_cgroup_v2_mount () != NULL;
+}
+
+static const struct
+{
+  const char *name;        /* as --version shows it, "" for none */
+  bool built;              /* compiled in */
+  bool implemented;        /* this version of moat applies it */
+  bool (*on_host) (void);  /* NULL: nothing on the host to check */
+  const char *missing;     /* why it is not available, for errors */
+} table[MOAT_FEATURE_COUNT] = {
+  [MOAT_FEATURE_CAP] = { "CAP", true, true, NULL, "" },
+  [MOAT_FEATURE_YAJL] = { "YAJL", true, true, NULL, "" },
+  [MOAT_FEATURE_SECCOMP] = { "SECCOMP", true, true, NULL, "" },
+  [MOAT_FEATURE_SECCOMP_NOTIFY] = { "", true, false, NULL,
+                                    "seccomp agents are not supported by this version "
+                                    "of moat" },
+#ifdef HAVE_SELINUX
+  [MOAT_FEATURE_SELINUX] = { "SELINUX", true, false, NULL,
+                             "SELinux labels are not supported by this version of moat" },
+#else
+  [MOAT_FEATURE_SELINUX] = { "SELINUX", false, false, NULL,
+                             "this moat was built without SELinux" },
+#endif
+  [MOAT_FEATURE_APPARMOR] = { "APPARMOR", false, false, NULL,
+                              "AppArmor is not supported by this version of moat" },
+#ifdef HAVE_CRIU
+  [MOAT_FEATURE_CRIU] = { "CRIU", true, false, NULL,
+                          "checkpoint/restore is not supported by this version of moat" },
+#else
+  [MOAT_FEATURE_CRIU] = { "CRIU", false, false, NULL,
+                          "this moat was built without libcriu" },
+#endif
+#ifdef HAVE_SYSTEMD
+  [MOAT_FEATURE_SYSTEMD] = { "SYSTEMD", true, false, NULL,
+                             "the systemd cgroup driver is not supported by this version "
+                             "of moat (use --cgroup-manager cgroupfs)" },
+#else
+  [MOAT_FEATURE_SYSTEMD] = { "SYSTEMD", false, false, NULL,
+                             "this moat was built without libsystemd (use "
+                             "--cgroup-manager cgroupfs)" },
+#endif
+  [MOAT_FEATURE_CGROUP_V2] = { "", true, true, have_cgroup_v2,
+                               "this host has no cgroup v2 hierarchy" },
+  [MOAT_FEATURE_CGROUP_V1] = { "", true, false, NULL,
+                               "cgroup v1 controllers are not supported by this version "
+                               "of moat" },
+  [MOAT_FEATURE_INTEL_RDT] = { "", true, false, NULL,
+                               "Intel RDT is not supported by this version of moat" },
+  [MOAT_FEATURE_IDMAP] = { "", true, true, NULL, "" },
+};
+
+bool
+moat_feature_available (enum moat_feature f)
+{
+  return table[f].built && table[f].implemented && (table[f].on_host == NULL
+                                                    || table[f].on_host ());
+}
+
+int
+moat_feature_require (enum moat_feature f, const char *setting, moat_error **err)
+{
+  if (moat_feature_available (f))
+    return 0;
+  return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0, "%s: %s", setting,
+                          table[f].missing);
+}
+
+const char *
+moat_version_features (void)
+{
+  static char line[256];
+  if (line[0])
+    return line;
+  size_t n = 0;
+  for (int f = 0; f < MOAT_FEATURE_COUNT; f++)
+    if (table[f].name[0])
+      n += snprintf (line + n, sizeof line - n, "%s%c%s", n ? " " : "",
+                     table[f].built && table[f].implemented ? '+' : '-', table[f].name);
+  return line;
+}
 
 #define GS(g, s) yajl_gen_string (g, (const unsigned char *) (s), strlen (s))
 
@@ -80,15 +167,15 @@ moat_features_json (void)
   yajl_gen_array_close (g);
   GS (g, "cgroup");
   yajl_gen_map_open (g);
-  gen_bool (g, "v1", false);
-  gen_bool (g, "v2", true);
-  gen_bool (g, "systemd", false);
-  gen_bool (g, "systemdUser", false);
+  gen_bool (g, "v1", moat_feature_available (MOAT_FEATURE_CGROUP_V1));
+  gen_bool (g, "v2", moat_feature_available (MOAT_FEATURE_CGROUP_V2));
+  gen_bool (g, "systemd", moat_feature_available (MOAT_FEATURE_SYSTEMD));
+  gen_bool (g, "systemdUser", moat_feature_available (MOAT_FEATURE_SYSTEMD));
   gen_bool (g, "rdma", false);
   yajl_gen_map_close (g);
   GS (g, "seccomp");
   yajl_gen_map_open (g);
-  gen_bool (g, "enabled", true);
+  gen_bool (g, "enabled", moat_feature_available (MOAT_FEATURE_SECCOMP));
   static const char *const actions[] = {
     "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
     "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRAP", "SCMP_ACT_TRACE",
@@ -120,23 +207,22 @@ moat_features_json (void)
       yajl_gen_array_close (g);
     }
   yajl_gen_map_close (g);
-  GS (g, "apparmor");
-  yajl_gen_map_open (g);
-  gen_bool (g, "enabled", false);
-  yajl_gen_map_close (g);
-  GS (g, "selinux");
-  yajl_gen_map_open (g);
-  gen_bool (g, "enabled", false);
-  yajl_gen_map_close (g);
-  GS (g, "intelRdt");
-  yajl_gen_map_open (g);
-  gen_bool (g, "enabled", false);
-  yajl_gen_map_close (g);
+  static const struct { const char *key; enum moat_feature f; } enabled[] = {
+    { "apparmor", MOAT_FEATURE_APPARMOR }, { "selinux", MOAT_FEATURE_SELINUX },
+    { "intelRdt", MOAT_FEATURE_INTEL_RDT },
+  };
+  for (size_t i = 0; i < ARRAY_SIZE (enabled); i++)
+    {
+      GS (g, enabled[i].key);
+      yajl_gen_map_open (g);
+      gen_bool (g, "enabled", moat_feature_available (enabled[i].f));
+      yajl_gen_map_close (g);
+    }
   GS (g, "mountExtensions");
   yajl_gen_map_open (g);
   GS (g, "idmap");
   yajl_gen_map_open (g);
-  gen_bool (g, "enabled", true);
+  gen_bool (g, "enabled", moat_feature_available (MOAT_FEATURE_IDMAP));
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);

@@ -1,12 +1,12 @@
 #include <config.h>
 #include "log.h"
+#include "channel.h"
 #include "error.h"
 #include "utils.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <sys/socket.h>
 #include <string.h>
 #include <yajl/yajl_gen.h>
 
@@ -141,11 +141,9 @@ moat_log (enum moat_log_level level, const char *fmt, ...)
   if (msg == NULL)
     return;
   if (forward_fd >= 0)
-    {
-      char *m = xasprintf ("W%c%s", '0' + (int) level, msg);
-      (void) !send (forward_fd, m, strlen (m), MSG_NOSIGNAL);
-      free (m);
-    }
+    /* a message longer than the channel takes is cut */
+    moat_channel_send (forward_fd, MOAT_MSG_LOG, level, msg,
+                       strnlen (msg, MOAT_CHANNEL_MAX_PAYLOAD), -1, NULL);
   else if (log_fd >= 0)
     {
       pending = xrealloc (pending, (n_pending + 1) * sizeof *pending);
@@ -165,11 +163,10 @@ moat_log_forward (int fd)
 }
 
 void
-moat_log_forwarded (const char *wire)
+moat_log_forwarded (unsigned level, const char *msg)
 {
-  if (wire[0] != 'W' || wire[1] < '0' || wire[1] > '0' + MOAT_LOG_DEBUG)
-    return;
-  moat_log (wire[1] - '0', "%s", wire + 2);
+  if (level <= MOAT_LOG_DEBUG)
+    moat_log (level, "%s", msg);
 }
 
 void

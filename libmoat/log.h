@@ -31,10 +31,11 @@ void moat_log (enum moat_log_level level, const char *fmt, ...)
    log then holds only the error).  */
 void moat_log_flush (void);
 void moat_log_discard (void);
-/* In the container's init: send messages to the parent over fd, where
-   moat_log_forwarded logs them ("W<level><text>").  */
+/* In a child of the runtime (the container's init, an exec'd process):
+   send messages to the parent over the channel fd (-1: stop), where
+   moat_log_forwarded logs them.  */
 void moat_log_forward (int fd);
-void moat_log_forwarded (const char *wire);
+void moat_log_forwarded (unsigned level, const char *msg);
 /* Write a message at error level to the log file only (not stderr).  */
 void moat_log_error_to_file (const char *msg);
 bool moat_log_has_file (void);

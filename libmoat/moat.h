@@ -24,10 +24,6 @@ struct moat_context
   int (*reexec_sealed) (moat_error **err);
 };
 
-/* True when a process of this container could open /proc/<pid>/exe of
-   moat's own processes in it despite their being non-dumpable: no new
-   user namespace, and CAP_SYS_PTRACE in the bounding set.  */
-bool moat_spec_needs_sealed_exe (const struct moat_spec *s, char **extra_caps);
 /* True when this process already runs from a sealed copy.  */
 bool moat_running_sealed (void);
 /* Copy /proc/self/exe into a memfd, seal it against every change, and

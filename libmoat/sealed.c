@@ -1,11 +1,11 @@
 /* CVE-2019-5736 class: while moat's init waits for start, and while an
-   exec process joins a running container, a process of the container
-   runs the moat binary.  Non-dumpable, it cannot be reached through
-   /proc/<pid>/exe by container processes, except by one that holds
-   CAP_SYS_PTRACE in the user namespace moat runs in.  For configs that
-   allow that, moat re-executes itself from a sealed memfd copy first: the
-   exe link then names that copy, which nothing can write, never the file
-   on disk.  */
+   exec'd process is on its way to execve, a process the container can
+   see runs the moat binary.  Non-dumpable, it cannot be reached through
+   /proc/<pid>/exe by the container's processes, except by one that holds
+   CAP_SYS_PTRACE in the user namespace moat runs in.  When that can be
+   (the plan's and the state's ptrace_reachable), moat re-executes itself
+   from a sealed memfd copy first: the exe link then names that copy,
+   which nothing can write, never the file on disk.  */
 #include <config.h>
 #include "moat.h"
 #include "utils.h"
@@ -21,25 +21,6 @@
 #define SEALED_ENV "_MOAT_SEALED_EXE"
 
 extern char **environ;
-
-static bool
-has_cap (char **v, const char *cap)
-{
-  for (size_t i = 0; v && v[i]; i++)
-    if (strcasecmp (v[i], cap) == 0)
-      return true;
-  return false;
-}
-
-bool
-moat_spec_needs_sealed_exe (const struct moat_spec *s, char **extra_caps)
-{
-  bool new_userns = s->ns[MOAT_NS_USER].present && s->ns[MOAT_NS_USER].path == NULL;
-  if (new_userns)
-    return false;
-  return has_cap (s->caps.bounding, "CAP_SYS_PTRACE")
-    || has_cap (extra_caps, "CAP_SYS_PTRACE");
-}
 
 bool
 moat_running_sealed (void)

@@ -2,7 +2,13 @@
 #include "state.h"
 #include "utils.h"
 #include "cgroup/cgroup.h"
+#include "spec/jsontree.h"
+#include <sys/random.h>
+#include "fault.h"
 #include <ctype.h>
+#include <dirent.h>
+#include <limits.h>
+#include <time.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,8 +18,14 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
-#define MAX_ID_LEN 1024
-#define MAX_STATE_SIZE (4u << 20)
+/* A directory name, and room for the temporaries' names.  */
+#define MAX_ID_LEN 250
+/* state.json holds the config's annotations and two paths: larger than
+   the largest config.json accepted, so that any container the parser
+   accepts stays readable, and deletable.  */
+#define MAX_STATE_SIZE (MOAT_MAX_CONFIG_SIZE + (1u << 20))
+/* Temporaries of create, under the state root.  */
+#define TMP_DIR ".tmp"
 
 static const char *const status_names[] = {
   [MOAT_STATUS_CREATING] = "creating", [MOAT_STATUS_CREATED] = "created",
@@ -76,6 +88,27 @@ moat_default_state_root (void)
   return xasprintf ("/run/user/%u/moat", (unsigned) getuid ());
 }
 
+int
+moat_check_state_root (int rootfd, const char *root, moat_error **err)
+{
+  struct stat st;
+  if (fstat (rootfd, &st) < 0)
+    return moat_error_set (err, errno, "state root `%s`", root);
+  /* whoever can write here can make moat act on any process or cgroup it
+     names in a state.json */
+  if (st.st_uid != geteuid ())
+    return moat_error_setk (err, MOAT_ERR_PERMISSION, 0,
+                            "state root `%s` is owned by uid %u, not by moat's user "
+                            "(uid %u): refusing to trust the states in it", root,
+                            (unsigned) st.st_uid, (unsigned) geteuid ());
+  if (st.st_mode & (S_IWGRP | S_IWOTH))
+    return moat_error_setk (err, MOAT_ERR_PERMISSION, 0,
+                            "state root `%s` is writable by others (mode %04o): "
+                            "refusing to trust the states in it", root,
+                            (unsigned) (st.st_mode & 07777));
+  return 0;
+}
+
 static int
 lock_dir (int fd, bool exclusive)
 {
@@ -84,6 +117,65 @@ lock_dir (int fd, bool exclusive)
     r = flock (fd, exclusive ? LOCK_EX : LOCK_SH);
   while (r < 0 && errno == EINTR);
   return r;
+}
+
+/* A name nobody can predict or collide with: 128 bits from getrandom.  */
+static void
+random_name (char out[40])
+{
+  unsigned char r[16];
+  if (getrandom (r, sizeof r, 0) != (ssize_t) sizeof r)
+    {
+      /* early boot without entropy: unique still, if predictable */
+      struct timespec ts;
+      clock_gettime (CLOCK_MONOTONIC, &ts);
+      snprintf (out, 40, "%d-%lld-%ld", getpid (), (long long) ts.tv_sec, ts.tv_nsec);
+      return;
+    }
+  for (size_t i = 0; i < sizeof r; i++)
+    snprintf (out + 2 * i, 3, "%02x", r[i]);
+}
+
+/* Remove temporaries whose create died (SIGKILL between mkdir and
+   rename): a temporary is locked by its maker from right after mkdir
+   until it is renamed.  Unlocked and holding state.json, or unlocked and
+   older than a minute, it is debris.  */
+static void
+sweep_stale_temporaries (int tmpfd)
+{
+  DIR *d = fdopendir (dup (tmpfd));
+  if (d == NULL)
+    return;
+  struct dirent *de;
+  while ((de = readdir (d)) != NULL)
+    {
+      if (de->d_name[0] == '.')
+        continue;
+      int fd = openat (tmpfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+      if (fd < 0)
+        continue;
+      struct stat st, now;
+      if (flock (fd, LOCK_EX | LOCK_NB) == 0 && fstat (fd, &st) == 0
+          && fstatat (tmpfd, de->d_name, &now, AT_SYMLINK_NOFOLLOW) == 0
+          && st.st_ino == now.st_ino
+          && (faccessat (fd, "state.json", F_OK, 0) == 0
+              || st.st_mtime + 60 < time (NULL)))
+        moat_remove_tree_at (tmpfd, de->d_name);
+      close (fd);
+    }
+  closedir (d);
+}
+
+int
+moat_container_absent (const char *root, const char *id, moat_error **err)
+{
+  autofree char *path = xasprintf ("%s/%s", root, id);
+  if (moat_validate_id (id, err) < 0)
+    return -1;
+  if (access (path, F_OK) == 0)
+    return moat_error_setk (err, MOAT_ERR_WRONG_STATE, 0,
+                            "container \"%s\" already exists", id);
+  return 0;
 }
 
 int
@@ -98,36 +190,46 @@ moat_container_dir_create (const char *root, const char *id,
   autoclose int rootfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return moat_error_set (err, errno, "open state root `%s`", root);
+  if (moat_check_state_root (rootfd, root, err) < 0)
+    return -1;
+  if (mkdirat (rootfd, TMP_DIR, 0700) < 0 && errno != EEXIST)
+    return moat_error_set (err, errno, "create `%s/%s`", root, TMP_DIR);
+  autoclose int tmpfd = openat (rootfd, TMP_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC
+                                | O_NOFOLLOW);
+  if (tmpfd < 0)
+    return moat_error_set (err, errno, "open `%s/%s`", root, TMP_DIR);
+  sweep_stale_temporaries (tmpfd);
 
   /* Build the directory under a private name, lock it, then move it into
      place with RENAME_NOREPLACE: the id appears atomically and already
      locked, and an existing id can never be replaced.  */
-  char tmp[64];
-  snprintf (tmp, sizeof tmp, ".new-%d-%lx", getpid (), (unsigned long) random ());
-  if (mkdirat (rootfd, tmp, 0700) < 0)
-    return moat_error_set (err, errno, "create directory in `%s`", root);
-  int fd = openat (rootfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  char tmp[40];
+  random_name (tmp);
+  if (mkdirat (tmpfd, tmp, 0700) < 0)
+    return moat_error_set (err, errno, "create directory in `%s/%s`", root, TMP_DIR);
+  int fd = openat (tmpfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0 || lock_dir (fd, true) < 0)
     {
       int e = errno;
       if (fd >= 0)
         close (fd);
-      unlinkat (rootfd, tmp, AT_REMOVEDIR);
+      unlinkat (tmpfd, tmp, AT_REMOVEDIR);
       return moat_error_set (err, e, "lock state directory");
     }
   /* state.json is there before the id becomes visible */
   autofree char *json = moat_state_to_json (initial, true);
-  if (moat_write_file_atomic_at (fd, "state.json", json, strlen (json), 0600, err) < 0)
+  if (moat_fault ("state-dir", err) < 0
+      || moat_write_file_atomic_at (fd, "state.json", json, strlen (json), 0600, err) < 0)
     {
       close (fd);
-      moat_remove_tree_at (rootfd, tmp);
+      moat_remove_tree_at (tmpfd, tmp);
       return -1;
     }
-  if (renameat2 (rootfd, tmp, rootfd, id, RENAME_NOREPLACE) < 0)
+  if (renameat2 (tmpfd, tmp, rootfd, id, RENAME_NOREPLACE) < 0)
     {
       int e = errno;
       close (fd);
-      moat_remove_tree_at (rootfd, tmp);
+      moat_remove_tree_at (tmpfd, tmp);
       if (e == EEXIST || e == ENOTEMPTY)
         return moat_error_setk (err, MOAT_ERR_WRONG_STATE, 0,
                                 "container \"%s\" already exists", id);
@@ -146,7 +248,15 @@ moat_container_dir_open (const char *root, const char *id, bool exclusive,
   if (moat_validate_id (id, err) < 0)
     return -1;
   autofree char *path = xasprintf ("%s/%s", root, id);
-  int fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  autoclose int rootfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0 && errno == ENOENT)
+    return moat_error_setk (err, MOAT_ERR_NOT_FOUND, 0, "container \"%s\" does not exist",
+                            id);
+  if (rootfd < 0)
+    return moat_error_set (err, errno, "open state root `%s`", root);
+  if (moat_check_state_root (rootfd, root, err) < 0)
+    return -1;
+  int fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     {
       if (errno == ENOENT)
@@ -162,8 +272,7 @@ moat_container_dir_open (const char *root, const char *id, bool exclusive,
     }
   /* The directory may have been deleted while we waited for the lock.  */
   struct stat st;
-  if (fstat (fd, &st) < 0 || st.st_nlink == 0
-      || faccessat (fd, "state.json", F_OK, 0) < 0)
+  if (fstat (fd, &st) < 0 || st.st_nlink == 0)
     {
       close (fd);
       return moat_error_setk (err, MOAT_ERR_NOT_FOUND, 0,
@@ -244,10 +353,17 @@ moat_state_to_json (const struct moat_state *st, bool full)
       char num[32];
       snprintf (num, sizeof num, "%llu", st->start_time);
       yajl_gen_number (g, num, strlen (num));
+      if (st->cgroup_driver)
+        gen_kv (g, "cgroupDriver", st->cgroup_driver);
       if (st->cgroup_path)
         gen_kv (g, "cgroupPath", st->cgroup_path);
       if (st->cgroup_created_from)
         gen_kv (g, "cgroupCreatedFrom", st->cgroup_created_from);
+      if (st->ptrace_reachable)
+        {
+          GS (g, "ptraceReachable");
+          yajl_gen_bool (g, 1);
+        }
       yajl_gen_map_close (g);
     }
   yajl_gen_map_close (g);
@@ -267,32 +383,37 @@ str_at (yajl_val top, const char **path)
 }
 
 int
-moat_state_from_json (const char *json, struct moat_state *st, moat_error **err)
+moat_state_from_json (const char *json, size_t len, struct moat_state *st,
+                      moat_error **err)
 {
-  char ebuf[128];
-  yajl_val top = yajl_tree_parse (json, ebuf, sizeof ebuf);
-  if (top == NULL || !YAJL_IS_OBJECT (top))
-    {
-      if (top)
-        yajl_tree_free (top);
-      return moat_error_set (err, 0, "state.json is corrupt");
-    }
   memset (st, 0, sizeof *st);
+  yajl_val top = moat_json_parse (json, len, err);
+  if (top == NULL)
+    return moat_error_prefix (err, "state.json is corrupt");
+  if (!YAJL_IS_OBJECT (top))
+    {
+      yajl_tree_free (top);
+      return moat_error_set (err, 0, "state.json is corrupt: not an object");
+    }
   st->id = str_at (top, (const char *[]) { "id", NULL });
   st->bundle = str_at (top, (const char *[]) { "bundle", NULL });
   st->rootfs = str_at (top, (const char *[]) { "rootfs", NULL });
   st->created = str_at (top, (const char *[]) { "created", NULL });
   st->owner = str_at (top, (const char *[]) { "owner", NULL });
+  st->cgroup_driver = str_at (top, (const char *[]) { "moat", "cgroupDriver", NULL });
   st->cgroup_path = str_at (top, (const char *[]) { "moat", "cgroupPath", NULL });
   st->cgroup_created_from
     = str_at (top, (const char *[]) { "moat", "cgroupCreatedFrom", NULL });
   yajl_val v = yajl_tree_get (top, (const char *[]) { "pid", NULL }, yajl_t_number);
-  st->pid = v && YAJL_IS_INTEGER (v) ? YAJL_GET_INTEGER (v) : 0;
+  st->pid = v && YAJL_IS_INTEGER (v) && YAJL_GET_INTEGER (v) > 0
+    && YAJL_GET_INTEGER (v) <= INT_MAX ? YAJL_GET_INTEGER (v) : 0;
   v = yajl_tree_get (top, (const char *[]) { "moat", "startTime", NULL }, yajl_t_number);
   unsigned long long t = 0;
   if (v)
     moat_parse_uint (YAJL_GET_NUMBER (v), UINT64_MAX, &t);
   st->start_time = t;
+  v = yajl_tree_get (top, (const char *[]) { "moat", "ptraceReachable", NULL }, yajl_t_true);
+  st->ptrace_reachable = v != NULL;
   autofree char *status = str_at (top, (const char *[]) { "status", NULL });
   st->status = MOAT_STATUS_STOPPED;
   for (int i = 0; status && i <= MOAT_STATUS_STOPPED; i++)
@@ -312,7 +433,10 @@ moat_state_from_json (const char *json, struct moat_state *st, moat_error **err)
     }
   yajl_tree_free (top);
   if (st->id == NULL)
-    return moat_error_set (err, 0, "state.json is corrupt: no id");
+    {
+      moat_state_clear (st);
+      return moat_error_set (err, 0, "state.json is corrupt: no id");
+    }
   return 0;
 }
 
@@ -329,9 +453,10 @@ int
 moat_state_read (struct moat_container_dir *d, struct moat_state *st, moat_error **err)
 {
   autofree char *json = NULL;
-  if (moat_read_file_at (d->dirfd, "state.json", MAX_STATE_SIZE, &json, NULL, err) < 0)
+  size_t len;
+  if (moat_read_file_at (d->dirfd, "state.json", MAX_STATE_SIZE, &json, &len, err) < 0)
     return moat_error_prefix (err, "container \"%s\"", d->id);
-  if (moat_state_from_json (json, st, err) < 0)
+  if (moat_state_from_json (json, len, st, err) < 0)
     return moat_error_prefix (err, "container \"%s\"", d->id);
   return 0;
 }
@@ -344,6 +469,7 @@ moat_state_clear (struct moat_state *st)
   free (st->rootfs);
   free (st->created);
   free (st->owner);
+  free (st->cgroup_driver);
   free (st->cgroup_path);
   free (st->cgroup_created_from);
   for (size_t i = 0; i < st->n_annotations; i++)
@@ -353,6 +479,30 @@ moat_state_clear (struct moat_state *st)
     }
   free (st->annotations);
   memset (st, 0, sizeof *st);
+}
+
+int
+moat_check_proc (moat_error **err)
+{
+  static int ours = -1;
+  if (ours < 0)
+    {
+      char buf[32];
+      ssize_t n = readlink ("/proc/self", buf, sizeof buf - 1);
+      unsigned long long pid = 0;
+      if (n > 0)
+        {
+          buf[n] = '\0';
+          moat_parse_uint (buf, INT_MAX, &pid);
+        }
+      ours = pid == (unsigned long long) getpid ();
+    }
+  if (!ours)
+    return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0,
+                            "/proc is not the procfs of moat's pid namespace (/proc/self "
+                            "is not pid %d): mount a procfs for this pid namespace "
+                            "first", getpid ());
+  return 0;
 }
 
 unsigned long long
@@ -381,6 +531,18 @@ moat_process_start_time (pid_t pid, bool zombie_is_dead)
 }
 
 
+static bool
+state_frozen (const struct moat_state *st)
+{
+  struct moat_cgroup cg;
+  if (moat_cgroup_from_state (st->cgroup_driver, st->cgroup_path, st->cgroup_created_from,
+                              &cg, NULL) < 0 || cg.driver == NULL)
+    return false;
+  bool frozen = cg.driver->frozen (&cg);
+  moat_cgroup_release (&cg);
+  return frozen;
+}
+
 void
 moat_state_refresh (struct moat_container_dir *d, struct moat_state *st)
 {
@@ -393,7 +555,7 @@ moat_state_refresh (struct moat_container_dir *d, struct moat_state *st)
     }
   if (faccessat (d->dirfd, "exec.fifo", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     st->status = MOAT_STATUS_CREATED;
-  else if (st->cgroup_path && moat_cgroup_event (st->cgroup_path, "frozen 1"))
+  else if (state_frozen (st))
     st->status = MOAT_STATUS_PAUSED;
   else
     st->status = MOAT_STATUS_RUNNING;

@@ -29,11 +29,15 @@ struct moat_state
   char *rootfs;
   char *created;             /* RFC 3339 */
   char *owner;
+  char *cgroup_driver;       /* the cgroup driver's name, or NULL */
   char *cgroup_path;         /* absolute host path of the container cgroup, or NULL */
   char *cgroup_created_from; /* first directory create made (removed at delete) */
   struct moat_annotation *annotations;
   size_t n_annotations;
   enum moat_status status;   /* as recorded; see moat_state_refresh */
+  /* A process of the container may have held CAP_SYS_PTRACE over moat's
+     processes: every later moat process in it runs from a sealed copy.  */
+  bool ptrace_reachable;
 };
 
 /* A handle on <root>/<id> holding the lock.  */
@@ -44,13 +48,27 @@ struct moat_container_dir
   char *id;
 };
 
-/* Check a container id: 1..1024 characters, no '/', no leading '.', no
+/* Check a container id: 1..250 characters, no '/', no leading '.', no
    control characters or whitespace.  */
 int moat_validate_id (const char *id, moat_error **err);
 
 /* The default state root: /run/moat as root (euid 0 outside a user
    namespace), $XDG_RUNTIME_DIR/moat otherwise.  */
 char *moat_default_state_root (void);
+
+/* The state root must be moat's user's and not writable by others: its
+   states name the processes and cgroups moat acts on.  */
+int moat_check_state_root (int rootfd, const char *root, moat_error **err);
+
+/* moat tells processes apart by their start time in /proc/<pid>/stat:
+   /proc must be the procfs of moat's own pid namespace (a moat started by
+   `unshare -pf` without a new /proc sees other processes under the same
+   numbers).  */
+int moat_check_proc (moat_error **err);
+
+/* An error when <root>/<id> exists already: checked before anything is
+   made, the rename of moat_container_dir_create is the real guard.  */
+int moat_container_absent (const char *root, const char *id, moat_error **err);
 
 /* Create <root>/<id> (refusing an existing id), locked, already holding
    state.json for `initial`.  */
@@ -71,7 +89,8 @@ int moat_state_read (struct moat_container_dir *d, struct moat_state *st,
                      moat_error **err);
 /* Serialize to JSON: `full` includes moat's private fields.  */
 char *moat_state_to_json (const struct moat_state *st, bool full);
-int moat_state_from_json (const char *json, struct moat_state *st, moat_error **err);
+int moat_state_from_json (const char *json, size_t len, struct moat_state *st,
+                          moat_error **err);
 void moat_state_clear (struct moat_state *st);
 
 /* Work out the live status from the recorded one, the process and the

@@ -38,6 +38,8 @@ size_t moat_strv_len (char *const *v);
 /* Append a copy of s to the NULL-terminated v (which may be NULL).  */
 char **moat_strv_append (char **v, const char *s);
 
+#define FREE_AND_NULL(p) do { free (p); (p) = NULL; } while (0)
+
 /* Take ownership of a string; return it and set *p to NULL.  */
 static inline char *steal_pointer_str (char **p) { char *r = *p; *p = NULL; return r; }
 

@@ -2,6 +2,7 @@
 #include <config.h>
 #include "cli.h"
 #include "src/version.h"
+#include "../libmoat/feature-table.h"
 #include "../libmoat/utils.h"
 #include <errno.h>
 #include <stdarg.h>
@@ -117,9 +118,8 @@ cli_positionals (struct cli *c, int argc, char **argv, int min, int max,
 static void
 print_version (void)
 {
-  printf ("moat version %s\ncommit: %s\nspec: %s\n"
-          "+CAP +YAJL +SECCOMP -SELINUX -APPARMOR -CRIU -SYSTEMD\n",
-          PACKAGE_VERSION, MOAT_COMMIT, OCI_SPEC_VERSION);
+  printf ("moat version %s\ncommit: %s\nspec: %s\n%s\n", PACKAGE_VERSION, MOAT_COMMIT,
+          OCI_SPEC_VERSION, moat_version_features ());
 }
 
 static const struct
@@ -175,7 +175,12 @@ main (int argc, char **argv)
       case OPT_LOG_LEVEL: log_level = optarg; break;
       case OPT_DEBUG: debug = true; break;
       case OPT_SYSTEMD_CGROUP: manager = MOAT_CGROUP_SYSTEMD; break;
-      case OPT_CRIU: break;  /* accepted for runc compatibility */
+      case OPT_CRIU:
+        /* the criu binary libcriu runs: only meaningful with checkpoint */
+        if (!moat_feature_available (MOAT_FEATURE_CRIU))
+          moat_debug ("--criu `%s`: checkpoint/restore is not available in this moat",
+                      optarg);
+        break;
       case OPT_ROOTLESS: rootless = optarg; break;
       case OPT_CGROUP_MANAGER:
         if (strcmp (optarg, "cgroupfs") == 0)

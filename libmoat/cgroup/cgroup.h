@@ -1,5 +1,9 @@
-/* cgroup v2 placement (cgroupfs driver).  On a hybrid host the unified
-   hierarchy at /sys/fs/cgroup/unified is used.  */
+/* The cgroup manager: one interface, one driver per way of managing
+   cgroups.  create, run, exec and the commands on a running container
+   only talk to the interface; a driver records in state.json which one it
+   is, so later commands get the same one back.  Today's driver is
+   cgroupfs on the unified (v2) hierarchy (v2.c); on a hybrid host that is
+   /sys/fs/cgroup/unified.  */
 #ifndef MOAT_CGROUP_H
 #define MOAT_CGROUP_H
 
@@ -15,36 +19,63 @@ enum moat_cgroup_manager
   MOAT_CGROUP_DISABLED,
 };
 
+struct moat_cgroup_driver;
+
+/* One container's cgroup.  */
 struct moat_cgroup
 {
+  const struct moat_cgroup_driver *driver;  /* NULL: the container has no cgroup */
   char *path;          /* absolute host path of the container's cgroup */
-  char *created_from;  /* first directory created by us, NULL if it existed */
-  int dirfd;           /* O_RDONLY|O_DIRECTORY, for CLONE_INTO_CGROUP */
+  char *created_from;  /* first directory create made (removed at delete), or NULL */
+  int dirfd;           /* O_RDONLY|O_DIRECTORY, for CLONE_INTO_CGROUP; -1 */
 };
+
+struct moat_cgroup_driver
+{
+  const char *name;    /* recorded in state.json */
+  /* Decide where the container's cgroup goes, changing nothing: the
+     result is recorded in the state before anything is made, so that
+     delete can clean up after a create that died half-way.  A NULL path
+     with no error: the container runs without a cgroup.  */
+  int (*locate) (const char *cgroups_path, const char *id, struct moat_cgroup *cg,
+                 moat_error **err);
+  /* Make it (or take an existing empty one) and open it.  */
+  int (*create) (struct moat_cgroup *cg, moat_error **err);
+  /* Apply linux.resources before the init is born in it.  */
+  int (*apply) (struct moat_cgroup *cg, const struct moat_spec *s, moat_error **err);
+  /* Change the resources of a running container; NULL: not supported.  */
+  int (*update) (struct moat_cgroup *cg, const struct moat_spec *resources,
+                 moat_error **err);
+  /* Freeze or thaw, waiting until the kernel says it is done.  */
+  int (*freeze) (const struct moat_cgroup *cg, bool freeze, moat_error **err);
+  bool (*frozen) (const struct moat_cgroup *cg);
+  /* Send sig to every process of the cgroup.  */
+  int (*kill) (const struct moat_cgroup *cg, int sig, moat_error **err);
+  /* Host pids of its processes.  */
+  int (*pids) (const struct moat_cgroup *cg, int **pids, size_t *n, moat_error **err);
+  /* Kill what is left and remove what create made.  */
+  int (*destroy) (struct moat_cgroup *cg, moat_error **err);
+};
+
+/* The driver for --cgroup-manager; NULL for disabled.  */
+int moat_cgroup_driver_for (enum moat_cgroup_manager m,
+                            const struct moat_cgroup_driver **out, moat_error **err);
+/* The cgroup recorded in a state: the driver by name.  */
+int moat_cgroup_from_state (const char *driver, const char *path, const char *created_from,
+                            struct moat_cgroup *cg, moat_error **err);
+void moat_cgroup_release (struct moat_cgroup *cg);
 
 /* Mount point of the cgroup v2 hierarchy, or NULL when there is none.  */
 const char *moat_cgroup_v2_mount (void);
-
-/* Create (or reuse an empty) cgroup for the container.  A NULL result
-   with no error means cgroups are unavailable and the container runs
-   without one (a warning is logged).  */
-int moat_cgroup_create (const char *cgroups_path, const char *id,
-                        struct moat_cgroup *out, moat_error **err);
-/* Kill what is left in the cgroup and remove what create made.  */
-int moat_cgroup_destroy (const char *path, const char *created_from, moat_error **err);
-/* Send sig to every process of the cgroup (cgroup.kill for SIGKILL).  */
-int moat_cgroup_signal_all (const char *path, int sig, moat_error **err);
-/* Host pids of the processes in the cgroup.  */
-int moat_cgroup_pids (const char *path, int **pids, size_t *n, moat_error **err);
-void moat_cgroup_release (struct moat_cgroup *cg);
-/* True when cgroup.events of path has this line ("frozen 1", ...).  */
-bool moat_cgroup_event (const char *path, const char *line);
-/* cgroup.freeze, waiting until cgroup.events says it is done.  */
-int moat_cgroup_freeze (const char *path, bool freeze, moat_error **err);
 
 /* devices.c: allow only the devices the rules allow (plus the standard
    ones every container needs) to the processes of the cgroup.  */
 int moat_cgroup_devices_attach (int cgroup_fd, const struct moat_device_rule *rules,
                                 size_t n, moat_error **err);
+
+/* The eBPF program of the device filter, for tests: instructions
+   (struct bpf_insn) and their number.  */
+void *moat_cgroup_devices_program (const struct moat_device_rule *rules, size_t n,
+                                   size_t *len);
 
 #endif

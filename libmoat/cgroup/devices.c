@@ -112,6 +112,15 @@ build (struct prog *p, const struct moat_device_rule *rules, size_t n)
   emit (p, INSN (BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
 }
 
+void *
+moat_cgroup_devices_program (const struct moat_device_rule *rules, size_t n, size_t *len)
+{
+  struct prog p = { 0 };
+  build (&p, rules, n);
+  *len = p.n;
+  return p.insns;
+}
+
 int
 moat_cgroup_devices_attach (int cgroup_fd, const struct moat_device_rule *rules, size_t n,
                             moat_error **err)

@@ -6,7 +6,14 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include "../error.h"
+#include "../fault.h"
 #include "../spec/spec.h"
+
+struct moat_plan;
+struct moat_mount_plan;
+struct moat_mount_opts;
+struct moat_capsets;
+struct moat_bpf;
 
 /* ns.c */
 unsigned long long moat_ns_clone_flag (enum moat_ns_type t);
@@ -15,18 +22,13 @@ int moat_write_id_map (pid_t pid, const char *file, const struct moat_idmap *m, 
                        moat_error **err);
 /* Write uid_map, setgroups and gid_map of pid (parent side).  */
 int moat_write_id_maps (pid_t pid, const struct moat_spec *s, moat_error **err);
-/* Open the namespace files named by path (fds[i] = -1 when none).  */
-int moat_ns_open_paths (const struct moat_spec *s, int fds[MOAT_NS_COUNT],
-                        moat_error **err);
 int moat_ns_join (int fd, enum moat_ns_type t, const char *path, moat_error **err);
 int moat_ns_write_time_offsets (const struct moat_spec *s, moat_error **err);
 
-/* caps.c */
-/* Check every capability name in the spec; unknown names are errors.  */
-int moat_caps_validate (const struct moat_spec *s, moat_error **err);
-/* Drop the bounding set and switch to the process user, keeping the
-   capabilities the spec asks for.  */
-int moat_caps_and_user_apply (const struct moat_spec *s, moat_error **err);
+/* caps.c: drop the bounding set and switch to the process user, keeping
+   the capabilities of the sets.  */
+int moat_caps_and_user_apply (const struct moat_spec *s, const struct moat_capsets *c,
+                              int last_cap, moat_error **err);
 
 /* process.c */
 int moat_apply_rlimits (const struct moat_spec *s, moat_error **err);
@@ -40,12 +42,8 @@ int moat_apply_personality (const struct moat_spec *s, moat_error **err);
    in the PATH of process.env.  Returns a newly allocated path.  */
 char *moat_find_executable (const struct moat_spec *s, moat_error **err);
 
-/* seccomp.c */
-struct moat_seccomp_filter;
-struct moat_seccomp_filter *moat_seccomp_compile (const struct moat_spec *s,
-                                                  moat_error **err);
-int moat_seccomp_load (struct moat_seccomp_filter *f, moat_error **err);
-void moat_seccomp_free (struct moat_seccomp_filter *f);
+/* seccomp.c (compiling is part of the plan, plan.h) */
+int moat_seccomp_load (const struct moat_bpf *b, moat_error **err);
 
 /* terminal.c */
 struct moat_terminal
@@ -56,11 +54,10 @@ struct moat_terminal
 /* Make a pty from the container's devpts and bind it on /dev/console.  */
 int moat_terminal_create (int rootfd, const struct moat_spec *s, bool bind_console,
                           struct moat_terminal *t, moat_error **err);
-int moat_terminal_attach (struct moat_terminal *t, moat_error **err);
-/* One message with a non-empty payload and exactly one SCM_RIGHTS fd.  */
-int moat_send_fd (int sock, int fd, const char *payload, moat_error **err);
-/* Receive a message and at most one fd (-1 when none).  */
-int moat_recv_fd (int sock, char *buf, size_t size, ssize_t *len, int *fd);
+/* The slave as stdio and, with control, as the controlling terminal.  */
+int moat_terminal_attach (struct moat_terminal *t, bool control, moat_error **err);
+/* setsid and take fd 0 as the controlling terminal.  */
+int moat_terminal_take_control (moat_error **err);
 
 /* resolve.c: paths inside the root, never leaving it */
 int moat_open_in_root (int rootfd, const char *path, int flags);
@@ -71,28 +68,35 @@ int moat_make_in_root (int rootfd, const char *path, bool file, moat_error **err
 /* devices.c */
 int moat_make_default_devices (int rootfd, bool in_userns, moat_error **err);
 int moat_make_config_device (int rootfd, const struct moat_device *d, bool in_userns,
+                             moat_error **err);
+
+/* mount.c */
+int moat_set_propagation_fd (int fd, unsigned long prop);
+/* Bind `source` (a host path) onto the fd `target`.  */
+int moat_bind_mount_fd (const char *source, int target, const struct moat_mount_opts *o,
                         moat_error **err);
+/* One mount of the plan, its target resolved inside the root.  A procfs
+   is for the pid namespace pidns_fd when it is not -1.  */
+int moat_mount_one (int rootfd, const struct moat_mount_plan *p, int pidns_fd,
+                    moat_error **err);
+/* Can this kernel mount a procfs for the pid namespace pidns_fd from
+   outside it (the pidns= option, Linux 6.17)?  */
+bool moat_proc_takes_pidns (int pidns_fd);
+/* Parent side, before clone3: detached, idmapped copies of the mounts that
+   ask for it (their idmap_fd).  */
+int moat_idmapped_mounts_prepare (const struct moat_spec *s, struct moat_mount_plan *mounts,
+                                  moat_error **err);
 
 /* rootfs.c */
 struct moat_rootfs_opts
 {
-  const char *rootfs;     /* absolute host path */
-  const char *bundle;     /* absolute host path, for relative bind sources */
-  bool no_pivot;
-  bool in_userns;         /* device nodes are bind mounted, not created */
   struct moat_terminal *terminal;  /* made when non-NULL */
-  const int *idmap_fds;   /* per mount: a prepared idmapped tree, or -1; may be NULL */
-  const char *mount_label;  /* linux.mountLabel */
   /* called when the container's mounts are ready, before pivot_root
      (createRuntime / createContainer hooks) */
   int (*before_pivot) (void *data, moat_error **err);
   void *data;
 };
-/* Parent side, before clone3: detached, idmapped copies of the mounts that
-   ask for it (fds[i], -1 for the others; *fds NULL when there are none).  */
-int moat_idmapped_mounts_prepare (const struct moat_spec *s, const char *bundle,
-                                  int **fds, moat_error **err);
-int moat_rootfs_setup (const struct moat_spec *s, const struct moat_rootfs_opts *o,
+int moat_rootfs_setup (const struct moat_plan *p, const struct moat_rootfs_opts *o,
                        moat_error **err);
 
 #endif

@@ -69,30 +69,6 @@ moat_write_id_maps (pid_t pid, const struct moat_spec *s, moat_error **err)
 }
 
 int
-moat_ns_open_paths (const struct moat_spec *s, int fds[MOAT_NS_COUNT],
-                    moat_error **err)
-{
-  for (int i = 0; i < MOAT_NS_COUNT; i++)
-    fds[i] = -1;
-  for (int i = 0; i < MOAT_NS_COUNT; i++)
-    {
-      if (!s->ns[i].present || s->ns[i].path == NULL)
-        continue;
-      fds[i] = open (s->ns[i].path, O_RDONLY | O_CLOEXEC);
-      if (fds[i] < 0)
-        {
-          int e = errno;
-          for (int k = 0; k < i; k++)
-            if (fds[k] >= 0)
-              close (fds[k]);
-          return moat_error_set (err, e, "open %s namespace `%s`", moat_ns_name (i),
-                                 s->ns[i].path);
-        }
-    }
-  return 0;
-}
-
-int
 moat_ns_join (int fd, enum moat_ns_type t, const char *path, moat_error **err)
 {
   if (setns (fd, (int) clone_flags[t]) < 0)

@@ -1,19 +1,20 @@
-/* linux.seccomp through libseccomp.  The filter is compiled while the
-   container is set up (so a bad profile fails create) and loaded as late
-   as the kernel allows: just before execve when no_new_privs is set,
-   otherwise before the capabilities are dropped (loading then needs
-   CAP_SYS_ADMIN), as engines' profiles expect.  */
+/* linux.seccomp.  The profile is compiled with libseccomp into classic
+   BPF while the plan is built, before anything changes on the host, so a
+   profile libseccomp refuses fails create cleanly; the finish sequence
+   then loads the program with seccomp(2) directly, as late as the kernel
+   allows (see finish.c).  */
 #include <config.h>
 #include "linux.h"
+#include "../plan/plan.h"
 #include "../utils.h"
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <string.h>
-
-struct moat_seccomp_filter
-{
-  scmp_filter_ctx ctx;
-};
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static int
 set_attr (scmp_filter_ctx ctx, enum scmp_filter_attr a, uint32_t v, const char *what,
@@ -25,33 +26,9 @@ set_attr (scmp_filter_ctx ctx, enum scmp_filter_attr a, uint32_t v, const char *
   return 0;
 }
 
-struct moat_seccomp_filter *
-moat_seccomp_compile (const struct moat_spec *s, moat_error **err)
+static int
+add_rules (scmp_filter_ctx ctx, const struct moat_seccomp *k, moat_error **err)
 {
-  const struct moat_seccomp *k = &s->seccomp;
-  scmp_filter_ctx ctx = seccomp_init (k->default_action);
-  if (ctx == NULL)
-    {
-      moat_error_set (err, 0, "linux.seccomp.defaultAction: libseccomp refused it");
-      return NULL;
-    }
-  /* no_new_privs is the config's decision, not libseccomp's */
-  if (set_attr (ctx, SCMP_FLTATR_CTL_NNP, 0, "keep no_new_privs as configured", err) < 0
-      || (k->flag_tsync && set_attr (ctx, SCMP_FLTATR_CTL_TSYNC, 1, "TSYNC", err) < 0)
-      || (k->flag_log && set_attr (ctx, SCMP_FLTATR_CTL_LOG, 1, "LOG", err) < 0)
-      || (k->flag_spec_allow && set_attr (ctx, SCMP_FLTATR_CTL_SSB, 1, "SPEC_ALLOW", err) < 0))
-    goto fail;
-  for (size_t i = 0; k->architectures && k->architectures[i]; i++)
-    {
-      uint32_t arch = seccomp_arch_resolve_name (k->architectures[i]);
-      int r = seccomp_arch_add (ctx, arch);
-      if (r < 0 && r != -EEXIST)
-        {
-          moat_error_set (err, -r, "linux.seccomp.architectures: add `%s`",
-                          k->architectures[i]);
-          goto fail;
-        }
-    }
   for (size_t i = 0; i < k->n_rules; i++)
     {
       const struct moat_seccomp_rule *rule = &k->rules[i];
@@ -68,35 +45,103 @@ moat_seccomp_compile (const struct moat_spec *s, moat_error **err)
             continue;  /* unknown to this kernel or libseccomp: nothing to filter */
           int r = seccomp_rule_add_array (ctx, rule->action, nr, rule->n_args, cmp);
           if (r < 0)
-            {
-              moat_error_set (err, -r, "linux.seccomp.syscalls[%zu]: add `%s`", i,
-                              rule->names[n]);
-              goto fail;
-            }
+            return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, -r,
+                                    "linux.seccomp.syscalls[%zu]: add `%s`", i,
+                                    rule->names[n]);
         }
     }
-  struct moat_seccomp_filter *f = xmalloc0 (sizeof *f);
-  f->ctx = ctx;
-  return f;
-fail:
-  seccomp_release (ctx);
-  return NULL;
-}
-
-int
-moat_seccomp_load (struct moat_seccomp_filter *f, moat_error **err)
-{
-  int r = seccomp_load (f->ctx);
-  if (r < 0)
-    return moat_error_set (err, -r, "linux.seccomp: load the filter");
   return 0;
 }
 
-void
-moat_seccomp_free (struct moat_seccomp_filter *f)
+/* libseccomp writes the program to an fd: a memfd, read back whole.  */
+static struct moat_bpf *
+export_bpf (scmp_filter_ctx ctx, moat_error **err)
 {
-  if (f == NULL)
+  autoclose int fd = memfd_create ("moat-seccomp", MFD_CLOEXEC);
+  if (fd < 0)
+    {
+      moat_error_set (err, errno, "linux.seccomp: memfd_create");
+      return NULL;
+    }
+  int r = seccomp_export_bpf (ctx, fd);
+  if (r < 0)
+    {
+      moat_error_set (err, -r, "linux.seccomp: compile the filter");
+      return NULL;
+    }
+  off_t size = lseek (fd, 0, SEEK_END);
+  if (size <= 0 || size % sizeof (struct sock_filter) != 0
+      || size / sizeof (struct sock_filter) > BPF_MAXINSNS)
+    {
+      moat_error_set (err, 0, "linux.seccomp: the compiled filter has %lld bytes, not a "
+                      "program of at most %d instructions", (long long) size,
+                      BPF_MAXINSNS);
+      return NULL;
+    }
+  struct moat_bpf *b = xmalloc0 (sizeof *b);
+  b->insns = xmalloc0 (size);
+  b->len = size / sizeof (struct sock_filter);
+  if (pread (fd, b->insns, size, 0) != size)
+    {
+      moat_error_set (err, errno, "linux.seccomp: read the compiled filter");
+      moat_bpf_free (b);
+      return NULL;
+    }
+  return b;
+}
+
+struct moat_bpf *
+moat_seccomp_compile (const struct moat_seccomp *k, moat_error **err)
+{
+  scmp_filter_ctx ctx = seccomp_init (k->default_action);
+  if (ctx == NULL)
+    {
+      moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                       "linux.seccomp.defaultAction: libseccomp refused it");
+      return NULL;
+    }
+  struct moat_bpf *b = NULL;
+  /* no_new_privs is the config's decision, and the flags are passed to
+     seccomp(2) by the finish sequence */
+  if (set_attr (ctx, SCMP_FLTATR_CTL_NNP, 0, "keep no_new_privs as configured", err) < 0)
+    goto out;
+  for (size_t i = 0; k->architectures && k->architectures[i]; i++)
+    {
+      uint32_t arch = seccomp_arch_resolve_name (k->architectures[i]);
+      int r = seccomp_arch_add (ctx, arch);
+      if (r < 0 && r != -EEXIST)
+        {
+          moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, -r,
+                           "linux.seccomp.architectures: add `%s`", k->architectures[i]);
+          goto out;
+        }
+    }
+  if (add_rules (ctx, k, err) < 0)
+    goto out;
+  b = export_bpf (ctx, err);
+  if (b)
+    b->flags = (k->flag_tsync ? SECCOMP_FILTER_FLAG_TSYNC : 0)
+      | (k->flag_log ? SECCOMP_FILTER_FLAG_LOG : 0)
+      | (k->flag_spec_allow ? SECCOMP_FILTER_FLAG_SPEC_ALLOW : 0);
+out:
+  seccomp_release (ctx);
+  return b;
+}
+
+void
+moat_bpf_free (struct moat_bpf *b)
+{
+  if (b == NULL)
     return;
-  seccomp_release (f->ctx);
-  free (f);
+  free (b->insns);
+  free (b);
+}
+
+int
+moat_seccomp_load (const struct moat_bpf *b, moat_error **err)
+{
+  struct sock_fprog prog = { .len = b->len, .filter = b->insns };
+  if (syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, b->flags, &prog) < 0)
+    return moat_error_set (err, errno, "linux.seccomp: load the filter");
+  return 0;
 }

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <termios.h>
 
 #ifndef TIOCGPTPEER
@@ -63,64 +62,28 @@ moat_terminal_create (int rootfd, const struct moat_spec *s, bool bind_console,
   return 0;
 }
 
-/* Make the slave the controlling terminal and the stdio of this process.  */
+/* The process that execs takes the pty as its controlling terminal: a
+   session leader that passed it on and exited would hang it up (SIGHUP
+   to the foreground group).  */
 int
-moat_terminal_attach (struct moat_terminal *t, moat_error **err)
+moat_terminal_take_control (moat_error **err)
 {
   if (setsid () < 0)
     return moat_error_set (err, errno, "setsid");
-  if (ioctl (t->slave, TIOCSCTTY, 0) < 0)
+  if (ioctl (0, TIOCSCTTY, 0) < 0)
     return moat_error_set (err, errno, "make the pty the controlling terminal");
+  return 0;
+}
+
+/* Make the slave the stdio of this process and, with control, its
+   controlling terminal.  */
+int
+moat_terminal_attach (struct moat_terminal *t, bool control, moat_error **err)
+{
   for (int fd = 0; fd < 3; fd++)
     if (dup2 (t->slave, fd) < 0)
       return moat_error_set (err, errno, "dup the pty to fd %d", fd);
   close (t->slave);
   t->slave = -1;
-  return 0;
-}
-
-int
-moat_send_fd (int sock, int fd, const char *payload, moat_error **err)
-{
-  char cbuf[CMSG_SPACE (sizeof (int))];
-  memset (cbuf, 0, sizeof cbuf);
-  struct iovec iov = { (void *) payload, strlen (payload) };
-  struct msghdr msg = {
-    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf,
-  };
-  struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (c), &fd, sizeof (int));
-  ssize_t r;
-  do
-    r = sendmsg (sock, &msg, MSG_NOSIGNAL);
-  while (r < 0 && errno == EINTR);
-  if (r < 0)
-    return moat_error_set (err, errno, "send the pty master");
-  return 0;
-}
-
-int
-moat_recv_fd (int sock, char *buf, size_t size, ssize_t *len, int *fd)
-{
-  char cbuf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { buf, size };
-  struct msghdr msg = {
-    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf,
-  };
-  *fd = -1;
-  ssize_t r;
-  do
-    r = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
-  while (r < 0 && errno == EINTR);
-  *len = r;
-  if (r < 0)
-    return -1;
-  for (struct cmsghdr *c = CMSG_FIRSTHDR (&msg); c; c = CMSG_NXTHDR (&msg, c))
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS
-        && c->cmsg_len == CMSG_LEN (sizeof (int)))
-      memcpy (fd, CMSG_DATA (c), sizeof (int));
-  return 0;
+  return control ? moat_terminal_take_control (err) : 0;
 }

@@ -2,6 +2,7 @@
    devices, seccomp, ...).  */
 #include <config.h>
 #include "parse.h"
+#include "../feature-table.h"
 #include <errno.h>
 #include <seccomp.h>
 #include <string.h>
@@ -302,8 +303,7 @@ seccomp_action (const char *name, yajl_val holder, const char *field, uint32_t *
   else if (strcmp (name, "SCMP_ACT_LOG") == 0)
     *out = SCMP_ACT_LOG;
   else if (strcmp (name, "SCMP_ACT_NOTIFY") == 0)
-    return moat_error_set (err, 0, "%s: SCMP_ACT_NOTIFY (a seccomp agent) is not "
-                           "supported by this version of moat", field);
+    return moat_feature_require (MOAT_FEATURE_SECCOMP_NOTIFY, field, err);
   else
     return moat_error_set (err, 0, "%s: unknown action `%s`", field, name);
   return 0;
@@ -401,9 +401,10 @@ parse_seccomp (struct moat_spec *s, yajl_val sc, moat_error **err)
       free (arches[i]);
       arches[i] = n;
     }
-  if (moat_json_member (sc, "listenerPath"))
-    return moat_error_set (err, 0, "linux.seccomp.listenerPath: seccomp agents are not "
-                           "supported by this version of moat");
+  if (moat_json_member (sc, "listenerPath")
+      && moat_feature_require (MOAT_FEATURE_SECCOMP_NOTIFY, "linux.seccomp.listenerPath",
+                               err) < 0)
+    return -1;
   if (moat_json_get_strv (sc, "flags", "linux.seccomp.flags", &flags, err) < 0)
     return -1;
   for (size_t i = 0; flags && flags[i]; i++)

@@ -1,14 +1,18 @@
 #include <config.h>
 #include "parse.h"
+#include "jsontree.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
 #include <yajl/yajl_tree.h>
 
-/* The largest config.json accepted: far above any real bundle, small
-   enough that a hostile file cannot exhaust memory.  */
-#define MAX_CONFIG_SIZE (16u << 20)
+/* A missing config.json is a config error, not a missing container.  */
+static enum moat_error_kind
+errno_kind_not_found (const moat_error *e)
+{
+  return e && e->errnum == ENOENT ? MOAT_ERR_INVALID_CONFIG : MOAT_ERR_FAILED;
+}
 
 static const char *const ns_names[MOAT_NS_COUNT] = {
   [MOAT_NS_PID] = "pid", [MOAT_NS_NET] = "network", [MOAT_NS_MNT] = "mount",
@@ -118,7 +122,7 @@ parse_hook_list (yajl_val hooks, const char *key, struct moat_hook **out, size_t
       if (moat_json_get_string (h, "path", fp, &(*out)[i].path, err) < 0
           || moat_json_get_strv (h, "args", fa, &(*out)[i].args, err) < 0
           || moat_json_get_strv (h, "env", fe, &(*out)[i].env, err) < 0
-          || moat_json_get_int (h, "timeout", ft, 1, INT_MAX, &t, &present, err) < 0)
+          || moat_json_get_int (h, "timeout", ft, 1, INT_MAX / 1000, &t, &present, err) < 0)
         return -1;
       (*out)[i].timeout = present ? t : 0;
       if ((*out)[i].path == NULL || (*out)[i].path[0] != '/')
@@ -147,35 +151,56 @@ parse_hooks (struct moat_spec *s, yajl_val top, moat_error **err)
     || parse_hook_list (h, "poststop", &k->poststop, &k->n_poststop, err) < 0 ? -1 : 0;
 }
 
-/* Only sysctls that belong to a namespace the container owns may be set:
-   anything else would change the host.  */
-static int
-check_sysctl (const struct moat_spec *s, const char *key, moat_error **err)
+int
+moat_sysctl_check (const char *key, char **path, moat_error **err)
 {
   static const char *const ipc_keys[] = {
     "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall",
     "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
   };
   if (key[0] == '\0' || key[0] == '.' || key[0] == '/' || strstr (key, "..")
-      || strstr (key, "/."))
-    return moat_error_set (err, 0, "linux.sysctl: invalid key `%s`", key);
+      || strstr (key, "/.") || strchr (key, '\n'))
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                            "linux.sysctl: invalid key `%s`", key);
+  int ns = -1;
   bool ipc = strncmp (key, "fs.mqueue.", 10) == 0;
   for (size_t i = 0; i < ARRAY_SIZE (ipc_keys); i++)
     ipc |= strcmp (key, ipc_keys[i]) == 0;
-  const char *why = NULL;
-  /* new, or joined by path: launch checks a joined one is not the host's */
   if (ipc)
-    why = s->ns[MOAT_NS_IPC].present ? NULL : "an ipc";
+    ns = MOAT_NS_IPC;
   else if (strncmp (key, "net.", 4) == 0)
-    why = s->ns[MOAT_NS_NET].present ? NULL : "a network";
+    ns = MOAT_NS_NET;
   else if (strcmp (key, "kernel.hostname") == 0 || strcmp (key, "kernel.domainname") == 0)
-    why = s->ns[MOAT_NS_UTS].present ? NULL : "a uts";
+    ns = MOAT_NS_UTS;
   else
-    return moat_error_set (err, 0, "linux.sysctl: `%s` is not namespaced: setting it "
-                           "would change the host", key);
-  if (why)
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                            "linux.sysctl: `%s` is not namespaced: setting it would "
+                            "change the host", key);
+  if (path)
+    {
+      /* dots separate levels, as runc reads them */
+      char *p = xasprintf ("/proc/sys/%s", key);
+      for (char *c = p + 10; *c; c++)
+        if (*c == '.')
+          *c = '/';
+      *path = p;
+    }
+  return ns;
+}
+
+/* Only sysctls that belong to a namespace the container owns (new, or
+   joined by path: the plan checks that a joined one is not the host's)
+   may be set: anything else would change the host.  */
+static int
+check_sysctl (const struct moat_spec *s, const char *key, moat_error **err)
+{
+  int ns = moat_sysctl_check (key, NULL, err);
+  if (ns < 0)
+    return -1;
+  if (!s->ns[ns].present)
     return moat_error_set (err, 0, "linux.sysctl: `%s` needs %s namespace of the "
-                           "container's own", key, why);
+                           "container's own", key, ns == MOAT_NS_IPC ? "an ipc"
+                           : ns == MOAT_NS_NET ? "a network" : "a uts");
   return 0;
 }
 
@@ -222,16 +247,10 @@ validate (struct moat_spec *s, moat_error **err)
 struct moat_spec *
 moat_spec_parse (const char *json, size_t len, moat_error **err)
 {
-  char errbuf[256] = "";
-  (void) len;
-  yajl_val top = yajl_tree_parse (json, errbuf, sizeof errbuf);
+  yajl_val top = moat_json_parse (json, len, err);
   if (top == NULL)
     {
-      /* yajl's message spans lines; keep the first one.  */
-      char *nl = strchr (errbuf, '\n');
-      if (nl)
-        *nl = '\0';
-      moat_error_set (err, 0, "invalid JSON: %s", errbuf[0] ? errbuf : "parse error");
+      moat_error_mark (err, MOAT_ERR_INVALID_CONFIG);
       return NULL;
     }
   struct moat_spec *s = xmalloc0 (sizeof *s);
@@ -274,16 +293,12 @@ moat_spec_parse (const char *json, size_t len, moat_error **err)
 }
 
 struct moat_spec *
-moat_spec_parse_process (const char *json, moat_error **err)
+moat_spec_parse_process (const char *json, size_t len, moat_error **err)
 {
-  char errbuf[256] = "";
-  yajl_val p = yajl_tree_parse (json, errbuf, sizeof errbuf);
+  yajl_val p = moat_json_parse (json, len, err);
   if (p == NULL)
     {
-      char *nl = strchr (errbuf, '\n');
-      if (nl)
-        *nl = '\0';
-      moat_error_set (err, 0, "invalid JSON: %s", errbuf[0] ? errbuf : "parse error");
+      moat_error_mark (err, MOAT_ERR_INVALID_CONFIG);
       return NULL;
     }
   /* parse it as the "process" member of a config */
@@ -313,11 +328,9 @@ moat_spec_load (const char *bundle, moat_error **err)
   autofree char *path = xasprintf ("%s/config.json", bundle);
   autofree char *text = NULL;
   size_t len;
-  if (moat_read_file_at (AT_FDCWD, path, MAX_CONFIG_SIZE, &text, &len, err) < 0)
-    return NULL;
-  if (strlen (text) != len)
+  if (moat_read_file_at (AT_FDCWD, path, MOAT_MAX_CONFIG_SIZE, &text, &len, err) < 0)
     {
-      moat_error_set (err, 0, "%s: contains a NUL byte", path);
+      moat_error_mark (err, errno_kind_not_found (*err));
       return NULL;
     }
   struct moat_spec *s = moat_spec_parse (text, len, err);

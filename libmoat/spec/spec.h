@@ -193,17 +193,26 @@ struct moat_spec
   int64_t time_offsets[2][2];  /* [monotonic, boottime][secs, nanosecs] */
 };
 
+/* The largest config.json (and process.json) accepted: far above any real
+   bundle, small enough that a hostile file cannot exhaust memory.  */
+#define MOAT_MAX_CONFIG_SIZE (16u << 20)
+
 /* Parse config.json text.  On error returns NULL and sets err to a message
    naming the field, e.g. "process.args: expected an array of strings".  */
 struct moat_spec *moat_spec_parse (const char *json, size_t len, moat_error **err);
 /* Parse a process object alone (exec --process): only the process
    fields of the result are set.  */
-struct moat_spec *moat_spec_parse_process (const char *json, moat_error **err);
+struct moat_spec *moat_spec_parse_process (const char *json, size_t len, moat_error **err);
 /* Read and parse <bundle>/config.json.  */
 struct moat_spec *moat_spec_load (const char *bundle, moat_error **err);
 void moat_spec_free (struct moat_spec *s);
 
 const char *moat_ns_name (enum moat_ns_type t);
+
+/* The namespace a sysctl key belongs to: MOAT_NS_IPC, MOAT_NS_NET or
+   MOAT_NS_UTS; -1 (with an error) for a key that is not namespaced or not
+   well formed.  path (when not NULL) gets its file under /proc/sys.  */
+int moat_sysctl_check (const char *key, char **path, moat_error **err);
 int moat_ns_from_name (const char *name);
 
 /* The config.json `moat spec` writes, as text.  rootless adjusts it for a

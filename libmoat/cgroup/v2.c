@@ -1,0 +1,378 @@
+/* The cgroupfs driver on the unified (v2) hierarchy: directories under
+   the cgroup2 mount, the init placed by CLONE_INTO_CGROUP, cgroup.freeze,
+   cgroup.kill and cgroup.events.  */
+#include <config.h>
+#include "cgroup.h"
+#include "../fault.h"
+#include "../log.h"
+#include "../utils.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <linux/magic.h>
+
+const char *
+moat_cgroup_v2_mount (void)
+{
+  static const char *const candidates[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+  for (size_t i = 0; i < ARRAY_SIZE (candidates); i++)
+    {
+      struct statfs sfs;
+      if (statfs (candidates[i], &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
+        return candidates[i];
+    }
+  return NULL;
+}
+
+/* mkdir -p below the mount, remembering the first directory we made.  */
+static int
+make_cgroup_dirs (const char *mount, const char *rel, char **created_from,
+                  moat_error **err)
+{
+  autofree char *copy = xstrdup (rel);
+  autofree char *cur = xstrdup (mount);
+  char *save = NULL;
+  for (char *c = strtok_r (copy, "/", &save); c; c = strtok_r (NULL, "/", &save))
+    {
+      char *next = xasprintf ("%s/%s", cur, c);
+      free (cur);
+      cur = next;
+      if (mkdir (cur, 0755) == 0)
+        {
+          if (*created_from == NULL)
+            *created_from = xstrdup (cur);
+        }
+      else if (errno != EEXIST)
+        return moat_error_set (err, errno, "create cgroup `%s`", cur);
+    }
+  return 0;
+}
+
+/* mkdir -p, again from the top when a parent another container's delete
+   removed meanwhile makes a mkdir fail with ENOENT.  */
+static int
+make_cgroup_dirs_retrying (const char *mount, const char *rel, char **created_from,
+                           moat_error **err)
+{
+  for (int attempt = 0;; attempt++)
+    {
+      int r = make_cgroup_dirs (mount, rel, created_from, err);
+      if (r == 0 || attempt == 4 || (*err)->errnum != ENOENT)
+        return r;
+      moat_error_free (err);
+    }
+}
+
+/* A line of cgroup.events ("populated 1", "frozen 1").  */
+static bool
+cgroup_event (const char *path, const char *line)
+{
+  autofree char *events = xasprintf ("%s/cgroup.events", path);
+  autofree char *text = NULL;
+  if (moat_read_file_at (AT_FDCWD, events, 4096, &text, NULL, NULL) < 0)
+    return false;
+  return strstr (text, line) != NULL;
+}
+
+static bool
+cgroup_populated (const char *path)
+{
+  return cgroup_event (path, "populated 1");
+}
+
+/* Where the cgroup goes: under the mount, linux.cgroupsPath or
+   moat/<id>.  created_from is the first directory that does not exist yet
+   (for the default path, moat's own parent, which whichever container is
+   deleted last removes).  */
+static int
+v2_locate (const char *cgroups_path, const char *id, struct moat_cgroup *cg,
+           moat_error **err)
+{
+  const char *mount = moat_cgroup_v2_mount ();
+  if (mount == NULL)
+    {
+      moat_warn ("no cgroup v2 hierarchy found; the container runs without a cgroup");
+      return 0;
+    }
+  if (cgroups_path && strchr (cgroups_path, ':') && cgroups_path[0] != '/')
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                            "linux.cgroupsPath: `%s` looks like a systemd "
+                            "slice:prefix:name path; use --systemd-cgroup", cgroups_path);
+  autofree char *rel = cgroups_path ? xstrdup (cgroups_path) : xasprintf ("moat/%s", id);
+  /* "/a//b/" is a/b */
+  autofree char *clean = xmalloc0 (strlen (rel) + 1);
+  char *save = NULL;
+  for (char *c = strtok_r (rel, "/", &save); c; c = strtok_r (NULL, "/", &save))
+    {
+      if (clean[0])
+        strcat (clean, "/");
+      strcat (clean, c);
+    }
+  if (clean[0] == '\0')
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                            "linux.cgroupsPath: `%s` names the root cgroup", cgroups_path);
+  cg->path = xasprintf ("%s/%s", mount, clean);
+  if (cgroup_populated (cg->path))
+    {
+      moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                       "linux.cgroupsPath: cgroup `%s` already has processes", cg->path);
+      FREE_AND_NULL (cg->path);
+      return -1;
+    }
+  if (cgroups_path == NULL)
+    {
+      cg->created_from = xasprintf ("%s/moat", mount);
+      return 0;
+    }
+  /* the first component that does not exist yet */
+  autofree char *cur = xstrdup (cg->path);
+  size_t len = strlen (mount);
+  for (;;)
+    {
+      char *next = strchr (cur + len + 1, '/');
+      if (next)
+        *next = '\0';
+      if (access (cur, F_OK) < 0)
+        {
+          cg->created_from = xstrdup (cur);
+          break;
+        }
+      if (next == NULL)
+        break;
+      *next = '/';
+      len = next - cur;
+    }
+  return 0;
+}
+
+static int v2_destroy (struct moat_cgroup *cg, moat_error **err);
+
+static int
+v2_create (struct moat_cgroup *cg, moat_error **err)
+{
+  const char *mount = moat_cgroup_v2_mount ();
+  const char *rel = cg->path + strlen (mount) + 1;
+  char *made = NULL;
+  if (moat_fault ("cgroup-mkdir", err) < 0
+      || make_cgroup_dirs_retrying (mount, rel, &made, err) < 0)
+    {
+      if (made)
+        {
+          /* what this call made, and nothing above it */
+          struct moat_cgroup partial = { .path = cg->path, .created_from = made };
+          moat_error *ignored = NULL;
+          v2_destroy (&partial, &ignored);
+          moat_error_free (&ignored);
+        }
+      free (made);
+      if (geteuid () != 0 && (*err)->errnum == EACCES)
+        {
+          /* rootless without a delegated cgroup: run without one */
+          moat_warn ("%s; the container runs without its own cgroup", (*err)->msg);
+          moat_error_free (err);
+          free (cg->path);
+          free (cg->created_from);
+          cg->path = cg->created_from = NULL;
+          return 0;
+        }
+      return moat_error_prefix (err, "linux.cgroupsPath");
+    }
+  bool existed = made == NULL;
+  free (made);
+  if (existed && cgroup_populated (cg->path))
+    {
+      /* someone else's: never remove it */
+      free (cg->created_from);
+      cg->created_from = NULL;
+      return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                              "linux.cgroupsPath: cgroup `%s` already has processes",
+                              cg->path);
+    }
+  cg->dirfd = open (cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (cg->dirfd < 0)
+    return moat_error_set (err, errno, "open cgroup `%s`", cg->path);
+  return 0;
+}
+
+/* Before the init is born in the cgroup, so it never runs unfiltered.  */
+static int
+v2_apply (struct moat_cgroup *cg, const struct moat_spec *s, moat_error **err)
+{
+  if (moat_fault ("cgroup-apply", err) < 0)
+    return -1;
+  if (moat_cgroup_devices_attach (cg->dirfd, s->device_rules, s->n_device_rules, err) == 0)
+    return 0;
+  if (geteuid () != 0 && (*err)->errnum == EPERM)
+    {
+      /* without privileges there is no mknod either */
+      moat_debug ("%s; continuing without a device filter", (*err)->msg);
+      moat_error_free (err);
+      return 0;
+    }
+  return -1;
+}
+
+static int
+pids_of (const char *path, int **pids, size_t *n, moat_error **err)
+{
+  autofree char *procs = xasprintf ("%s/cgroup.procs", path);
+  autofree char *text = NULL;
+  *pids = NULL;
+  *n = 0;
+  if (moat_read_file_at (AT_FDCWD, procs, 16u << 20, &text, NULL, err) < 0)
+    return -1;
+  size_t cap = 0;
+  char *save = NULL;
+  for (char *l = strtok_r (text, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
+    {
+      if (*n == cap)
+        {
+          cap = cap ? cap * 2 : 16;
+          *pids = xrealloc (*pids, cap * sizeof (int));
+        }
+      (*pids)[(*n)++] = atoi (l);
+    }
+  return 0;
+}
+
+static int
+v2_pids (const struct moat_cgroup *cg, int **pids, size_t *n, moat_error **err)
+{
+  return pids_of (cg->path, pids, n, err);
+}
+
+/* Freeze or thaw every process of the cgroup, and wait (bounded) until
+   the kernel reports it done in cgroup.events.  */
+static int
+freeze_path (const char *path, bool freeze, moat_error **err)
+{
+  autofree char *file = xasprintf ("%s/cgroup.freeze", path);
+  if (moat_write_file (file, freeze ? "1" : "0", err) < 0)
+    return -1;
+  const char *want = freeze ? "frozen 1" : "frozen 0";
+  for (int i = 0; i < 1000; i++)
+    {
+      if (cgroup_event (path, want))
+        return 0;
+      struct timespec ts = { 0, 1000 * 1000 };
+      nanosleep (&ts, NULL);
+    }
+  return moat_error_set (err, 0, "cgroup `%s` did not %s within a second", path,
+                         freeze ? "freeze" : "thaw");
+}
+
+static int
+v2_freeze (const struct moat_cgroup *cg, bool freeze, moat_error **err)
+{
+  return freeze_path (cg->path, freeze, err);
+}
+
+static bool
+v2_frozen (const struct moat_cgroup *cg)
+{
+  return cgroup_event (cg->path, "frozen 1");
+}
+
+static int
+kill_path (const char *path, int sig, moat_error **err)
+{
+  if (sig == SIGKILL)
+    {
+      autofree char *kill_file = xasprintf ("%s/cgroup.kill", path);
+      if (access (kill_file, F_OK) == 0)
+        return moat_write_file (kill_file, "1", err);
+    }
+  /* Frozen, the processes can neither exit (freeing their pid for reuse)
+     nor fork while the list is read and signalled; a paused container
+     stays paused.  */
+  bool was_frozen = cgroup_event (path, "frozen 1");
+  bool froze = !was_frozen && freeze_path (path, true, NULL) == 0;
+  autofree int *pids = NULL;
+  size_t n;
+  int r = pids_of (path, &pids, &n, err);
+  for (size_t i = 0; r == 0 && i < n; i++)
+    if (kill (pids[i], sig) < 0 && errno != ESRCH)
+      r = moat_error_set (err, errno, "kill %d", pids[i]);
+  if (froze)
+    if (freeze_path (path, false, r < 0 ? NULL : err) < 0 && r == 0)
+      r = -1;
+  return r;
+}
+
+static int
+v2_kill (const struct moat_cgroup *cg, int sig, moat_error **err)
+{
+  return kill_path (cg->path, sig, err);
+}
+
+/* Wait (bounded) until the cgroup has no process left.  */
+static void
+wait_empty (const char *path)
+{
+  for (int i = 0; i < 500 && cgroup_populated (path); i++)
+    {
+      struct timespec ts = { 0, 10 * 1000 * 1000 };
+      nanosleep (&ts, NULL);
+    }
+}
+
+static int
+v2_destroy (struct moat_cgroup *cg, moat_error **err)
+{
+  const char *path = cg->path;
+  if (path == NULL)
+    return 0;
+  if (cgroup_populated (path))
+    {
+      moat_error *ignored = NULL;
+      kill_path (path, SIGKILL, &ignored);
+      moat_error_free (&ignored);
+      wait_empty (path);
+    }
+  if (cg->created_from == NULL)
+    return 0;
+  /* Remove from the leaf up to the first directory create made; a parent
+     shared with another container stays (EBUSY/ENOTEMPTY).  */
+  autofree char *cur = xstrdup (path);
+  size_t stop = strlen (cg->created_from);
+  for (;;)
+    {
+      if (rmdir (cur) < 0)
+        {
+          if (errno == ENOENT)
+            ;
+          else if ((errno == EBUSY || errno == ENOTEMPTY) && strcmp (cur, path) != 0)
+            return 0;
+          else
+            return moat_error_set (err, errno, "remove cgroup `%s`", cur);
+        }
+      if (strlen (cur) <= stop)
+        break;
+      char *slash = strrchr (cur, '/');
+      if (slash == NULL || slash == cur)
+        break;
+      *slash = '\0';
+      if (strlen (cur) < stop)
+        break;
+    }
+  return 0;
+}
+
+const struct moat_cgroup_driver moat_cgroup_v2_driver = {
+  .name = "cgroupfs-v2",
+  .locate = v2_locate,
+  .create = v2_create,
+  .apply = v2_apply,
+  .update = NULL,
+  .freeze = v2_freeze,
+  .frozen = v2_frozen,
+  .kill = v2_kill,
+  .pids = v2_pids,
+  .destroy = v2_destroy,
+};

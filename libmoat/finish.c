@@ -1,0 +1,175 @@
+/* The finish sequence, shared by the container's init and by exec.  The
+   order, and why:
+
+   1. prepare, while every privilege is still held and the process is in
+      the container's root: rlimits (raising a hard limit needs
+      CAP_SYS_RESOURCE), scheduling and I/O priority, the working
+      directory (it must resolve inside the root), the program (looked up
+      now, so that a missing one fails create with the words engines map
+      to 127 and 126), the final CPU affinity and the umask.
+   2. every inherited fd above the preserved range is marked close-on-exec
+      and the preserved ones are cleared of it (CVE-2024-21626 class); the
+      signal mask and handlers are reset.  Both before any filter:
+      close_range and rt_sigaction are calls a profile may forbid.
+   3. without no_new_privs, the seccomp filter now: loading it needs
+      CAP_SYS_ADMIN, which goes in step 4 (the spec asks for the filter
+      to be loaded before the capabilities drop in that case).
+   4. supplementary groups, gid, uid (keeping capabilities across the
+      switch), the bounding set, effective/permitted/inheritable,
+      ambient.
+   5. non-dumpable again (a credential change resets the flag), then
+      no_new_privs.
+   6. at start, with no_new_privs: the seccomp filter, last, so that only
+      execve (and the startContainer hooks, which are programs of the
+      container and run under its filter and bounding set) runs under the
+      user's profile.
+   7. execve.  */
+#include <config.h>
+#include "finish.h"
+#include "hooks.h"
+#include "linux/linux.h"
+#include "linux/syscalls.h"
+#include "log.h"
+#include "utils.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+
+/* ---- 1. prepare ---- */
+
+/* The working directory must be inside the container's root: getcwd()
+   reports a directory outside it as "(unreachable)...".  */
+static int
+enter_cwd (const char *cwd, moat_error **err)
+{
+  if (chdir (cwd) < 0)
+    return moat_error_setk (err, errno == ENOENT ? MOAT_ERR_INVALID_CONFIG
+                            : MOAT_ERR_FAILED, errno, "process.cwd: working directory "
+                            "`%s`", cwd);
+  char buf[4096];
+  if (getcwd (buf, sizeof buf) == NULL || buf[0] != '/')
+    return moat_error_setk (err, MOAT_ERR_PERMISSION, 0,
+                            "process.cwd: `%s` resolves outside the container's root",
+                            cwd);
+  return 0;
+}
+
+int
+moat_finish_prepare (const struct moat_process_plan *p, char **exe, moat_error **err)
+{
+  const struct moat_spec *s = p->spec;
+  *exe = NULL;
+  if (moat_apply_rlimits (s, err) < 0 || moat_apply_scheduling (s, err) < 0
+      || enter_cwd (s->cwd, err) < 0)
+    return -1;
+  *exe = moat_find_executable (s, err);
+  if (*exe == NULL)
+    return -1;
+  if (moat_apply_cpu_affinity (s->cpu_affinity_final, "process.execCPUAffinity.final",
+                               err) < 0)
+    {
+      free (*exe);
+      *exe = NULL;
+      return -1;
+    }
+  umask (s->umask);
+  return 0;
+}
+
+/* ---- 2. fds and signals ---- */
+
+/* moat's own fds (the channel, the exec fifo) must not sit in the
+   preserved range, where they would reach the process: move them above.  */
+static int
+move_above (int *own_fds, size_t n, unsigned first_free, moat_error **err)
+{
+  for (size_t i = 0; i < n; i++)
+    if (own_fds[i] >= 0 && (unsigned) own_fds[i] < first_free)
+      {
+        int fd = fcntl (own_fds[i], F_DUPFD_CLOEXEC, first_free);
+        if (fd < 0)
+          return moat_error_set (err, errno, "move fd %d out of the preserved range",
+                                 own_fds[i]);
+        close (own_fds[i]);
+        own_fds[i] = fd;
+      }
+  return 0;
+}
+
+/* Only stdio and the preserved fds may reach the process: everything
+   else becomes close-on-exec.  */
+static int
+seal_fds (unsigned preserve, moat_error **err)
+{
+  if (sys_close_range (3 + preserve, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    return moat_error_set (err, errno, "mark inherited fds close-on-exec");
+  for (unsigned fd = 3; fd < 3 + preserve; fd++)
+    {
+      int fl = fcntl (fd, F_GETFD);
+      if (fl >= 0 && (fl & FD_CLOEXEC) && fcntl (fd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
+        return moat_error_set (err, errno, "--preserve-fds: fd %u", fd);
+    }
+  return 0;
+}
+
+static void
+reset_signals (void)
+{
+  sigset_t none;
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  struct sigaction dfl = { .sa_handler = SIG_DFL };
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      sigaction (sig, &dfl, NULL);
+}
+
+/* ---- 3-5. privileges ---- */
+
+int
+moat_finish_privileges (const struct moat_process_plan *p, int *own_fds, size_t n,
+                        const struct moat_host *h, moat_error **err)
+{
+  const struct moat_spec *s = p->spec;
+  if (move_above (own_fds, n, 3 + p->preserve_fds, err) < 0
+      || seal_fds (p->preserve_fds, err) < 0)
+    return -1;
+  reset_signals ();
+  if (p->seccomp && !s->no_new_privileges && moat_seccomp_load (p->seccomp, err) < 0)
+    return -1;
+  if (moat_caps_and_user_apply (s, &p->caps, h->last_cap, err) < 0)
+    return -1;
+  /* until execve this process is the moat binary: keep /proc/<pid>/exe,
+     mem and fds out of reach of the container's processes */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    return moat_error_set (err, errno, "prctl(PR_SET_DUMPABLE)");
+  if (s->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return moat_error_set (err, errno, "process.noNewPrivileges: prctl");
+  return 0;
+}
+
+/* ---- 6-7. exec ---- */
+
+int
+moat_finish_exec (const struct moat_process_plan *p, const char *exe,
+                  const struct moat_hooks *h, const char *hook_state, moat_error **err)
+{
+  const struct moat_spec *s = p->spec;
+  if (p->seccomp && s->no_new_privileges && moat_seccomp_load (p->seccomp, err) < 0)
+    return 1;
+  if (h && h->n_start_container
+      && moat_hooks_run ("startContainer", h->start_container, h->n_start_container,
+                         hook_state ? hook_state : "{}", err) < 0)
+    return 1;
+  execve (exe, s->args, s->env ? s->env : (char *[]) { NULL });
+  /* the program changed since it was found */
+  int e = errno;
+  moat_error_setk (err, e == ENOENT ? MOAT_ERR_INVALID_CONFIG : MOAT_ERR_FAILED, 0,
+                   "exec \"%s\": %s", exe, e == ENOENT ? "no such file or directory"
+                   : e == EACCES ? "permission denied" : strerror (e));
+  return e == ENOENT ? 127 : e == EACCES ? 126 : 1;
+}

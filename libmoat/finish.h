@@ -1,0 +1,47 @@
+/* The finish sequence: what turns a process that moat has set up inside
+   the container into the container's process.  The container's init and
+   every exec'd process go through exactly these steps, in this order
+   (finish.c says why):
+
+     moat_finish_prepare      in the container's root: rlimits, scheduling,
+                              working directory, the program to run, umask
+     moat_finish_privileges   inherited fds close-on-exec, signals reset,
+                              [seccomp when no_new_privs is off], groups and
+                              ids, capabilities, non-dumpable, no_new_privs
+     (the caller reports ready and waits for start)
+     moat_finish_exec         [seccomp when no_new_privs is on],
+                              startContainer hooks, execve
+
+   After moat_finish_privileges the process holds nothing the container's
+   process would not hold, so it may become visible to the container (a
+   shared pid namespace, an exec'd process); under the user's seccomp
+   filter it makes only the calls every program makes (read, write,
+   execve) and, with no_new_privs off, the privilege-dropping ones.  */
+#ifndef MOAT_FINISH_H
+#define MOAT_FINISH_H
+
+#include "error.h"
+#include "plan/plan.h"
+
+/* Find the program and enter the working directory.  *exe gets the path
+   to execute.  Errors use the words engines map to exit codes 127 ("no
+   such file or directory", "executable file not found in $PATH") and 126
+   ("permission denied").  */
+int moat_finish_prepare (const struct moat_process_plan *p, char **exe, moat_error **err);
+
+/* Drop to the container's privileges.  own_fds (count n) are moat's
+   fds that must survive until execve; they are moved above the preserved
+   range first.  */
+int moat_finish_privileges (const struct moat_process_plan *p, int *own_fds, size_t n,
+                            const struct moat_host *h, moat_error **err);
+
+/* Load the filter (no_new_privs), run the startContainer hooks of
+   `hooks` (NULL for none: an exec'd process) with hook_state on their
+   stdin, execve.  Returns only
+   on failure, with the status the process should exit with (127: the
+   program is missing, 126: it cannot be executed, 1 otherwise).  */
+int moat_finish_exec (const struct moat_process_plan *p, const char *exe,
+                      const struct moat_hooks *hooks, const char *hook_state,
+                      moat_error **err);
+
+#endif

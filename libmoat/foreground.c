@@ -1,0 +1,117 @@
+/* A container (or exec'd process) in the foreground: moat stays, passes
+   the signals it gets on to the process, proxies its terminal, and exits
+   with its status.  */
+#include <config.h>
+#include "internal.h"
+#include "linux/syscalls.h"
+#include "utils.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+/* Copy what is readable on `from` to `to`; false at end of input.  */
+static bool
+pump (int from, int to)
+{
+  char buf[8192];
+  ssize_t n = read (from, buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return true;
+  if (n <= 0)
+    return false;  /* EOF, or EIO once the last slave is closed */
+  return moat_write_all (to, buf, n) == 0;
+}
+
+static void
+copy_window_size (int from, int to)
+{
+  struct winsize ws;
+  if (ioctl (from, TIOCGWINSZ, &ws) == 0)
+    ioctl (to, TIOCSWINSZ, &ws);
+}
+
+/* Forward signals to the container until it exits (and, with a terminal,
+   copy stdin to the pty and the pty to stdout); return its status.  */
+int
+moat_wait_forwarding (pid_t pid, int pidfd, int sigfd, int master)
+{
+  struct termios saved;
+  bool restore = false;
+  if (master >= 0 && isatty (0) && tcgetattr (0, &saved) == 0)
+    {
+      struct termios raw = saved;
+      cfmakeraw (&raw);
+      restore = tcsetattr (0, TCSANOW, &raw) == 0;
+      copy_window_size (0, master);
+    }
+  struct pollfd p[4] = {
+    { pidfd, POLLIN, 0 }, { sigfd, POLLIN, 0 },
+    { master, POLLIN, 0 }, { master >= 0 ? 0 : -1, POLLIN, 0 },
+  };
+  for (;;)
+    {
+      if (poll (p, 4, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          break;
+        }
+      if (p[1].revents & POLLIN)
+        {
+          struct signalfd_siginfo si;
+          if (read (sigfd, &si, sizeof si) == sizeof si)
+            {
+              if (si.ssi_signo == SIGWINCH && master >= 0)
+                copy_window_size (0, master);
+              else
+                sys_pidfd_send_signal (pidfd, si.ssi_signo);
+            }
+        }
+      if (p[2].revents & (POLLIN | POLLHUP | POLLERR) && !pump (master, 1))
+        p[2].fd = -1;
+      if (p[3].revents & (POLLIN | POLLHUP | POLLERR) && !pump (0, master))
+        p[3].fd = -1;
+      if (p[0].revents & (POLLIN | POLLHUP))
+        break;
+    }
+  if (master >= 0)
+    {
+      /* what the process wrote just before it exited */
+      fcntl (master, F_SETFL, O_NONBLOCK);
+      while (pump (master, 1))
+        {
+          struct pollfd q = { master, POLLIN, 0 };
+          if (poll (&q, 1, 0) <= 0)
+            break;
+        }
+    }
+  if (restore)
+    tcsetattr (0, TCSANOW, &saved);
+  int status = 0;
+  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (WIFSIGNALED (status))
+    return 128 + WTERMSIG (status);
+  return WEXITSTATUS (status);
+}
+
+int
+moat_block_forwarded_signals (sigset_t *old)
+{
+  sigset_t set;
+  sigfillset (&set);
+  sigdelset (&set, SIGCHLD);
+  sigdelset (&set, SIGSEGV);
+  sigdelset (&set, SIGBUS);
+  sigdelset (&set, SIGILL);
+  sigdelset (&set, SIGFPE);
+  sigprocmask (SIG_BLOCK, &set, old);
+  return signalfd (-1, &set, SFD_CLOEXEC);
+}
+

@@ -1,0 +1,298 @@
+/* The mounts of the plan: each mount's options parsed once into flags,
+   recursive flags, propagation and filesystem data, and every mount
+   checked before anything is mounted.  */
+#include <config.h>
+#include "plan.h"
+#include "../utils.h"
+#include <errno.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+
+#ifndef MS_NOSYMFOLLOW
+# define MS_NOSYMFOLLOW 256
+#endif
+
+static const struct { const char *name; bool clear; unsigned long flag; } flag_opts[] = {
+  { "ro", false, MS_RDONLY }, { "rw", true, MS_RDONLY },
+  { "nosuid", false, MS_NOSUID }, { "suid", true, MS_NOSUID },
+  { "nodev", false, MS_NODEV }, { "dev", true, MS_NODEV },
+  { "noexec", false, MS_NOEXEC }, { "exec", true, MS_NOEXEC },
+  { "sync", false, MS_SYNCHRONOUS }, { "async", true, MS_SYNCHRONOUS },
+  { "dirsync", false, MS_DIRSYNC }, { "remount", false, MS_REMOUNT },
+  { "mand", false, MS_MANDLOCK }, { "nomand", true, MS_MANDLOCK },
+  { "noatime", false, MS_NOATIME }, { "atime", true, MS_NOATIME },
+  { "nodiratime", false, MS_NODIRATIME }, { "diratime", true, MS_NODIRATIME },
+  { "relatime", false, MS_RELATIME }, { "norelatime", true, MS_RELATIME },
+  { "strictatime", false, MS_STRICTATIME }, { "nostrictatime", true, MS_STRICTATIME },
+  { "lazytime", false, MS_LAZYTIME }, { "nolazytime", true, MS_LAZYTIME },
+  { "silent", false, MS_SILENT }, { "loud", true, MS_SILENT },
+  { "nosymfollow", false, MS_NOSYMFOLLOW }, { "symfollow", true, MS_NOSYMFOLLOW },
+};
+
+/* Flags that belong to a superblock: no recursive form.  */
+#define SUPERBLOCK_FLAGS (MS_SYNCHRONOUS | MS_DIRSYNC | MS_REMOUNT | MS_MANDLOCK \
+                          | MS_LAZYTIME | MS_SILENT)
+
+static const struct { const char *name; unsigned long flag; } propagation_opts[] = {
+  { "private", MS_PRIVATE }, { "rprivate", MS_PRIVATE | MS_REC },
+  { "shared", MS_SHARED }, { "rshared", MS_SHARED | MS_REC },
+  { "slave", MS_SLAVE }, { "rslave", MS_SLAVE | MS_REC },
+  { "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
+};
+
+unsigned long
+moat_propagation_flag (const char *name)
+{
+  for (size_t i = 0; i < ARRAY_SIZE (propagation_opts); i++)
+    if (strcmp (name, propagation_opts[i].name) == 0)
+      return propagation_opts[i].flag;
+  return 0;
+}
+
+static int
+flag_index (const char *opt)
+{
+  for (size_t k = 0; k < ARRAY_SIZE (flag_opts); k++)
+    if (strcmp (opt, flag_opts[k].name) == 0)
+      return k;
+  return -1;
+}
+
+/* A recognised flag option: plain (index into flag_opts) or recursive
+   ("rro": the same with an r in front).  */
+struct flag_opt
+{
+  int index;
+  bool recursive;
+};
+
+static bool
+lookup_flag (const char *opt, struct flag_opt *f)
+{
+  f->index = flag_index (opt);
+  f->recursive = false;
+  if (f->index >= 0)
+    return true;
+  if (opt[0] != 'r')
+    return false;
+  f->index = flag_index (opt + 1);
+  if (f->index < 0 || (flag_opts[f->index].flag & SUPERBLOCK_FLAGS))
+    return false;
+  f->recursive = true;
+  return true;
+}
+
+static void
+append_data (char **data, const char *opt)
+{
+  char *n = *data ? xasprintf ("%s,%s", *data, opt) : xstrdup (opt);
+  free (*data);
+  *data = n;
+}
+
+/* ro after rw (nosuid after suid, rro after rrw, ...) in the same list:
+   refused instead of silently letting the last one win.  */
+static int
+check_contradiction (char *const *options, size_t i, const struct flag_opt *f,
+                     moat_error **err)
+{
+  for (size_t j = 0; j < i; j++)
+    {
+      struct flag_opt g;
+      if (!lookup_flag (options[j], &g) || g.recursive != f->recursive)
+        continue;
+      if (flag_opts[g.index].flag == flag_opts[f->index].flag
+          && flag_opts[g.index].clear != flag_opts[f->index].clear)
+        return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                                "contradictory options `%s` and `%s`", options[j],
+                                options[i]);
+    }
+  return 0;
+}
+
+int
+moat_mount_opts_parse (char *const *options, struct moat_mount_opts *o, moat_error **err)
+{
+  memset (o, 0, sizeof *o);
+  for (size_t i = 0; options && options[i]; i++)
+    {
+      const char *opt = options[i];
+      struct flag_opt f;
+      if (lookup_flag (opt, &f))
+        {
+          if (check_contradiction (options, i, &f, err) < 0)
+            {
+              moat_mount_opts_clear (o);
+              return -1;
+            }
+          unsigned long flag = flag_opts[f.index].flag;
+          unsigned long *set = f.recursive ? &o->rflags : &o->flags;
+          unsigned long *clr = f.recursive ? &o->rclear : &o->clear;
+          if (flag_opts[f.index].clear)
+            *set &= ~flag, *clr |= flag;
+          else
+            *set |= flag, *clr &= ~flag;
+          continue;
+        }
+      unsigned long p = moat_propagation_flag (opt);
+      if (p)
+        o->propagation = p;
+      else if (strcmp (opt, "bind") == 0)
+        o->bind = true;
+      else if (strcmp (opt, "rbind") == 0)
+        o->bind = o->rbind = true;
+      else if (strcmp (opt, "idmap") == 0)
+        o->idmap = true;
+      else if (strcmp (opt, "ridmap") == 0)
+        o->idmap = o->ridmap = true;
+      else if (strcmp (opt, "defaults") == 0)
+        ;
+      else
+        {
+          append_data (&o->data, opt);
+          if (o->unknown == NULL && strchr (opt, '=') == NULL)
+            o->unknown = opt;
+        }
+    }
+  return 0;
+}
+
+void
+moat_mount_opts_clear (struct moat_mount_opts *o)
+{
+  free (o->data);
+  o->data = NULL;
+}
+
+static bool
+is_bind (const struct moat_mount *m, const struct moat_mount_opts *o)
+{
+  return o->bind || (m->type && strcmp (m->type, "bind") == 0);
+}
+
+/* The filesystem a mount creates.  A cgroup mount shows the unified (v2)
+   hierarchy: moat manages cgroups through it.  */
+static const char *
+filesystem_type (const struct moat_mount *m)
+{
+  if (m->type == NULL || strcmp (m->type, "none") == 0)
+    return NULL;
+  if (strcmp (m->type, "cgroup") == 0)
+    return "cgroup2";
+  return m->type;
+}
+
+/* linux.mountLabel: the SELinux context of new filesystems that take one
+   (not proc, sysfs or cgroup), only when SELinux is enabled.  */
+static void
+add_mount_label (const char *label, struct moat_mount_plan *p)
+{
+  const char *type = p->fstype;
+  if (strcmp (type, "proc") == 0 || strcmp (type, "sysfs") == 0
+      || strncmp (type, "cgroup", 6) == 0)
+    return;
+  autofree char *opt = xasprintf ("context=\"%s\"", label);
+  append_data (&p->o.data, opt);
+}
+
+/* SELinux is enabled when selinuxfs is mounted: checked here rather than
+   through libselinux, whose initialisation costs every start.  */
+static bool
+selinux_enabled (void)
+{
+  struct statfs sfs;
+  return statfs ("/sys/fs/selinux", &sfs) == 0 && sfs.f_type == SELINUX_MAGIC;
+}
+
+static int
+plan_one (const struct moat_spec *s, const struct moat_mount *m, const char *bundle,
+          bool label, struct moat_mount_plan *p, moat_error **err)
+{
+  if (moat_mount_opts_parse (m->options, &p->o, err) < 0)
+    return -1;
+  p->bind = is_bind (m, &p->o);
+  if (p->bind)
+    {
+      /* a bind mount takes no filesystem data: anything else is a typo */
+      if (p->o.data)
+        return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                                "unknown option `%s` for a bind mount",
+                                p->o.unknown ? p->o.unknown : p->o.data);
+      if (m->source == NULL || m->source[0] == '\0')
+        return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                                "a bind mount needs a source");
+      p->source = m->source[0] == '/' ? xstrdup (m->source)
+        : xasprintf ("%s/%s", bundle, m->source);
+      struct stat st;
+      if (stat (p->source, &st) < 0)
+        return moat_error_setk (err, errno == ENOENT ? MOAT_ERR_INVALID_CONFIG
+                                : MOAT_ERR_FAILED, errno, "source `%s`", p->source);
+      p->o.bind = true;
+    }
+  else
+    {
+      p->fstype = filesystem_type (m);
+      if (p->fstype == NULL)
+        return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                                "no type given and not a bind mount");
+      /* a new filesystem has no submounts: a recursive flag is the flag */
+      p->o.flags = (p->o.flags | p->o.rflags) & ~p->o.rclear;
+      p->o.rflags = p->o.rclear = 0;
+      if (label)
+        add_mount_label (s->mount_label, p);
+    }
+  if (p->o.idmap || m->n_uid_mappings)
+    {
+      if (!p->bind)
+        return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                                "idmap is only supported on bind mounts");
+      if (m->n_uid_mappings == 0 && (s->n_uid_mappings == 0 || s->n_gid_mappings == 0))
+        return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                                "idmap needs uidMappings and gidMappings (on the mount "
+                                "or on the container)");
+      p->o.idmap = true;
+    }
+  return 0;
+}
+
+int
+moat_mount_plans_build (const struct moat_spec *s, const char *bundle,
+                        struct moat_mount_plan **out, moat_error **err)
+{
+  struct moat_mount_plan *p = xmalloc0 ((s->n_mounts + 1) * sizeof *p);
+  for (size_t i = 0; i < s->n_mounts; i++)
+    {
+      p[i].m = &s->mounts[i];
+      p[i].idmap_fd = -1;
+    }
+  bool label = s->mount_label && s->mount_label[0] && s->n_mounts && selinux_enabled ();
+  for (size_t i = 0; i < s->n_mounts; i++)
+    if (plan_one (s, &s->mounts[i], bundle, label, &p[i], err) < 0)
+      {
+        moat_error_prefix (err, "mounts[%zu] (%s on `%s`)", i,
+                           s->mounts[i].type ? s->mounts[i].type : "bind",
+                           s->mounts[i].destination);
+        moat_mount_plans_free (p, s->n_mounts);
+        return -1;
+      }
+  *out = p;
+  return 0;
+}
+
+void
+moat_mount_plans_free (struct moat_mount_plan *p, size_t n)
+{
+  if (p == NULL)
+    return;
+  for (size_t i = 0; i < n; i++)
+    {
+      moat_mount_opts_clear (&p[i].o);
+      free (p[i].source);
+      if (p[i].idmap_fd >= 0)
+        close (p[i].idmap_fd);
+    }
+  free (p);
+}

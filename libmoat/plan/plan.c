@@ -1,0 +1,334 @@
+/* Building the plan: the host's facts, the process, the namespaces and
+   every cross-field rule that needs the command's options or the host.
+   Nothing here changes the host: files are read, namespace files opened
+   and checked, the seccomp profile compiled.  */
+#include <config.h>
+#include "plan.h"
+#include "../moat.h"
+#include "../feature-table.h"
+#include "../linux/linux.h"
+#include "../log.h"
+#include "../utils.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+/* ---- host ---- */
+
+/* True when this process is in the initial user namespace: its uid_map
+   is the identity over the whole range.  */
+static bool
+in_initial_userns (void)
+{
+  autofree char *map = NULL;
+  if (moat_read_file_at (AT_FDCWD, "/proc/self/uid_map", 4096, &map, NULL, NULL) < 0)
+    return true;
+  unsigned long a, b, c;
+  return sscanf (map, "%lu %lu %lu", &a, &b, &c) == 3 && a == 0 && b == 0
+    && c == 4294967295UL;
+}
+
+/* CapBnd of /proc/self/status.  */
+static uint64_t
+own_bounding_set (void)
+{
+  autofree char *status = NULL;
+  if (moat_read_file_at (AT_FDCWD, "/proc/self/status", 1 << 16, &status, NULL, NULL) < 0)
+    return 0;
+  const char *p = strstr (status, "\nCapBnd:");
+  unsigned long long v = 0;
+  if (p == NULL || sscanf (p + 8, "%llx", &v) != 1)
+    return 0;
+  return v;
+}
+
+int
+moat_host_probe (struct moat_host *h, moat_error **err)
+{
+  (void) err;
+  h->euid = geteuid ();
+  h->initial_userns = in_initial_userns ();
+  h->last_cap = cap_max_bits () - 1;
+  h->own_bounding = own_bounding_set ();
+  return 0;
+}
+
+/* ---- the process ---- */
+
+static bool
+id_mapped (const struct moat_idmap *m, size_t n, uint32_t id)
+{
+  for (size_t i = 0; i < n; i++)
+    if (id >= m[i].container_id && id - m[i].container_id < m[i].size)
+      return true;
+  return false;
+}
+
+/* In a new user namespace only mapped ids exist.  */
+static int
+check_ids_mapped (const struct moat_spec *s, const struct moat_spec *userns,
+                  moat_error **err)
+{
+  if (!id_mapped (userns->uid_mappings, userns->n_uid_mappings, s->uid))
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                            "process.user.uid: %u is not mapped in linux.uidMappings",
+                            s->uid);
+  if (!id_mapped (userns->gid_mappings, userns->n_gid_mappings, s->gid))
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                            "process.user.gid: %u is not mapped in linux.gidMappings",
+                            s->gid);
+  for (size_t i = 0; i < s->n_additional_gids; i++)
+    if (!id_mapped (userns->gid_mappings, userns->n_gid_mappings, s->additional_gids[i]))
+      return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                              "process.user.additionalGids[%zu]: %u is not mapped in "
+                              "linux.gidMappings", i, s->additional_gids[i]);
+  return 0;
+}
+
+int
+moat_process_plan_build (const struct moat_spec *s, const struct moat_seccomp *profile,
+                         const struct moat_spec *userns, const struct moat_host *h,
+                         unsigned preserve_fds, struct moat_process_plan *out,
+                         moat_error **err)
+{
+  memset (out, 0, sizeof *out);
+  out->spec = s;
+  out->preserve_fds = preserve_fds;
+  if (userns && check_ids_mapped (s, userns, err) < 0)
+    return -1;
+  if (moat_capsets_build (&s->caps, h, &out->caps, err) < 0)
+    return -1;
+  if (profile)
+    {
+      out->seccomp = moat_seccomp_compile (profile, err);
+      if (out->seccomp == NULL)
+        return -1;
+    }
+  return 0;
+}
+
+void
+moat_process_plan_clear (struct moat_process_plan *p)
+{
+  moat_bpf_free (p->seccomp);
+  p->seccomp = NULL;
+}
+
+/* ---- namespaces ---- */
+
+static const int nstype[MOAT_NS_COUNT] = {
+  [MOAT_NS_PID] = CLONE_NEWPID, [MOAT_NS_NET] = CLONE_NEWNET,
+  [MOAT_NS_MNT] = CLONE_NEWNS, [MOAT_NS_IPC] = CLONE_NEWIPC,
+  [MOAT_NS_UTS] = CLONE_NEWUTS, [MOAT_NS_USER] = CLONE_NEWUSER,
+  [MOAT_NS_CGROUP] = CLONE_NEWCGROUP, [MOAT_NS_TIME] = CLONE_NEWTIME,
+};
+
+static const char *const proc_ns_name[MOAT_NS_COUNT] = {
+  [MOAT_NS_PID] = "pid", [MOAT_NS_NET] = "net", [MOAT_NS_MNT] = "mnt",
+  [MOAT_NS_IPC] = "ipc", [MOAT_NS_UTS] = "uts", [MOAT_NS_USER] = "user",
+  [MOAT_NS_CGROUP] = "cgroup", [MOAT_NS_TIME] = "time",
+};
+
+/* Is the namespace of fd the runtime's own (the host's, as moat sees it)?  */
+static bool
+is_own_namespace (int fd, enum moat_ns_type t)
+{
+  char self[64];
+  struct stat a, b;
+  snprintf (self, sizeof self, "/proc/self/ns/%s", proc_ns_name[t]);
+  return fstat (fd, &a) == 0 && stat (self, &b) == 0 && a.st_ino == b.st_ino
+    && a.st_dev == b.st_dev;
+}
+
+/* Open every namespace given by path and check it is one of that type.  */
+static int
+open_namespaces (struct moat_plan *p, moat_error **err)
+{
+  const struct moat_spec *s = p->spec;
+  for (int t = 0; t < MOAT_NS_COUNT; t++)
+    {
+      const char *path = s->ns[t].path;
+      if (!s->ns[t].present || path == NULL)
+        continue;
+      p->ns_fds[t] = open (path, O_RDONLY | O_CLOEXEC);
+      if (p->ns_fds[t] < 0)
+        return moat_error_setk (err, errno == ENOENT ? MOAT_ERR_INVALID_CONFIG
+                                : MOAT_ERR_FAILED, errno, "linux.namespaces: open %s "
+                                "namespace `%s`", moat_ns_name (t), path);
+      int type = ioctl (p->ns_fds[t], NS_GET_NSTYPE);
+      if (type != nstype[t])
+        return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                                "linux.namespaces: `%s` is not a %s namespace", path,
+                                moat_ns_name (t));
+    }
+  return 0;
+}
+
+/* A sysctl in a namespace joined by path is only allowed when that
+   namespace is not the runtime's own: that one is the host's.  */
+static int
+plan_sysctls (struct moat_plan *p, moat_error **err)
+{
+  const struct moat_spec *s = p->spec;
+  p->sysctl_paths = xmalloc0 ((s->n_sysctl + 1) * sizeof (char *));
+  for (size_t i = 0; i < s->n_sysctl; i++)
+    {
+      const char *key = s->sysctl[i].key;
+      int ns = moat_sysctl_check (key, &p->sysctl_paths[i], err);
+      if (ns < 0)
+        return -1;
+      if (p->ns_fds[ns] >= 0 && is_own_namespace (p->ns_fds[ns], ns))
+        return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                                "linux.sysctl: `%s`: the %s namespace `%s` is the host's",
+                                key, proc_ns_name[ns], s->ns[ns].path);
+    }
+  return 0;
+}
+
+static int
+plan_namespaces (struct moat_plan *p, moat_error **err)
+{
+  const struct moat_spec *s = p->spec;
+  if (open_namespaces (p, err) < 0)
+    return -1;
+  for (int t = 0; t < MOAT_NS_COUNT; t++)
+    if (s->ns[t].present && s->ns[t].path == NULL)
+      p->clone_flags |= nstype[t];
+  /* time offsets are written into a time namespace made before clone */
+  if (s->has_time_offsets)
+    p->clone_flags &= ~(unsigned long long) CLONE_NEWTIME;
+  p->new_userns = s->ns[MOAT_NS_USER].present && s->ns[MOAT_NS_USER].path == NULL;
+  p->in_userns = p->new_userns
+    || (p->ns_fds[MOAT_NS_USER] >= 0 && !is_own_namespace (p->ns_fds[MOAT_NS_USER],
+                                                           MOAT_NS_USER));
+  p->pid_joined = p->ns_fds[MOAT_NS_PID] >= 0;
+  p->pid_entered_early = p->pid_joined && !moat_proc_takes_pidns (p->ns_fds[MOAT_NS_PID]);
+  /* The init enters a shared pid namespace only once its root is the
+     container's; a new user namespace has no rights there by then.  */
+  if (p->pid_joined && p->new_userns)
+    return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0,
+                            "linux.namespaces: joining the pid namespace `%s` together "
+                            "with a new user namespace is not supported (join the user "
+                            "namespace that owns it by path)", s->ns[MOAT_NS_PID].path);
+  return 0;
+}
+
+/* ---- the container ---- */
+
+static int
+resolve_paths (struct moat_plan *p, const char *bundle, moat_error **err)
+{
+  const char *b = bundle ? bundle : ".";
+  p->bundle = realpath (b, NULL);
+  if (p->bundle == NULL)
+    return moat_error_setk (err, errno == ENOENT ? MOAT_ERR_INVALID_CONFIG
+                            : MOAT_ERR_FAILED, errno, "bundle `%s`", b);
+  p->spec = moat_spec_load (p->bundle, err);
+  if (p->spec == NULL)
+    return -1;
+  autofree char *root = p->spec->root_path[0] == '/' ? xstrdup (p->spec->root_path)
+    : xasprintf ("%s/%s", p->bundle, p->spec->root_path);
+  p->rootfs = realpath (root, NULL);
+  if (p->rootfs == NULL)
+    return moat_error_setk (err, errno == ENOENT ? MOAT_ERR_INVALID_CONFIG
+                            : MOAT_ERR_FAILED, errno, "root.path `%s`", root);
+  struct stat st;
+  if (stat (p->rootfs, &st) < 0 || !S_ISDIR (st.st_mode))
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, ENOTDIR, "root.path `%s`", root);
+  return 0;
+}
+
+/* Options that only make sense together, and what this build and host
+   cannot do (the feature table says).  */
+static int
+check_options (const struct moat_plan *p, moat_error **err)
+{
+  const struct moat_spec *s = p->spec;
+  if (!s->has_process)
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                            "process: missing (the container needs a process to run)");
+  if (s->terminal && p->console_socket == NULL && !p->foreground)
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                            "process.terminal: a detached container with a terminal "
+                            "needs --console-socket");
+  if (!s->terminal && p->console_socket)
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                            "--console-socket: process.terminal is false, there is no "
+                            "terminal to send");
+  if (s->apparmor_profile && s->apparmor_profile[0]
+      && moat_feature_require (MOAT_FEATURE_APPARMOR, "process.apparmorProfile", err) < 0)
+    return -1;
+  if (s->selinux_label && s->selinux_label[0]
+      && moat_feature_require (MOAT_FEATURE_SELINUX, "process.selinuxLabel", err) < 0)
+    return -1;
+  if (s->has_intel_rdt
+      && moat_feature_require (MOAT_FEATURE_INTEL_RDT, "linux.intelRdt", err) < 0)
+    return -1;
+  if (s->unapplied_resources)
+    moat_warn ("linux.resources: %s: limits are not applied by this version of moat",
+               s->unapplied_resources);
+  return 0;
+}
+
+int
+moat_plan_build (const struct moat_create_options *o, bool foreground,
+                 struct moat_plan **out, moat_error **err)
+{
+  struct moat_plan *p = xmalloc0 (sizeof *p);
+  for (int t = 0; t < MOAT_NS_COUNT; t++)
+    p->ns_fds[t] = -1;
+  p->id = xstrdup (o->id);
+  p->no_pivot = o->no_pivot;
+  p->no_new_keyring = o->no_new_keyring;
+  p->foreground = foreground;
+  p->console_socket = o->console_socket;
+  p->pid_file = o->pid_file;
+  int r = -1;
+  if (moat_validate_id (o->id, err) < 0 || moat_host_probe (&p->host, err) < 0
+      || resolve_paths (p, o->bundle, err) < 0 || check_options (p, err) < 0
+      || plan_namespaces (p, err) < 0 || plan_sysctls (p, err) < 0
+      || moat_mount_plans_build (p->spec, p->bundle, &p->mounts, err) < 0)
+    goto out;
+  const struct moat_spec *s = p->spec;
+  if (moat_process_plan_build (s, s->has_seccomp ? &s->seccomp : NULL,
+                               p->new_userns ? s : NULL, &p->host, o->preserve_fds,
+                               &p->process, err) < 0)
+    goto out;
+  p->ptrace_reachable = !p->in_userns
+    && (moat_caps_reach_runtime (&p->process.caps, false) || p->pid_joined);
+  r = 0;
+out:
+  if (r < 0)
+    {
+      moat_error_mark (err, MOAT_ERR_INVALID_CONFIG);
+      moat_plan_free (p);
+      return -1;
+    }
+  *out = p;
+  return 0;
+}
+
+void
+moat_plan_free (struct moat_plan *p)
+{
+  if (p == NULL)
+    return;
+  if (p->spec)
+    moat_mount_plans_free (p->mounts, p->spec->n_mounts);
+  moat_strv_free (p->sysctl_paths);
+  moat_process_plan_clear (&p->process);
+  for (int t = 0; t < MOAT_NS_COUNT; t++)
+    if (p->ns_fds[t] >= 0)
+      close (p->ns_fds[t]);
+  moat_spec_free (p->spec);
+  free (p->id);
+  free (p->bundle);
+  free (p->rootfs);
+  free (p);
+}

@@ -258,11 +258,15 @@ moat_delete (const struct moat_context *ctx, const char *id, bool force,
     {
       if (force && moat_error_kind (*err) == MOAT_ERR_NOT_FOUND)
         {
+          /* engines delete after a failed create: what a killed one left */
+          moat_sweep_temporaries (ctx->state_root);
           moat_error_free (err);
           return 0;
         }
       return -1;
     }
+  if (force)
+    moat_sweep_temporaries (ctx->state_root);
   moat_error *read_err = NULL;
   if (moat_state_read (&o.dir, &o.st, &read_err) < 0)
     {

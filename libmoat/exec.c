@@ -440,7 +440,8 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
                                   err) < 0)
     goto out;
   if (moat_caps_reach_runtime (&plan.caps, own_userns) && !st.ptrace_reachable
-      && record_ptrace (ctx, o->id, &dir, &st, err) < 0)
+      && (moat_fault ("exec-record", err) < 0
+          || record_ptrace (ctx, o->id, &dir, &st, err) < 0))
     goto out;
   if (st.ptrace_reachable && ctx->reexec_sealed && !moat_running_sealed ())
     {
@@ -499,7 +500,7 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
   peer = -1;
   /* the shared lock is held until the process has exec'd: a ptrace-capable
      exec waits for it (record_ptrace) */
-  if (wait_exec (&run, err) < 0)
+  if (wait_exec (&run, err) < 0 || moat_fault ("exec-wait", err) < 0)
     goto out;
   moat_container_dir_close (&dir);
   if (o->console_socket && moat_send_console (o->console_socket, run.master,

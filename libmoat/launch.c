@@ -198,6 +198,8 @@ make_cgroup (struct launch *l, moat_error **err)
 static int
 make_exec_fifo (struct launch *l, moat_error **err)
 {
+  if (moat_fault ("fifo", err) < 0)
+    return -1;
   if (mkfifoat (l->dir.dirfd, "exec.fifo", 0600) < 0)
     return moat_error_set (err, errno, "create exec fifo");
   /* O_RDWR never blocks; the init keeps this fd and blocks reading it
@@ -216,6 +218,8 @@ keep_config (struct launch *l, moat_error **err)
   autofree char *path = xasprintf ("%s/config.json", l->plan->bundle);
   autofree char *text = NULL;
   size_t len;
+  if (moat_fault ("keep-config", err) < 0)
+    return -1;
   if (moat_read_file_at (AT_FDCWD, path, MOAT_MAX_CONFIG_SIZE, &text, &len, err) < 0)
     return -1;
   return moat_write_file_atomic_at (l->dir.dirfd, "config.json", text, len, 0600, err);
@@ -480,7 +484,8 @@ static int
 launch_create (struct launch *l, bool foreground, bool with_fifo, moat_error **err)
 {
   if (moat_check_proc (err) < 0
-      || moat_plan_build (l->opts, foreground, &l->plan, err) < 0)
+      || moat_plan_build (l->opts, foreground, &l->plan, err) < 0
+      || moat_fault ("plan", err) < 0)
     return -1;
   /* nothing has changed yet: the command can start again from a sealed
      copy of the binary if the container could reach ours */
@@ -494,9 +499,12 @@ launch_create (struct launch *l, bool foreground, bool with_fifo, moat_error **e
     return -1;
   if (keep_config (l, err) < 0)
     return -1;
-  if (moat_idmapped_mounts_prepare (p->spec, l->plan->mounts, err) < 0)
+  if (moat_fault ("idmap", err) < 0
+      || moat_idmapped_mounts_prepare (p->spec, l->plan->mounts, err) < 0)
     return -1;
-  int r = enter_joined_namespaces (l, err);
+  int r = moat_fault ("join-namespaces", err);
+  if (r == 0)
+    r = enter_joined_namespaces (l, err);
   if (r == 0)
     r = spawn_init (l, with_fifo, err);
   if (leave_joined_namespaces (l, r < 0 ? NULL : err) < 0 || r < 0)
@@ -515,7 +523,8 @@ launch_create (struct launch *l, bool foreground, bool with_fifo, moat_error **e
   l->state.status = MOAT_STATUS_CREATED;
   if (moat_fault ("created", err) < 0 || moat_state_write (&l->dir, &l->state, err) < 0)
     return -1;
-  if (l->opts->pid_file && moat_write_pid_file (l->opts->pid_file, l->pid, err) < 0)
+  if (moat_fault ("pid-file", err) < 0
+      || (l->opts->pid_file && moat_write_pid_file (l->opts->pid_file, l->pid, err) < 0))
     return -1;
   return 0;
 }
@@ -528,7 +537,8 @@ moat_create (const struct moat_context *ctx, const struct moat_create_options *o
   launch_init (&l, ctx, o);
   int r = launch_create (&l, false, true, err);
   /* the init waits for start from here on, without us */
-  if (r == 0 && moat_channel_signal (l.sock[0], MOAT_MSG_COMMITTED, l.pid, err) < 0)
+  if (r == 0 && (moat_fault ("commit", err) < 0
+                 || moat_channel_signal (l.sock[0], MOAT_MSG_COMMITTED, l.pid, err) < 0))
     r = moat_error_prefix (err, "the container's init");
   if (r < 0)
     launch_abort (&l);
@@ -565,7 +575,8 @@ moat_run (const struct moat_context *ctx, const struct moat_create_options *o,
       moat_error_set (err, errno, "signalfd");
       goto fail;
     }
-  if (moat_channel_signal (l.sock[0], MOAT_MSG_START, l.pid, err) < 0)
+  if (moat_fault ("start", err) < 0
+      || moat_channel_signal (l.sock[0], MOAT_MSG_START, l.pid, err) < 0)
     {
       moat_error_prefix (err, "start the container's process");
       goto fail;

@@ -119,27 +119,39 @@ lock_dir (int fd, bool exclusive)
   return r;
 }
 
-/* A name nobody can predict or collide with: 128 bits from getrandom.  */
+/* The name of a temporary: its maker's pid and start time (so that a
+   sweep can tell a dead maker's debris from a live one's work) and 64
+   bits from getrandom, so that nobody can predict or take it first.  */
 static void
-random_name (char out[40])
+temporary_name (char out[64])
 {
-  unsigned char r[16];
-  if (getrandom (r, sizeof r, 0) != (ssize_t) sizeof r)
+  unsigned char r[8] = { 0 };
+  if (getrandom (r, sizeof r, GRND_NONBLOCK) != (ssize_t) sizeof r)
     {
       /* early boot without entropy: unique still, if predictable */
       struct timespec ts;
       clock_gettime (CLOCK_MONOTONIC, &ts);
-      snprintf (out, 40, "%d-%lld-%ld", getpid (), (long long) ts.tv_sec, ts.tv_nsec);
-      return;
+      memcpy (r, &ts.tv_nsec, sizeof ts.tv_nsec < sizeof r ? sizeof ts.tv_nsec : sizeof r);
     }
+  int n = snprintf (out, 64, "%d.%llu.", getpid (),
+                    moat_process_start_time (getpid (), false));
   for (size_t i = 0; i < sizeof r; i++)
-    snprintf (out + 2 * i, 3, "%02x", r[i]);
+    n += snprintf (out + n, 64 - n, "%02x", r[i]);
 }
 
-/* Remove temporaries whose create died (SIGKILL between mkdir and
-   rename): a temporary is locked by its maker from right after mkdir
-   until it is renamed.  Unlocked and holding state.json, or unlocked and
-   older than a minute, it is debris.  */
+/* A temporary whose maker is gone: debris of a create killed between its
+   mkdir and its rename.  */
+static bool
+maker_gone (const char *name)
+{
+  unsigned long long pid, start;
+  if (sscanf (name, "%llu.%llu.", &pid, &start) != 2 || pid == 0 || pid > INT_MAX)
+    return true;
+  return moat_process_start_time (pid, true) != start;
+}
+
+/* Remove the temporaries of creates that died.  A live maker holds its
+   temporary's lock from right after the mkdir until the rename.  */
 static void
 sweep_stale_temporaries (int tmpfd)
 {
@@ -149,21 +161,25 @@ sweep_stale_temporaries (int tmpfd)
   struct dirent *de;
   while ((de = readdir (d)) != NULL)
     {
-      if (de->d_name[0] == '.')
+      if (de->d_name[0] == '.' || !maker_gone (de->d_name))
         continue;
       int fd = openat (tmpfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
       if (fd < 0)
         continue;
-      struct stat st, now;
-      if (flock (fd, LOCK_EX | LOCK_NB) == 0 && fstat (fd, &st) == 0
-          && fstatat (tmpfd, de->d_name, &now, AT_SYMLINK_NOFOLLOW) == 0
-          && st.st_ino == now.st_ino
-          && (faccessat (fd, "state.json", F_OK, 0) == 0
-              || st.st_mtime + 60 < time (NULL)))
+      if (flock (fd, LOCK_EX | LOCK_NB) == 0)
         moat_remove_tree_at (tmpfd, de->d_name);
       close (fd);
     }
   closedir (d);
+}
+
+void
+moat_sweep_temporaries (const char *root)
+{
+  autofree char *path = xasprintf ("%s/%s", root, TMP_DIR);
+  autoclose int fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd >= 0)
+    sweep_stale_temporaries (fd);
 }
 
 int
@@ -203,8 +219,8 @@ moat_container_dir_create (const char *root, const char *id,
   /* Build the directory under a private name, lock it, then move it into
      place with RENAME_NOREPLACE: the id appears atomically and already
      locked, and an existing id can never be replaced.  */
-  char tmp[40];
-  random_name (tmp);
+  char tmp[64];
+  temporary_name (tmp);
   if (mkdirat (tmpfd, tmp, 0700) < 0)
     return moat_error_set (err, errno, "create directory in `%s/%s`", root, TMP_DIR);
   int fd = openat (tmpfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -218,8 +234,14 @@ moat_container_dir_create (const char *root, const char *id,
     }
   /* state.json is there before the id becomes visible */
   autofree char *json = moat_state_to_json (initial, true);
-  if (moat_fault ("state-dir", err) < 0
+  if (moat_fault ("state-tmp", err) < 0
       || moat_write_file_atomic_at (fd, "state.json", json, strlen (json), 0600, err) < 0)
+    {
+      close (fd);
+      moat_remove_tree_at (tmpfd, tmp);
+      return -1;
+    }
+  if (moat_fault ("state-dir", err) < 0)
     {
       close (fd);
       moat_remove_tree_at (tmpfd, tmp);

@@ -70,6 +70,9 @@ int moat_check_proc (moat_error **err);
    made, the rename of moat_container_dir_create is the real guard.  */
 int moat_container_absent (const char *root, const char *id, moat_error **err);
 
+/* Remove what creates killed half-way left under <root>/.tmp.  */
+void moat_sweep_temporaries (const char *root);
+
 /* Create <root>/<id> (refusing an existing id), locked, already holding
    state.json for `initial`.  */
 int moat_container_dir_create (const char *root, const char *id,

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 /* On the wire: this header, then len bytes of payload.  */
@@ -43,30 +42,34 @@ sendmsg_retrying (int sock, struct msghdr *msg)
   return r;
 }
 
-int
-moat_channel_send (int sock, enum moat_msg_kind kind, uint32_t aux, const void *data,
-                   size_t len, int fd, moat_error **err)
+static int
+send_frame (int sock, enum moat_msg_kind kind, int32_t errnum, uint32_t aux,
+            const void *data, size_t len, int fd, moat_error **err)
 {
   if (len > MOAT_CHANNEL_MAX_PAYLOAD)
     return moat_error_set (err, EMSGSIZE, "send a %s message of %zu bytes",
                            moat_msg_kind_name (kind), len);
-  struct wire_header h = { kind, 0, aux, (uint32_t) len };
-  struct iovec iov[2] = { { &h, sizeof h }, { (void *) data, len } };
+  struct wire_header h = { kind, errnum, aux, (uint32_t) len };
+  char buf[sizeof h + MOAT_CHANNEL_MAX_PAYLOAD];
+  memcpy (buf, &h, sizeof h);
+  if (len)
+    memcpy (buf + sizeof h, data, len);
   ssize_t r;
   if (fd < 0)
     {
-      /* writev, not sendmsg: a child under a seccomp filter may be
-         allowed no more than the calls every program makes */
+      /* write, not sendmsg: a child under a seccomp filter may be allowed
+         no more than the calls every program makes */
       do
-        r = writev (sock, iov, len ? 2 : 1);
+        r = write (sock, buf, sizeof h + len);
       while (r < 0 && errno == EINTR);
     }
   else
     {
       char cbuf[CMSG_SPACE (sizeof (int))];
       memset (cbuf, 0, sizeof cbuf);
+      struct iovec iov = { buf, sizeof h + len };
       struct msghdr msg = {
-        .msg_iov = iov, .msg_iovlen = len ? 2 : 1,
+        .msg_iov = &iov, .msg_iovlen = 1,
         .msg_control = cbuf, .msg_controllen = sizeof cbuf,
       };
       struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
@@ -85,6 +88,13 @@ moat_channel_send (int sock, enum moat_msg_kind kind, uint32_t aux, const void *
 }
 
 int
+moat_channel_send (int sock, enum moat_msg_kind kind, uint32_t aux, const void *data,
+                   size_t len, int fd, moat_error **err)
+{
+  return send_frame (sock, kind, 0, aux, data, len, fd, err);
+}
+
+int
 moat_channel_signal (int sock, enum moat_msg_kind kind, uint32_t aux, moat_error **err)
 {
   return moat_channel_send (sock, kind, aux, NULL, 0, -1, err);
@@ -94,14 +104,8 @@ void
 moat_channel_send_error (int sock, const moat_error *err)
 {
   const char *msg = err && err->msg ? err->msg : "failed (no message)";
-  size_t len = strnlen (msg, MOAT_CHANNEL_MAX_PAYLOAD);
-  struct wire_header h = { MOAT_MSG_ERROR, err ? err->errnum : 0,
-                           err ? (uint32_t) err->kind : 0, (uint32_t) len };
-  struct iovec iov[2] = { { &h, sizeof h }, { (void *) msg, len } };
-  ssize_t r;
-  do
-    r = writev (sock, iov, 2);
-  while (r < 0 && errno == EINTR);
+  send_frame (sock, MOAT_MSG_ERROR, err ? err->errnum : 0, err ? (uint32_t) err->kind : 0,
+              msg, strnlen (msg, MOAT_CHANNEL_MAX_PAYLOAD), -1, NULL);
 }
 
 static void

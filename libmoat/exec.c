@@ -281,15 +281,17 @@ exec_child_main (struct exec_child *c)
   if (p->spec->terminal && make_terminal (c, &err) < 0)
     child_fail (c, err);
   char *exe = NULL;
+  struct moat_sibling sib;
   int own[1] = { c->sock };
   if (moat_finish_prepare (p, &exe, &err) < 0
+      || moat_sibling_prepare (&sib, &err) < 0
       || moat_fault ("exec-finish", &err) < 0
       || moat_finish_privileges (p, own, 1, c->host, &err) < 0)
     child_fail (c, err);
   c->sock = own[0];
   scrub_environment ();
   /* the process the container sees */
-  if (moat_continue_in_sibling (c->sock, false, &err) < 0
+  if (moat_continue_in_sibling (&sib, c->sock, false, &err) < 0
       || (p->spec->terminal && moat_terminal_take_control (&err) < 0))
     child_fail (c, err);
   int status = moat_finish_exec (p, exe, NULL, NULL, &err);

@@ -42,6 +42,7 @@ struct init
   const struct moat_plan *p;
   int sock, fifo;
   pid_t host_pid;           /* the init as the runtime sees it, for hooks */
+  struct moat_sibling sib;  /* a pid namespace joined by path */
 };
 
 static void __attribute__ ((noreturn))
@@ -71,28 +72,28 @@ moat_clone_sibling (void)
 }
 
 int
-moat_continue_in_sibling (int sock, bool ready, moat_error **err)
+moat_sibling_prepare (struct moat_sibling *sib, moat_error **err)
 {
-  int order[2];
-  if (pipe2 (order, O_CLOEXEC) < 0)
+  if (pipe2 (sib->order, O_CLOEXEC) < 0)
     return moat_error_set (err, errno, "pipe");
+  return 0;
+}
+
+int
+moat_continue_in_sibling (struct moat_sibling *sib, int sock, bool ready, moat_error **err)
+{
   pid_t pid = moat_clone_sibling ();
   if (pid < 0)
-    {
-      int e = errno;
-      close (order[0]);
-      close (order[1]);
-      return moat_error_set (err, e, "start the process in the container's pid "
-                             "namespace");
-    }
+    return moat_error_set (err, errno, "start the process in the container's pid "
+                           "namespace");
   if (pid == 0)
     {
       /* wait until the runtime has heard of us */
       char c;
-      close (order[1]);
-      while (read (order[0], &c, 1) < 0 && errno == EINTR)
+      close (sib->order[1]);
+      while (read (sib->order[0], &c, 1) < 0 && errno == EINTR)
         ;
-      close (order[0]);
+      close (sib->order[0]);
       return 0;
     }
   moat_error *ignored = NULL;
@@ -106,7 +107,9 @@ static void
 continue_in_sibling (struct init *in, bool ready)
 {
   moat_error *err = NULL;
-  if (moat_continue_in_sibling (in->sock, ready, &err) < 0)
+  struct moat_sibling sib;
+  if (moat_sibling_prepare (&sib, &err) < 0
+      || moat_continue_in_sibling (&sib, in->sock, ready, &err) < 0)
     fail (in, err);
 }
 
@@ -287,6 +290,10 @@ set_up (struct init *in)
         fail (in, err);
       close (p->ns_fds[MOAT_NS_PID]);
     }
+  /* the pipe that orders the sibling's start, made while every call is
+     still allowed */
+  if (p->pid_joined && !p->pid_entered_early && moat_sibling_prepare (&in->sib, &err) < 0)
+    fail (in, err);
   int own[2] = { in->sock, in->fifo };
   if (moat_fault ("init-finish", &err) < 0
       || moat_finish_privileges (&p->process, own, 2, &p->host, &err) < 0)
@@ -352,7 +359,8 @@ moat_init_main (const struct moat_init_args *a)
   char *exe = set_up (&in);
   if (in.p->pid_joined && !in.p->pid_entered_early)
     {
-      continue_in_sibling (&in, false);
+      if (moat_continue_in_sibling (&in.sib, in.sock, false, &err) < 0)
+        fail (&in, err);
       if (in.p->spec->terminal && moat_terminal_take_control (&err) < 0)
         fail (&in, err);
     }

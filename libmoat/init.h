@@ -25,9 +25,17 @@ void moat_init_main (const struct moat_init_args *a) __attribute__ ((noreturn));
 /* Go on in a sibling (made by moat_clone_sibling): the calling process
    tells the runtime over the channel the sibling's pid (and, with ready,
    that it is set up) and exits; the sibling waits until that is said, so
-   that nothing it sends arrives first.  Returns 0 in the sibling, -1 when
-   the sibling cannot be made.  */
-int moat_continue_in_sibling (int sock, bool ready, moat_error **err);
+   that nothing it sends arrives first.  moat_sibling_prepare makes the
+   pipe that orders them, before a seccomp filter may forbid pipe2.
+   moat_continue_in_sibling returns 0 in the sibling, -1 when the sibling
+   cannot be made.  */
+struct moat_sibling
+{
+  int order[2];
+};
+int moat_sibling_prepare (struct moat_sibling *sib, moat_error **err);
+int moat_continue_in_sibling (struct moat_sibling *sib, int sock, bool ready,
+                              moat_error **err);
 
 /* Start a sibling (CLONE_PARENT: the runtime stays its parent), also
    under a seccomp filter that refuses clone3.  Returns its pid in the

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+#include <unistd.h>
 
 static int
 switch_user (const struct moat_spec *s, moat_error **err)
@@ -36,17 +39,18 @@ switch_user (const struct moat_spec *s, moat_error **err)
   return 0;
 }
 
+/* capset(2) itself: libcap would read the sets first (capget), one more
+   call a seccomp profile would have to allow.  */
 static int
-fill_flag (cap_t caps, cap_flag_t flag, uint64_t bits)
+set_capabilities (const struct moat_capsets *c)
 {
-  for (int c = 0; c < 64; c++)
-    if (bits & (1ULL << c))
-      {
-        cap_value_t v = c;
-        if (cap_set_flag (caps, flag, 1, &v, CAP_SET) < 0)
-          return -1;
-      }
-  return 0;
+  struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct d[2] = {
+    { (uint32_t) c->effective, (uint32_t) c->permitted, (uint32_t) c->inheritable },
+    { (uint32_t) (c->effective >> 32), (uint32_t) (c->permitted >> 32),
+      (uint32_t) (c->inheritable >> 32) },
+  };
+  return syscall (SYS_capset, &h, d);
 }
 
 int
@@ -64,18 +68,8 @@ moat_caps_and_user_apply (const struct moat_spec *s, const struct moat_capsets *
   if (switch_user (s, err) < 0)
     return -1;
 
-  cap_t caps = cap_init ();
-  if (caps == NULL)
-    return moat_error_set (err, errno, "cap_init");
-  int r = fill_flag (caps, CAP_EFFECTIVE, c->effective)
-    | fill_flag (caps, CAP_PERMITTED, c->permitted)
-    | fill_flag (caps, CAP_INHERITABLE, c->inheritable);
-  if (r == 0 && cap_set_proc (caps) < 0)
-    r = -1;
-  int e = errno;
-  cap_free (caps);
-  if (r < 0)
-    return moat_error_set (err, e, "process.capabilities: set effective %#llx, permitted "
+  if (set_capabilities (c) < 0)
+    return moat_error_set (err, errno, "process.capabilities: set effective %#llx, permitted "
                            "%#llx, inheritable %#llx", (unsigned long long) c->effective,
                            (unsigned long long) c->permitted,
                            (unsigned long long) c->inheritable);

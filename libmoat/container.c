@@ -2,6 +2,10 @@
    container's state directory.  */
 #include <config.h>
 #include "moat.h"
+#include "cgroup/cgroup.h"
+#include "log.h"
+#include "state.h"
+#include "spec/spec.h"
 #include "hooks.h"
 #include "linux/syscalls.h"
 #include "log.h"

@@ -14,6 +14,10 @@
    copy of itself (CVE-2019-5736 class).  */
 #include <config.h>
 #include "moat.h"
+#include "cgroup/cgroup.h"
+#include "log.h"
+#include "state.h"
+#include "spec/spec.h"
 #include "channel.h"
 #include "fault.h"
 #include "feature-table.h"
@@ -445,10 +449,10 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
       && (moat_fault ("exec-record", err) < 0
           || record_ptrace (ctx, o->id, &dir, &st, err) < 0))
     goto out;
-  if (st.ptrace_reachable && ctx->reexec_sealed && !moat_running_sealed ())
+  if (st.ptrace_reachable && !moat_running_sealed ())
     {
       moat_container_dir_close (&dir);  /* the lock must not be held across */
-      if (ctx->reexec_sealed (err) < 0)
+      if (moat_ensure_sealed (ctx, err) < 0)
         goto out;
     }
   init_pidfd = sys_pidfd_open (st.pid, 0);

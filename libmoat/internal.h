@@ -5,6 +5,12 @@
 #include <signal.h>
 #include <sys/types.h>
 #include "error.h"
+#include "moat.h"
+
+/* Run from a sealed copy of the binary (sealed.c): re-execute through
+   ctx->reexec_sealed unless already sealed; refused when the program
+   gave no way to.  Does not return when it re-executes.  */
+int moat_ensure_sealed (const struct moat_context *ctx, moat_error **err);
 
 /* The decimal pid and nothing else, written atomically.  */
 int moat_write_pid_file (const char *path, pid_t pid, moat_error **err);

@@ -6,6 +6,10 @@
    `delete --force` finds it.  */
 #include <config.h>
 #include "moat.h"
+#include "cgroup/cgroup.h"
+#include "log.h"
+#include "state.h"
+#include "spec/spec.h"
 #include "channel.h"
 #include "fault.h"
 #include "hooks.h"
@@ -489,8 +493,7 @@ launch_create (struct launch *l, bool foreground, bool with_fifo, moat_error **e
     return -1;
   /* nothing has changed yet: the command can start again from a sealed
      copy of the binary if the container could reach ours */
-  if (l->plan->ptrace_reachable && l->ctx->reexec_sealed && !moat_running_sealed ()
-      && l->ctx->reexec_sealed (err) < 0)
+  if (l->plan->ptrace_reachable && moat_ensure_sealed (l->ctx, err) < 0)
     return -1;
   const struct moat_plan *p = l->plan;
   if (take_state_dir (l, err) < 0 || make_cgroup (l, err) < 0)

@@ -5,32 +5,11 @@
 
 #include <stdbool.h>
 #include "error.h"
+#include "moat.h"
 
-enum moat_log_level
-{
-  MOAT_LOG_ERROR = 0,
-  MOAT_LOG_WARNING,
-  MOAT_LOG_INFO,
-  MOAT_LOG_DEBUG,
-};
-
-enum moat_log_format
-{
-  MOAT_LOG_TEXT = 0,
-  MOAT_LOG_JSON,
-};
-
-/* Open (create or append) the log file; path NULL means stderr only.  */
-int moat_log_init (const char *path, enum moat_log_format format,
-                   enum moat_log_level level, moat_error **err);
 int moat_log_level_from_string (const char *s, enum moat_log_level *out);
 void moat_log (enum moat_log_level level, const char *fmt, ...)
   __attribute__ ((format (printf, 2, 3)));
-/* With a log file, messages below error level are held until
-   moat_log_flush (success) or dropped by moat_log_discard (failure: the
-   log then holds only the error).  */
-void moat_log_flush (void);
-void moat_log_discard (void);
 /* In a child of the runtime (the container's init, an exec'd process):
    send messages to the parent over the channel fd (-1: stop), where
    moat_log_forwarded logs them.  */

@@ -1,5 +1,14 @@
-/* libmoat public API: everything a runtime does, no argv parsing.  The
-   `moat` command is a thin client of it.  */
+/* libmoat: an OCI container runtime as a C library.  Everything the
+   `moat` command does, without argv parsing or exit(); the command is a
+   thin client of it.  This header is the whole public API: it is
+   installed as <moat.h>, and every symbol the shared library exports is
+   declared here (the rest is hidden).  Link with `pkg-config --libs
+   libmoat`.
+
+   Functions return 0 on success and a negative value on failure, with
+   *err set (when err is not NULL): read err->msg for the message and
+   moat_error_kind() for what kind of failure it is, then free it with
+   moat_error_free().  */
 #ifndef MOAT_H
 #define MOAT_H
 
@@ -7,28 +16,125 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "error.h"
-#include "log.h"
-#include "state.h"
-#include "cgroup/cgroup.h"
-#include "spec/spec.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(MOAT_BUILDING_LIBRARY)
+# define MOAT_PUBLIC __attribute__ ((visibility ("default")))
+#else
+# define MOAT_PUBLIC
+#endif
+
+/* ---- errors ---- */
+
+enum moat_error_kind
+{
+  MOAT_ERR_FAILED = 0,      /* anything not below */
+  MOAT_ERR_NOT_FOUND,       /* the container (or a file it names) does not exist */
+  MOAT_ERR_WRONG_STATE,     /* the container's status does not allow the operation */
+  MOAT_ERR_INVALID_CONFIG,  /* config.json, process.json or the options are wrong */
+  MOAT_ERR_NOT_SUPPORTED,   /* this build or this host cannot do what is asked */
+  MOAT_ERR_PERMISSION,      /* not allowed (EPERM, EACCES, refused by policy) */
+};
+
+typedef struct moat_error
+{
+  int errnum;                 /* errno that caused the failure, 0 if none */
+  enum moat_error_kind kind;
+  char *msg;                  /* the whole message, strerror text included */
+} moat_error;
+
+/* The kind of an error; MOAT_ERR_FAILED for NULL.  */
+MOAT_PUBLIC enum moat_error_kind moat_error_kind (const moat_error *err);
+MOAT_PUBLIC const char *moat_error_kind_name (enum moat_error_kind kind);
+MOAT_PUBLIC void moat_error_free (moat_error **err);
+
+/* ---- logging ---- */
+
+enum moat_log_level { MOAT_LOG_ERROR = 0, MOAT_LOG_WARNING, MOAT_LOG_INFO, MOAT_LOG_DEBUG };
+enum moat_log_format { MOAT_LOG_TEXT = 0, MOAT_LOG_JSON };
+
+/* Where warnings go: appended to the file at path (created if missing)
+   in the format given, or to stderr when path is NULL.  */
+MOAT_PUBLIC int moat_log_init (const char *path, enum moat_log_format format,
+                               enum moat_log_level level, moat_error **err);
+/* With a log file, warnings are held until the operation succeeds
+   (moat_log_flush) or fails (moat_log_discard: the file then gets only
+   the error, which the caller writes).  */
+MOAT_PUBLIC void moat_log_flush (void);
+MOAT_PUBLIC void moat_log_discard (void);
+
+/* ---- containers ---- */
+
+enum moat_status
+{
+  MOAT_STATUS_CREATING = 0,
+  MOAT_STATUS_CREATED,
+  MOAT_STATUS_RUNNING,
+  MOAT_STATUS_PAUSED,
+  MOAT_STATUS_STOPPED,
+};
+MOAT_PUBLIC const char *moat_status_name (enum moat_status s);
+
+struct moat_annotation
+{
+  char *key, *value;
+};
+
+/* A container's state (the OCI state, plus what moat records).  */
+struct moat_state
+{
+  char *id;
+  pid_t pid;                      /* host pid of the init process, 0 if none */
+  unsigned long long start_time;  /* /proc/<pid>/stat field 22, detects pid reuse */
+  char *bundle;
+  char *rootfs;
+  char *created;                  /* RFC 3339 */
+  char *owner;
+  char *cgroup_driver;            /* the cgroup driver's name, or NULL */
+  char *cgroup_path;              /* absolute host path of the container's cgroup */
+  char *cgroup_created_from;      /* first directory create made (removed at delete) */
+  struct moat_annotation *annotations;
+  size_t n_annotations;
+  enum moat_status status;
+  /* A process of the container may have held CAP_SYS_PTRACE over moat's
+     processes: every later moat process in it runs from a sealed copy.  */
+  bool ptrace_reachable;
+};
+MOAT_PUBLIC void moat_state_clear (struct moat_state *st);
+/* The state as JSON: the OCI fields, and with full moat's own too.  */
+MOAT_PUBLIC char *moat_state_to_json (const struct moat_state *st, bool full);
+
+enum moat_cgroup_manager
+{
+  MOAT_CGROUP_CGROUPFS = 0,
+  MOAT_CGROUP_SYSTEMD,
+  MOAT_CGROUP_DISABLED,
+};
 
 struct moat_context
 {
-  const char *state_root;                 /* --root */
+  const char *state_root;                 /* where states live (--root) */
   enum moat_cgroup_manager cgroup_manager;
-  /* Re-execute the whole command from a sealed in-memory copy of the
-     binary; does not return on success.  Called before anything is
-     changed when a container's processes could reach the runtime's
-     /proc/<pid>/exe (see moat_spec_needs_sealed_exe).  NULL: never.  */
+  /* Re-execute the whole program from a sealed in-memory copy of its
+     binary (moat_reexec_from_sealed_copy with the program's argv); does
+     not return on success.  Needed when a container's processes could
+     reach the runtime's /proc/<pid>/exe (CAP_SYS_PTRACE without a user
+     namespace of its own); without it such containers are refused.  */
   int (*reexec_sealed) (moat_error **err);
 };
 
+/* The default state root: /run/moat as root (euid 0 outside a user
+   namespace), $XDG_RUNTIME_DIR/moat otherwise.  Free it.  */
+MOAT_PUBLIC char *moat_default_state_root (void);
+
 /* True when this process already runs from a sealed copy.  */
-bool moat_running_sealed (void);
+MOAT_PUBLIC bool moat_running_sealed (void);
 /* Copy /proc/self/exe into a memfd, seal it against every change, and
    fexecve it with argv; does not return on success.  */
-int moat_reexec_from_sealed_copy (char **argv, moat_error **err);
+MOAT_PUBLIC int moat_reexec_from_sealed_copy (char **argv, moat_error **err);
 
 struct moat_create_options
 {
@@ -42,15 +148,18 @@ struct moat_create_options
 };
 
 /* create: the container's init waits for `start` in status created.  */
-int moat_create (const struct moat_context *ctx, const struct moat_create_options *o,
-                 moat_error **err);
+MOAT_PUBLIC int moat_create (const struct moat_context *ctx,
+                             const struct moat_create_options *o, moat_error **err);
 /* start: make a created container run its process.  */
-int moat_start (const struct moat_context *ctx, const char *id, moat_error **err);
+MOAT_PUBLIC int moat_start (const struct moat_context *ctx, const char *id,
+                            moat_error **err);
 /* run: create and start.  With detach, return once it runs; otherwise wait
-   for it, store its exit status (128+N for signal N) in *status and, unless
-   keep, delete it.  */
-int moat_run (const struct moat_context *ctx, const struct moat_create_options *o,
-              bool detach, bool keep, int *status, moat_error **err);
+   for it, store its exit status (128+N for signal N) in *status and,
+   unless keep, delete it.  */
+MOAT_PUBLIC int moat_run (const struct moat_context *ctx,
+                          const struct moat_create_options *o, bool detach, bool keep,
+                          int *status, moat_error **err);
+
 struct moat_exec_options
 {
   const char *id;
@@ -75,28 +184,41 @@ struct moat_exec_options
 /* exec: run a process in a running container (all its namespaces and
    its cgroup).  Detached: write the pid file and return; otherwise wait
    and store its status in *status.  */
-int moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
-               int *status, moat_error **err);
-/* ps: the host pids of the container's processes.  */
-int moat_ps (const struct moat_context *ctx, const char *id, int **pids, size_t *n,
-             moat_error **err);
-
+MOAT_PUBLIC int moat_exec (const struct moat_context *ctx,
+                           const struct moat_exec_options *o, int *status,
+                           moat_error **err);
+/* ps: the host pids of the container's processes (free *pids).  */
+MOAT_PUBLIC int moat_ps (const struct moat_context *ctx, const char *id, int **pids,
+                         size_t *n, moat_error **err);
 /* pause (freeze the cgroup) a running container, or resume a paused one.  */
-int moat_pause (const struct moat_context *ctx, const char *id, bool pause,
-                moat_error **err);
-int moat_kill (const struct moat_context *ctx, const char *id, int sig, bool all,
-               moat_error **err);
+MOAT_PUBLIC int moat_pause (const struct moat_context *ctx, const char *id, bool pause,
+                            moat_error **err);
+MOAT_PUBLIC int moat_kill (const struct moat_context *ctx, const char *id, int sig,
+                           bool all, moat_error **err);
 /* delete: force kills a running container first; force on a missing id
    succeeds.  */
-int moat_delete (const struct moat_context *ctx, const char *id, bool force,
-                 moat_error **err);
-/* Current state of one container (status refreshed).  */
-int moat_state (const struct moat_context *ctx, const char *id, struct moat_state *out,
-                moat_error **err);
-/* Every container under the state root, sorted by id.  */
-int moat_list (const struct moat_context *ctx, struct moat_state **out, size_t *n,
-               moat_error **err);
-/* JSON for `moat features`.  */
-char *moat_features_json (void);
+MOAT_PUBLIC int moat_delete (const struct moat_context *ctx, const char *id, bool force,
+                             moat_error **err);
+/* The current state of one container (status refreshed).  */
+MOAT_PUBLIC int moat_state (const struct moat_context *ctx, const char *id,
+                            struct moat_state *out, moat_error **err);
+/* Every container under the state root, sorted by id (free each with
+   moat_state_clear, then the array).  */
+MOAT_PUBLIC int moat_list (const struct moat_context *ctx, struct moat_state **out,
+                           size_t *n, moat_error **err);
+
+/* ---- about this build ---- */
+
+/* JSON for `moat features` (free it).  */
+MOAT_PUBLIC char *moat_features_json (void);
+/* The feature line of --version: "+CAP +YAJL +SECCOMP -SELINUX ...".  */
+MOAT_PUBLIC const char *moat_version_features (void);
+/* The config.json `moat spec` writes, as text (free it).  rootless
+   adjusts it for a user without privileges.  */
+MOAT_PUBLIC char *moat_spec_default_json (bool rootless);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -8,6 +8,7 @@
    which nothing can write, never the file on disk.  */
 #include <config.h>
 #include "moat.h"
+#include "internal.h"
 #include "utils.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,20 @@
 #define SEALED_ENV "_MOAT_SEALED_EXE"
 
 extern char **environ;
+
+int
+moat_ensure_sealed (const struct moat_context *ctx, moat_error **err)
+{
+  if (moat_running_sealed ())
+    return 0;
+  if (ctx->reexec_sealed == NULL)
+    return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0,
+                            "the container's processes could reach this program's "
+                            "binary through /proc/<pid>/exe (CAP_SYS_PTRACE without a "
+                            "user namespace of its own), and the program gave libmoat no "
+                            "way to run from a sealed copy (moat_context.reexec_sealed)");
+  return ctx->reexec_sealed (err);
+}
 
 bool
 moat_running_sealed (void)

@@ -7,38 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "error.h"
+#include "moat.h"
 #include "spec/spec.h"
-
-enum moat_status
-{
-  MOAT_STATUS_CREATING = 0,
-  MOAT_STATUS_CREATED,
-  MOAT_STATUS_RUNNING,
-  MOAT_STATUS_PAUSED,
-  MOAT_STATUS_STOPPED,
-};
-
-const char *moat_status_name (enum moat_status s);
-
-struct moat_state
-{
-  char *id;
-  pid_t pid;                 /* host pid of the init process, 0 if none */
-  unsigned long long start_time;  /* /proc/<pid>/stat field 22, detects pid reuse */
-  char *bundle;
-  char *rootfs;
-  char *created;             /* RFC 3339 */
-  char *owner;
-  char *cgroup_driver;       /* the cgroup driver's name, or NULL */
-  char *cgroup_path;         /* absolute host path of the container cgroup, or NULL */
-  char *cgroup_created_from; /* first directory create made (removed at delete) */
-  struct moat_annotation *annotations;
-  size_t n_annotations;
-  enum moat_status status;   /* as recorded; see moat_state_refresh */
-  /* A process of the container may have held CAP_SYS_PTRACE over moat's
-     processes: every later moat process in it runs from a sealed copy.  */
-  bool ptrace_reachable;
-};
 
 /* A handle on <root>/<id> holding the lock.  */
 struct moat_container_dir
@@ -52,9 +22,6 @@ struct moat_container_dir
    control characters or whitespace.  */
 int moat_validate_id (const char *id, moat_error **err);
 
-/* The default state root: /run/moat as root (euid 0 outside a user
-   namespace), $XDG_RUNTIME_DIR/moat otherwise.  */
-char *moat_default_state_root (void);
 
 /* The state root must be moat's user's and not writable by others: its
    states name the processes and cgroups moat acts on.  */
@@ -90,11 +57,8 @@ int moat_state_write (struct moat_container_dir *d, const struct moat_state *st,
                       moat_error **err);
 int moat_state_read (struct moat_container_dir *d, struct moat_state *st,
                      moat_error **err);
-/* Serialize to JSON: `full` includes moat's private fields.  */
-char *moat_state_to_json (const struct moat_state *st, bool full);
 int moat_state_from_json (const char *json, size_t len, struct moat_state *st,
                           moat_error **err);
-void moat_state_clear (struct moat_state *st);
 
 /* Work out the live status from the recorded one, the process and the
    exec fifo.  */

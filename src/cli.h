@@ -6,6 +6,9 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include "../libmoat/moat.h"
+#include "../libmoat/log.h"
+#include "../libmoat/state.h"
+#include "../libmoat/error.h"
 
 struct cli
 {
@@ -16,6 +19,13 @@ struct cli
 /* Print "moat: <msg>" on stderr, one error line in --log, exit 1.  */
 void cli_fail (moat_error *err) __attribute__ ((noreturn));
 void cli_failf (const char *fmt, ...) __attribute__ ((noreturn, format (printf, 1, 2)));
+
+/* s with control characters (and backslashes) escaped as \xNN, so that
+   text a container controls (a command line, a path, a message naming a
+   config field) cannot drive the terminal it is printed on.  Returns s
+   itself when nothing needs escaping, else a new string kept in *buf
+   (freed by the next call with the same buf, or by the caller).  */
+const char *cli_printable (const char *s, char **buf);
 
 /* getopt_long over a subcommand's arguments (argv[0] is its name).
    Returns the option, -1 at the end; unknown options and missing values

@@ -1,5 +1,6 @@
 #include <config.h>
 #include "cli.h"
+#include "../libmoat/utils.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,10 +60,13 @@ cmd_list (struct cli *c, int argc, char **argv)
       printf ("%-20s %-8s %-10s %-40s %-30s %s\n", "ID", "PID", "STATUS", "BUNDLE",
               "CREATED", "OWNER");
       for (size_t i = 0; i < n; i++)
-        printf ("%-20s %-8d %-10s %-40s %-30s %s\n", list[i].id,
-                list[i].status == MOAT_STATUS_STOPPED ? 0 : list[i].pid,
-                moat_status_name (list[i].status), list[i].bundle, list[i].created,
-                list[i].owner);
+        {
+          autofree char *b1 = NULL, *b2 = NULL, *b3 = NULL;
+          printf ("%-20s %-8d %-10s %-40s %-30s %s\n", list[i].id,
+                  list[i].status == MOAT_STATUS_STOPPED ? 0 : list[i].pid,
+                  moat_status_name (list[i].status), cli_printable (list[i].bundle, &b1),
+                  cli_printable (list[i].created, &b2), cli_printable (list[i].owner, &b3));
+        }
     }
   for (size_t i = 0; i < n; i++)
     moat_state_clear (&list[i]);

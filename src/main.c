@@ -56,11 +56,34 @@ reexec_sealed (moat_error **err)
 }
 static bool log_json;
 
+const char *
+cli_printable (const char *s, char **buf)
+{
+  free (*buf);
+  *buf = NULL;
+  if (s == NULL)
+    return "";
+  size_t n = 0;
+  for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+    n += (*p < 0x20 || *p == 0x7f || *p == '\\') ? 4 : 1;
+  if (n == strlen (s))
+    return s;
+  char *out = xmalloc0 (n + 1), *o = out;
+  for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+    if (*p < 0x20 || *p == 0x7f || *p == '\\')
+      o += sprintf (o, "\\x%02x", *p);
+    else
+      *o++ = *p;
+  *buf = out;
+  return out;
+}
+
 void
 cli_fail (moat_error *err)
 {
   const char *msg = err && err->msg ? err->msg : "unknown error";
-  fprintf (stderr, "moat: %s\n", msg);
+  autofree char *printable = NULL;
+  fprintf (stderr, "moat: %s\n", cli_printable (msg, &printable));
   moat_log_discard ();
   moat_log_error_to_file (msg);
   exit (1);

@@ -58,7 +58,8 @@ cmd_ps (struct cli *c, int argc, char **argv)
             for (size_t k = 0; k + 1 < len; k++)
               if (cmd[k] == '\0')
                 cmd[k] = ' ';
-          printf ("%-8d %s\n", pids[i], cmd ? cmd : "?");
+          autofree char *shown = NULL;
+          printf ("%-8d %s\n", pids[i], cmd ? cli_printable (cmd, &shown) : "?");
         }
     }
   free (pids);

@@ -12,13 +12,6 @@
 #include "../error.h"
 #include "../spec/spec.h"
 
-enum moat_cgroup_manager
-{
-  MOAT_CGROUP_CGROUPFS = 0,
-  MOAT_CGROUP_SYSTEMD,
-  MOAT_CGROUP_DISABLED,
-};
-
 struct moat_cgroup_driver;
 
 /* One container's cgroup.  */

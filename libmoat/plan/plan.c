@@ -8,6 +8,7 @@
 #include "../feature-table.h"
 #include "../linux/linux.h"
 #include "../log.h"
+#include "../state.h"
 #include "../utils.h"
 #include <errno.h>
 #include <fcntl.h>

@@ -86,11 +86,6 @@ struct moat_device
   uint32_t uid, gid;
 };
 
-struct moat_annotation
-{
-  char *key, *value;
-};
-
 struct moat_seccomp_arg
 {
   unsigned index;
@@ -215,8 +210,5 @@ const char *moat_ns_name (enum moat_ns_type t);
 int moat_sysctl_check (const char *key, char **path, moat_error **err);
 int moat_ns_from_name (const char *name);
 
-/* The config.json `moat spec` writes, as text.  rootless adjusts it for a
-   user without privileges.  */
-char *moat_spec_default_json (bool rootless);
 
 #endif

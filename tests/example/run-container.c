@@ -1,0 +1,33 @@
+/* A program of its own that runs a container through libmoat's public
+   API, built against the installed library (pkg-config libmoat) by the
+   test suite: what another runtime front-end or a test harness would do.
+
+     run-container STATE_ROOT BUNDLE ID
+
+   prints the container's exit status, or the library's error and its
+   kind.  */
+#include <moat.h>
+#include <stdio.h>
+
+int
+main (int argc, char **argv)
+{
+  if (argc != 4)
+    {
+      fprintf (stderr, "usage: %s STATE_ROOT BUNDLE ID\n", argv[0]);
+      return 2;
+    }
+  struct moat_context ctx = { .state_root = argv[1], .cgroup_manager = MOAT_CGROUP_CGROUPFS };
+  struct moat_create_options o = { .id = argv[3], .bundle = argv[2] };
+  moat_error *err = NULL;
+  int status = 0;
+  if (moat_run (&ctx, &o, false, false, &status, &err) < 0)
+    {
+      fprintf (stderr, "run-container: %s [%s]\n", err->msg,
+               moat_error_kind_name (moat_error_kind (err)));
+      moat_error_free (&err);
+      return 1;
+    }
+  printf ("exit status %d\n", status);
+  return 0;
+}

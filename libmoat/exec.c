@@ -40,8 +40,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-extern char **environ;
-
 static const struct { const char *name; int flag; } ns_files[] = {
   { "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS }, { "pid", CLONE_NEWPID },
   { "net", CLONE_NEWNET }, { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
@@ -222,15 +220,6 @@ close_from (unsigned from, int keep)
   sys_close_range (from, ~0U, 0);
 }
 
-/* The runtime's environment must not be readable in /proc/<pid>/environ
-   of the process the container can see before it execs.  */
-static void
-scrub_environment (void)
-{
-  for (char **e = environ; e && *e; e++)
-    memset (*e, 0, strlen (*e));
-}
-
 static int
 make_terminal (const struct exec_child *c, moat_error **err)
 {
@@ -293,7 +282,6 @@ exec_child_main (struct exec_child *c)
       || moat_finish_privileges (p, own, 1, c->host, &err) < 0)
     child_fail (c, err);
   c->sock = own[0];
-  scrub_environment ();
   /* the process the container sees */
   if (moat_continue_in_sibling (&sib, c->sock, false, &err) < 0
       || (p->spec->terminal && moat_terminal_take_control (&err) < 0))

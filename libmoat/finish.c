@@ -18,7 +18,8 @@
       switch), the bounding set, effective/permitted/inheritable,
       ambient.
    5. non-dumpable again (a credential change resets the flag), then
-      no_new_privs.
+      no_new_privs; the runtime's command line and environment are
+      zeroed (they are readable in /proc without ptrace rights).
    6. at start, with no_new_privs: the seccomp filter, last, so that only
       execve (and the startContainer hooks, which are programs of the
       container and run under its filter and bounding set) runs under the
@@ -128,6 +129,30 @@ reset_signals (void)
       sigaction (sig, &dfl, NULL);
 }
 
+/* The runtime's command line and environment must not be readable in
+   /proc/<pid>/cmdline and environ of a process the container can see
+   before it execs (host paths, an engine's variables): zero them where
+   the kernel reads them from.  */
+static void
+scrub_runtime_memory (void)
+{
+  autofree char *stat = NULL;
+  if (moat_read_file_at (AT_FDCWD, "/proc/self/stat", 4096, &stat, NULL, NULL) < 0)
+    return;
+  char *p = strrchr (stat, ')');
+  /* after comm: fields 3..52; arg_start, arg_end, env_start, env_end are
+     48 to 51 */
+  unsigned long a[4];
+  for (int field = 3; p && field <= 48; field++)
+    p = strchr (p + 1, ' ');
+  if (p == NULL || sscanf (p, " %lu %lu %lu %lu", &a[0], &a[1], &a[2], &a[3]) != 4)
+    return;
+  if (a[1] > a[0])
+    memset ((void *) a[0], 0, a[1] - a[0]);
+  if (a[3] > a[2])
+    memset ((void *) a[2], 0, a[3] - a[2]);
+}
+
 /* ---- 3-5. privileges ---- */
 
 int
@@ -149,6 +174,7 @@ moat_finish_privileges (const struct moat_process_plan *p, int *own_fds, size_t 
     return moat_error_set (err, errno, "prctl(PR_SET_DUMPABLE)");
   if (s->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return moat_error_set (err, errno, "process.noNewPrivileges: prctl");
+  scrub_runtime_memory ();
   return 0;
 }
 

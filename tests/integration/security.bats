@@ -141,3 +141,34 @@ _ptrace_caps() {
 	exe=$(readlink "/proc/$(pid_of "$ID")/exe")
 	assert_not_contains "$exe" "memfd" "exe of the waiting init"
 }
+
+# Kernels before 6.17 cannot mount a /proc for a pid namespace from outside
+# it: there the init enters a joined pid namespace before its root is set
+# up (docs/security.md).  MOAT_FAULT=proc-pidns plays such a kernel.
+@test "security: a container in another's pid namespace sees that namespace, with or without procfs pidns=" {
+	set_args '["sleep", "100"]'
+	run_d_ok "$ID"
+	local pid
+	pid=$(pid_of "$ID")
+	cp -a "$BUNDLE" "$T/b2"
+	jq --arg p "/proc/$pid/ns/pid" '(.linux.namespaces[] | select(.type == "pid")) |= {type: "pid", path: $p}
+	  | .process.args = ["sh", "-c", "cat /proc/1/cmdline | tr \"\\\\0\" \" \"; echo; echo $$"]' \
+		"$T/b2/config.json" >"$T/b2/c" && mv "$T/b2/c" "$T/b2/config.json"
+	run --separate-stderr moat run --bundle "$T/b2" "$ID-2"
+	assert_status 0
+	assert_contains "${lines[0]}" "sleep 100" "pid 1 of the joined namespace, as the container sees it"
+	assert_ne "${lines[1]}" 1 "the container's own pid"
+	run --separate-stderr env MOAT_FAULT=proc-pidns "$MOAT" --root "$ROOT" run --bundle "$T/b2" "$ID-3"
+	assert_status 0
+	assert_contains "${lines[0]}" "sleep 100" "the same on a kernel without procfs pidns="
+}
+
+@test "security: the waiting init shows neither moat's command line nor its environment" {
+	set_args '["sleep", "100"]'
+	MOAT_SECRET_VAR=secret-value create_ok "$ID"
+	local pid
+	pid=$(pid_of "$ID")
+	# both are zeroed: nothing but NULs is left
+	assert_eq "$(tr -d '\0' <"/proc/$pid/cmdline")" "" "cmdline of the waiting init"
+	assert_eq "$(tr -d '\0' <"/proc/$pid/environ")" "" "environ of the waiting init"
+}

@@ -213,9 +213,11 @@ int
 moat_channel_error_from (const struct moat_msg *m, moat_error **err)
 {
   enum moat_error_kind kind = m->aux <= MOAT_ERR_PERMISSION ? m->aux : MOAT_ERR_FAILED;
+  if (err == NULL || *err != NULL)
+    return -1;  /* an earlier error stays, as moat_error_set keeps it */
   /* the text already holds the strerror part */
   moat_error_setk (err, kind, 0, "%s", m->data);
-  if (err && *err)
+  if (*err)
     (*err)->errnum = m->errnum;
   return -1;
 }

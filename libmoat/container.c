@@ -146,7 +146,9 @@ moat_kill (const struct moat_context *ctx, const char *id, int sig, bool all,
            moat_error **err)
 {
   struct opened o;
-  if (open_container (ctx, id, false, &o, err) < 0)
+  /* --all may freeze the cgroup while it signals: exclusively, so that
+     nobody reads that moment as a paused container */
+  if (open_container (ctx, id, all, &o, err) < 0)
     return -1;
   int r = 0;
   if (o.st.status == MOAT_STATUS_STOPPED)

@@ -198,6 +198,7 @@ struct exec_child
   int init_pidfd;
   int join;             /* the init's namespaces that differ from ours */
   int sock;
+  bool foreground;      /* moat stays: the process must not outlive it */
   int parent_fds[4];
 };
 
@@ -286,6 +287,13 @@ exec_child_main (struct exec_child *c)
   if (moat_continue_in_sibling (&sib, c->sock, false, &err) < 0
       || (p->spec->terminal && moat_terminal_take_control (&err) < 0))
     child_fail (c, err);
+  /* in the foreground moat proxies the process: a moat killed must not
+     leave it behind (it is moat's child; execve keeps this) */
+  if (c->foreground && prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    {
+      moat_error_set (&err, errno, "prctl(PR_SET_PDEATHSIG)");
+      child_fail (c, err);
+    }
   int status = moat_finish_exec (p, exe, NULL, NULL, &err);
   moat_channel_send_error (c->sock, err);
   _exit (status);
@@ -302,6 +310,21 @@ struct exec_run
   char pty_name[64];
 };
 
+/* The first child ended without a word: say how.  */
+static int
+setup_died (struct exec_run *r, moat_error **err)
+{
+  int status = 0;
+  while (waitpid (r->pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  r->pid = 0;
+  if (WIFSIGNALED (status))
+    return moat_error_set (err, 0, "exec: the process's setup was killed by signal %d",
+                           WTERMSIG (status));
+  return moat_error_set (err, 0, "exec: the process's setup exited with status %d",
+                         WEXITSTATUS (status));
+}
+
 /* Serve the children until the process has exec'd: the channel is
    close-on-exec, so its end means exactly that.  */
 static int
@@ -314,8 +337,7 @@ wait_exec (struct exec_run *r, moat_error **err)
       if (n < 0)
         return moat_error_prefix (err, "exec");
       if (n == 0)
-        return r->pidfd >= 0 ? 0 : moat_error_set (err, 0, "exec: the process ended "
-                                                   "before it started");
+        return r->pidfd >= 0 ? 0 : setup_died (r, err);
       if (m.fd >= 0 && (m.kind != MOAT_MSG_TERMINAL || r->master >= 0))
         {
           close (m.fd);
@@ -469,7 +491,7 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
   peer = socks[1];
   struct exec_child c = {
     .plan = &plan, .host = &host, .init_pidfd = init_pidfd,
-    .join = namespaces_to_join (st.pid), .sock = peer,
+    .join = namespaces_to_join (st.pid), .sock = peer, .foreground = !o->detach,
     .parent_fds = { run.sock, dir.dirfd, cgfd, -1 },
   };
   struct clone_args ca = { .exit_signal = SIGCHLD };

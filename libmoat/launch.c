@@ -158,7 +158,17 @@ take_state_dir (struct launch *l, moat_error **err)
       || moat_cgroup_driver_for (l->ctx->cgroup_manager, &driver, err) < 0)
     return -1;
   if (driver && driver->locate (p->spec->cgroups_path, p->id, &l->cgroup, err) < 0)
-    return -1;
+    {
+      /* a create of the same id that won meanwhile has its init there */
+      moat_error *exists = NULL;
+      if (moat_container_absent (l->ctx->state_root, p->id, &exists) < 0 && err)
+        {
+          moat_error_free (err);
+          *err = steal_pointer (&exists);
+        }
+      moat_error_free (&exists);
+      return -1;
+    }
   if (l->cgroup.path)
     {
       /* not ours until the state directory is: a duplicate id must not

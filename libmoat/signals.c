@@ -49,9 +49,11 @@ moat_parse_signal (const char *s, int *out, moat_error **err)
   unsigned long long n;
   if (moat_parse_uint (s, 1000, &n))
     {
-      if (n < 1 || n > (unsigned long long) SIGRTMAX)
-        return moat_error_set (err, 0, "invalid signal number %s (must be 1..%d)", s,
-                               SIGRTMAX);
+      /* 0 sends nothing and tells whether the container is running, as
+         with kill(2) and runc */
+      if (n > (unsigned long long) SIGRTMAX)
+        return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                                "invalid signal number %s (must be 0..%d)", s, SIGRTMAX);
       *out = n;
       return 0;
     }
@@ -64,5 +66,5 @@ moat_parse_signal (const char *s, int *out, moat_error **err)
       }
   if (parse_rt (name, out) == 0)
     return 0;
-  return moat_error_set (err, 0, "unknown signal \"%s\"", s);
+  return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "unknown signal \"%s\"", s);
 }

@@ -44,21 +44,26 @@ moat_validate_id (const char *id, moat_error **err)
 {
   size_t len = strlen (id);
   if (len == 0)
-    return moat_error_set (err, 0, "invalid container id: empty");
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                            "invalid container id: empty");
   if (len > MAX_ID_LEN)
-    return moat_error_set (err, 0, "invalid container id: longer than %d characters",
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                            "invalid container id: longer than %d characters",
                            MAX_ID_LEN);
   if (id[0] == '.')
-    return moat_error_set (err, 0, "invalid container id `%s`: must not start with `.`",
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                            "invalid container id `%s`: must not start with `.`",
                            id);
   for (const char *p = id; *p; p++)
     {
       unsigned char c = *p;
       if (c == '/')
-        return moat_error_set (err, 0, "invalid container id `%s`: must not contain `/`",
+        return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                                "invalid container id `%s`: must not contain `/`",
                                id);
       if (c <= ' ' || c == 0x7f)
-        return moat_error_set (err, 0, "invalid container id: must not contain "
+        return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                                "invalid container id: must not contain "
                                "whitespace or control characters");
     }
   return 0;
@@ -109,14 +114,32 @@ moat_check_state_root (int rootfd, const char *root, moat_error **err)
   return 0;
 }
 
+#define TURNSTILE ".turnstile"
+
 static int
-lock_dir (int fd, bool exclusive)
+flock_retrying (int fd, int op)
 {
   int r;
   do
-    r = flock (fd, exclusive ? LOCK_EX : LOCK_SH);
+    r = flock (fd, op);
   while (r < 0 && errno == EINTR);
   return r;
+}
+
+/* flock favours readers: a stream of shared holders (exec, kill --all)
+   would keep start or delete waiting for ever.  Whoever waits for the
+   exclusive lock holds the turnstile meanwhile, and every locker passes
+   through it first, so that new shared holders queue behind the waiter.
+   A directory made by an older moat has no turnstile: plain flock.  */
+static int
+lock_dir (int fd, bool exclusive)
+{
+  autoclose int turnstile = openat (fd, TURNSTILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (turnstile >= 0 && flock_retrying (turnstile, LOCK_EX) < 0)
+    return -1;
+  if (turnstile >= 0 && !exclusive)
+    flock_retrying (turnstile, LOCK_UN);
+  return flock_retrying (fd, exclusive ? LOCK_EX : LOCK_SH);
 }
 
 /* The name of a temporary: its maker's pid and start time (so that a
@@ -131,7 +154,8 @@ temporary_name (char out[64])
       /* early boot without entropy: unique still, if predictable */
       struct timespec ts;
       clock_gettime (CLOCK_MONOTONIC, &ts);
-      memcpy (r, &ts.tv_nsec, sizeof ts.tv_nsec < sizeof r ? sizeof ts.tv_nsec : sizeof r);
+      memcpy (r, &ts.tv_nsec,
+              sizeof ts.tv_nsec < sizeof r ? sizeof ts.tv_nsec : sizeof r);
     }
   int n = snprintf (out, 64, "%d.%llu.", getpid (),
                     moat_process_start_time (getpid (), false));
@@ -163,7 +187,8 @@ sweep_stale_temporaries (int tmpfd)
     {
       if (de->d_name[0] == '.' || !maker_gone (de->d_name))
         continue;
-      int fd = openat (tmpfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+      int fd = openat (tmpfd, de->d_name,
+                       O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
       if (fd < 0)
         continue;
       if (flock (fd, LOCK_EX | LOCK_NB) == 0)
@@ -231,6 +256,15 @@ moat_container_dir_create (const char *root, const char *id,
         close (fd);
       unlinkat (tmpfd, tmp, AT_REMOVEDIR);
       return moat_error_set (err, e, "lock state directory");
+    }
+  autoclose int turnstile = openat (fd, TURNSTILE, O_CREAT | O_EXCL | O_RDONLY | O_CLOEXEC,
+                                    0600);
+  if (turnstile < 0)
+    {
+      int e = errno;
+      close (fd);
+      moat_remove_tree_at (tmpfd, tmp);
+      return moat_error_set (err, e, "create the state directory's turnstile");
     }
   /* state.json is there before the id becomes visible */
   autofree char *json = moat_state_to_json (initial, true);
@@ -434,7 +468,8 @@ moat_state_from_json (const char *json, size_t len, struct moat_state *st,
   if (v)
     moat_parse_uint (YAJL_GET_NUMBER (v), UINT64_MAX, &t);
   st->start_time = t;
-  v = yajl_tree_get (top, (const char *[]) { "moat", "ptraceReachable", NULL }, yajl_t_true);
+  v = yajl_tree_get (top, (const char *[]) { "moat", "ptraceReachable", NULL },
+                     yajl_t_true);
   st->ptrace_reachable = v != NULL;
   autofree char *status = str_at (top, (const char *[]) { "status", NULL });
   st->status = MOAT_STATUS_STOPPED;

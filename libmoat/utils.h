@@ -40,6 +40,9 @@ char **moat_strv_append (char **v, const char *s);
 
 #define FREE_AND_NULL(p) do { free (p); (p) = NULL; } while (0)
 
+/* Take ownership of a pointer; return it and set *p to NULL.  */
+#define steal_pointer(pp) ({ __typeof__ (*(pp)) r_ = *(pp); *(pp) = NULL; r_; })
+
 /* Take ownership of a string; return it and set *p to NULL.  */
 static inline char *steal_pointer_str (char **p) { char *r = *p; *p = NULL; return r; }
 

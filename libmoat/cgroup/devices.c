@@ -78,10 +78,12 @@ emit_rule (struct prog *p, const struct moat_device_rule *r)
       emit (p, INSN (BPF_ALU | BPF_AND | BPF_K, BPF_REG_1, 0, 0, (int) ~acc));
       emit (p, INSN (BPF_JMP | BPF_JNE | BPF_K, BPF_REG_1, 0, SKIP, 0));
     }
+  /* 32-bit compares: a major or minor of 2^31 or more would be a negative
+     immediate, sign-extended in a 64-bit one */
   if (r->major >= 0)
-    emit (p, INSN (BPF_JMP | BPF_JNE | BPF_K, BPF_REG_4, 0, SKIP, (int) r->major));
+    emit (p, INSN (BPF_JMP32 | BPF_JNE | BPF_K, BPF_REG_4, 0, SKIP, (int) r->major));
   if (r->minor >= 0)
-    emit (p, INSN (BPF_JMP | BPF_JNE | BPF_K, BPF_REG_5, 0, SKIP, (int) r->minor));
+    emit (p, INSN (BPF_JMP32 | BPF_JNE | BPF_K, BPF_REG_5, 0, SKIP, (int) r->minor));
 #undef SKIP
   emit (p, INSN (BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, r->allow ? 1 : 0));
   emit (p, INSN (BPF_JMP | BPF_EXIT, 0, 0, 0, 0));

@@ -247,6 +247,21 @@ v2_pids (const struct moat_cgroup *cg, int **pids, size_t *n, moat_error **err)
   return pids_of (cg->path, pids, n, err);
 }
 
+/* Wait (bounded: a second) until cgroup.events says frozen or thawed.  */
+static bool
+wait_frozen (const char *path, bool freeze)
+{
+  const char *want = freeze ? "frozen 1" : "frozen 0";
+  for (int i = 0; i < 1000; i++)
+    {
+      if (cgroup_event (path, want))
+        return true;
+      struct timespec ts = { 0, 1000 * 1000 };
+      nanosleep (&ts, NULL);
+    }
+  return false;
+}
+
 /* Freeze or thaw every process of the cgroup, and wait (bounded) until
    the kernel reports it done in cgroup.events.  */
 static int
@@ -255,14 +270,8 @@ freeze_path (const char *path, bool freeze, moat_error **err)
   autofree char *file = xasprintf ("%s/cgroup.freeze", path);
   if (moat_write_file (file, freeze ? "1" : "0", err) < 0)
     return -1;
-  const char *want = freeze ? "frozen 1" : "frozen 0";
-  for (int i = 0; i < 1000; i++)
-    {
-      if (cgroup_event (path, want))
-        return 0;
-      struct timespec ts = { 0, 1000 * 1000 };
-      nanosleep (&ts, NULL);
-    }
+  if (wait_frozen (path, freeze))
+    return 0;
   return moat_error_set (err, 0, "cgroup `%s` did not %s within a second", path,
                          freeze ? "freeze" : "thaw");
 }
@@ -292,7 +301,12 @@ kill_path (const char *path, int sig, moat_error **err)
      nor fork while the list is read and signalled; a paused container
      stays paused.  */
   bool was_frozen = cgroup_event (path, "frozen 1");
-  bool froze = !was_frozen && freeze_path (path, true, NULL) == 0;
+  autofree char *freeze_file = xasprintf ("%s/cgroup.freeze", path);
+  /* thawed again below whenever this call asked for the freeze, even if
+     the kernel did not report it done in time */
+  bool froze = !was_frozen && moat_write_file (freeze_file, "1", NULL) == 0;
+  if (froze)
+    wait_frozen (path, true);
   autofree int *pids = NULL;
   size_t n;
   int r = pids_of (path, &pids, &n, err);

@@ -69,12 +69,8 @@ static int
 set_bind_flags (int tree, const struct moat_mount_opts *o, moat_error **err)
 {
   unsigned long long atime_clear;
-  struct mount_attr attr = { 0 };
-  attr.attr_set = attrs_from_flags (o->flags, &atime_clear);
-  attr.attr_clr = attrs_cleared (o->clear) | atime_clear;
-  if ((attr.attr_set || attr.attr_clr)
-      && sys_mount_setattr (tree, "", AT_EMPTY_PATH, &attr) < 0)
-    return moat_error_set (err, errno, "set flags");
+  /* the recursive flags first, on every mount of the tree, then the plain
+     ones on its top: "ro,rrw" is a read-only top over writable submounts */
   if (o->rflags || o->rclear)
     {
       struct mount_attr rattr = { 0 };
@@ -83,6 +79,12 @@ set_bind_flags (int tree, const struct moat_mount_opts *o, moat_error **err)
       if (sys_mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &rattr) < 0)
         return moat_error_set (err, errno, "set recursive flags");
     }
+  struct mount_attr attr = { 0 };
+  attr.attr_set = attrs_from_flags (o->flags, &atime_clear);
+  attr.attr_clr = attrs_cleared (o->clear) | atime_clear;
+  if ((attr.attr_set || attr.attr_clr)
+      && sys_mount_setattr (tree, "", AT_EMPTY_PATH, &attr) < 0)
+    return moat_error_set (err, errno, "set flags");
   return 0;
 }
 

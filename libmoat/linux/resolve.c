@@ -59,6 +59,35 @@ join_in_root (const char *base, const char *target)
 static int make_in_root_depth (int rootfd, const char *path, bool file, int depth,
                                moat_error **err);
 
+/* Where the directory dirfd really is, as a path inside the root (the
+   path as written may have gone through symlinks): what a relative
+   symlink in it is relative to.  NULL when it cannot be told.  */
+static char *
+path_in_root (int rootfd, int dirfd)
+{
+  char fdbuf[FD_PATH_MAX], root[4096], dir[4096];
+  ssize_t nr = readlink (moat_fd_path (rootfd, fdbuf), root, sizeof root - 1);
+  ssize_t nd = readlink (moat_fd_path (dirfd, fdbuf), dir, sizeof dir - 1);
+  if (nr <= 0 || nd <= 0)
+    return NULL;
+  root[nr] = dir[nd] = '\0';
+  if (strcmp (root, "/") == 0)
+    return xstrdup (dir);
+  size_t n = strlen (root);
+  if (strncmp (dir, root, n) != 0 || (dir[n] != '/' && dir[n] != '\0'))
+    return NULL;
+  return xstrdup (dir[n] ? dir + n : "/");
+}
+
+static bool
+has_dot_dot (const char *path)
+{
+  for (const char *p = path; (p = strstr (p, "..")) != NULL; p += 2)
+    if ((p == path || p[-1] == '/') && (p[2] == '/' || p[2] == '\0'))
+      return true;
+  return false;
+}
+
 int
 moat_make_in_root (int rootfd, const char *path, bool file, moat_error **err)
 {
@@ -74,6 +103,9 @@ make_in_root_depth (int rootfd, const char *path, bool file, int depth, moat_err
 {
   if (depth > 40)
     return moat_error_set (err, ELOOP, "`%s`", path);
+  /* refused before anything is made */
+  if (has_dot_dot (path))
+    return moat_error_set (err, 0, "`%s`: `..` is not allowed here", path);
   int fd = moat_open_in_root (rootfd, path, O_PATH);
   if (fd >= 0 || errno != ENOENT)
     {
@@ -92,8 +124,6 @@ make_in_root_depth (int rootfd, const char *path, bool file, int depth, moat_err
     {
       char *next = strtok_r (NULL, "/", &save);
       bool last = next == NULL;
-      if (strcmp (comp, "..") == 0)
-        return moat_error_set (err, 0, "`%s`: `..` is not allowed here", path);
       strcat (prefix, "/");
       strcat (prefix, comp);
       int child = moat_open_in_root (rootfd, prefix, O_PATH);
@@ -123,8 +153,12 @@ make_in_root_depth (int rootfd, const char *path, bool file, int depth, moat_err
               if (n > 0)
                 {
                   target[n] = '\0';
-                  autofree char *dir = xstrdup (prefix);
-                  *strrchr (dir, '/') = '\0';
+                  autofree char *dir = path_in_root (rootfd, parent);
+                  if (dir == NULL)
+                    {
+                      dir = xstrdup (prefix);
+                      *strrchr (dir, '/') = '\0';
+                    }
                   autofree char *dest = join_in_root (dir[0] ? dir : "/", target);
                   int made = make_in_root_depth (rootfd, dest, last && file, depth + 1,
                                                  err);

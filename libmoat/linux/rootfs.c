@@ -158,7 +158,7 @@ moat_rootfs_setup (const struct moat_plan *p, const struct moat_rootfs_opts *o,
         || moat_mount_one (rootfd, &p->mounts[i], p->pid_joined && !p->pid_entered_early
                            ? p->ns_fds[MOAT_NS_PID] : -1, err) < 0)
       return moat_error_prefix (err, "mounts[%zu] (%s on `%s`)", i,
-                                s->mounts[i].type ? s->mounts[i].type : "bind",
+                                s->mounts[i].type ? s->mounts[i].type : "no type",
                                 s->mounts[i].destination);
   if (moat_make_default_devices (rootfd, p->in_userns, err) < 0)
     return moat_error_prefix (err, "default devices");

@@ -26,6 +26,21 @@ set_attr (scmp_filter_ctx ctx, enum scmp_filter_attr a, uint32_t v, const char *
   return 0;
 }
 
+/* Two conditions on the same argument cannot be one libseccomp rule.
+   runc adds them as separate rules (either matches).  For a rule that
+   refuses calls that matches more than written, which is safe, and moat
+   does the same; for one that allows calls it would allow more than
+   written, and moat refuses the profile instead.  */
+static bool
+repeats_an_argument (const struct moat_seccomp_rule *rule)
+{
+  for (size_t a = 0; a < rule->n_args; a++)
+    for (size_t b = a + 1; b < rule->n_args; b++)
+      if (rule->args[a].index == rule->args[b].index)
+        return true;
+  return false;
+}
+
 static int
 add_rules (scmp_filter_ctx ctx, const struct moat_seccomp *k, moat_error **err)
 {
@@ -38,12 +53,23 @@ add_rules (scmp_filter_ctx ctx, const struct moat_seccomp *k, moat_error **err)
       for (size_t a = 0; a < rule->n_args; a++)
         cmp[a] = (struct scmp_arg_cmp) { rule->args[a].index, rule->args[a].op,
                                          rule->args[a].value, rule->args[a].value_two };
+      bool separately = repeats_an_argument (rule);
+      if (separately && (rule->action == SCMP_ACT_ALLOW || rule->action == SCMP_ACT_LOG))
+        return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                                "linux.seccomp.syscalls[%zu]: two conditions on the same "
+                                "argument cannot both be required, and allowing the call "
+                                "when either holds would allow more than written", i);
       for (size_t n = 0; rule->names[n]; n++)
         {
           int nr = seccomp_syscall_resolve_name (rule->names[n]);
           if (nr == __NR_SCMP_ERROR)
             continue;  /* unknown to this kernel or libseccomp: nothing to filter */
-          int r = seccomp_rule_add_array (ctx, rule->action, nr, rule->n_args, cmp);
+          int r = 0;
+          if (separately)
+            for (size_t a = 0; a < rule->n_args && r >= 0; a++)
+              r = seccomp_rule_add_array (ctx, rule->action, nr, 1, &cmp[a]);
+          else
+            r = seccomp_rule_add_array (ctx, rule->action, nr, rule->n_args, cmp);
           if (r < 0)
             return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, -r,
                                     "linux.seccomp.syscalls[%zu]: add `%s`", i,

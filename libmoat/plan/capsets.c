@@ -15,8 +15,17 @@
 int
 moat_cap_from_name (const char *name)
 {
+  /* CAP_ and letters, digits or underscores, nothing else: libcap stops
+     at the first character that cannot continue a name and takes
+     "CAP_KILL,CAP_SYS_ADMIN" for CAP_KILL */
+  if (strncasecmp (name, "CAP_", 4) != 0 || name[4] == '\0')
+    return -1;
+  for (const char *p = name + 4; *p; p++)
+    if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')
+          || *p == '_'))
+      return -1;
   cap_value_t c;
-  if (strncasecmp (name, "CAP_", 4) != 0 || cap_from_name (name, &c) < 0)
+  if (cap_from_name (name, &c) < 0)
     return -1;
   return c;
 }

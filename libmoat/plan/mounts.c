@@ -85,6 +85,22 @@ lookup_flag (const char *opt, struct flag_opt *f)
   return true;
 }
 
+/* The name of the lowest flag of bits set in `flags` (the set form).  */
+static const char *
+flag_name (unsigned long flags)
+{
+  for (size_t k = 0; k < ARRAY_SIZE (flag_opts); k++)
+    if ((flags & flag_opts[k].flag) && !flag_opts[k].clear)
+      return flag_opts[k].name;
+  return "?";
+}
+
+static const char *
+superblock_flag_name (unsigned long flags)
+{
+  return flag_name (flags & SUPERBLOCK_FLAGS);
+}
+
 static void
 append_data (char **data, const char *opt)
 {
@@ -230,6 +246,13 @@ plan_one (const struct moat_spec *s, const struct moat_mount *m, const char *bun
       if (stat (p->source, &st) < 0)
         return moat_error_setk (err, errno == ENOENT ? MOAT_ERR_INVALID_CONFIG
                                 : MOAT_ERR_FAILED, errno, "source `%s`", p->source);
+      /* a bind shares the filesystem: these belong to it and would be
+         accepted and never applied */
+      unsigned long sb = (p->o.flags | p->o.clear) & SUPERBLOCK_FLAGS;
+      if (sb)
+        return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                                "option `%s` belongs to the filesystem and has no effect "
+                                "on a bind mount", superblock_flag_name (sb));
       p->o.bind = true;
     }
   else
@@ -238,8 +261,16 @@ plan_one (const struct moat_spec *s, const struct moat_mount *m, const char *bun
       if (p->fstype == NULL)
         return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
                                 "no type given and not a bind mount");
-      /* a new filesystem has no submounts: a recursive flag is the flag */
+      /* a new filesystem is a single mount: a recursive flag is the flag,
+         and one that says the opposite of a plain one is a contradiction */
+      unsigned long clash = (p->o.flags & p->o.rclear) | (p->o.clear & p->o.rflags);
+      if (clash)
+        return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                                "contradictory options: `%s` and its recursive opposite on "
+                                "a new filesystem, which has a single mount",
+                                flag_name (clash));
       p->o.flags = (p->o.flags | p->o.rflags) & ~p->o.rclear;
+      p->o.clear |= p->o.rclear;
       p->o.rflags = p->o.rclear = 0;
       if (label)
         add_mount_label (s->mount_label, p);
@@ -273,7 +304,7 @@ moat_mount_plans_build (const struct moat_spec *s, const char *bundle,
     if (plan_one (s, &s->mounts[i], bundle, label, &p[i], err) < 0)
       {
         moat_error_prefix (err, "mounts[%zu] (%s on `%s`)", i,
-                           s->mounts[i].type ? s->mounts[i].type : "bind",
+                           s->mounts[i].type ? s->mounts[i].type : "no type",
                            s->mounts[i].destination);
         moat_mount_plans_free (p, s->n_mounts);
         return -1;

@@ -307,7 +307,6 @@ moat_plan_build (const struct moat_create_options *o, bool foreground,
 out:
   if (r < 0)
     {
-      moat_error_mark (err, MOAT_ERR_INVALID_CONFIG);
       moat_plan_free (p);
       return -1;
     }

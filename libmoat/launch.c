@@ -157,7 +157,11 @@ take_state_dir (struct launch *l, moat_error **err)
   if (moat_container_absent (l->ctx->state_root, p->id, err) < 0
       || moat_cgroup_driver_for (l->ctx->cgroup_manager, &driver, err) < 0)
     return -1;
-  if (driver && driver->locate (p->spec->cgroups_path, p->id, &l->cgroup, err) < 0)
+  if (driver && (driver->locate (p->spec->cgroups_path, p->id, &l->cgroup, err) < 0
+                 || (l->cgroup.path && driver->in_use (&l->cgroup)
+                     && moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                                         "linux.cgroupsPath: cgroup `%s` already has "
+                                         "processes", l->cgroup.path) < 0)))
     {
       /* a create of the same id that won meanwhile has its init there */
       moat_error *exists = NULL;

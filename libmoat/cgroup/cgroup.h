@@ -32,6 +32,9 @@ struct moat_cgroup_driver
      with no error: the container runs without a cgroup.  */
   int (*locate) (const char *cgroups_path, const char *id, struct moat_cgroup *cg,
                  moat_error **err);
+  /* True when it exists and has processes (someone else's: a create
+     must not take it).  */
+  bool (*in_use) (const struct moat_cgroup *cg);
   /* Make it (or take an existing empty one) and open it.  */
   int (*create) (struct moat_cgroup *cg, moat_error **err);
   /* Apply linux.resources before the init is born in it.  */

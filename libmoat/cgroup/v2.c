@@ -118,13 +118,6 @@ v2_locate (const char *cgroups_path, const char *id, struct moat_cgroup *cg,
     return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
                             "linux.cgroupsPath: `%s` names the root cgroup", cgroups_path);
   cg->path = xasprintf ("%s/%s", mount, clean);
-  if (cgroup_populated (cg->path))
-    {
-      moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
-                       "linux.cgroupsPath: cgroup `%s` already has processes", cg->path);
-      FREE_AND_NULL (cg->path);
-      return -1;
-    }
   if (cgroups_path == NULL)
     {
       cg->created_from = xasprintf ("%s/moat", mount);
@@ -152,6 +145,12 @@ v2_locate (const char *cgroups_path, const char *id, struct moat_cgroup *cg,
 }
 
 static int v2_destroy (struct moat_cgroup *cg, moat_error **err);
+
+static bool
+v2_in_use (const struct moat_cgroup *cg)
+{
+  return cgroup_populated (cg->path);
+}
 
 static int
 v2_create (struct moat_cgroup *cg, moat_error **err)
@@ -381,6 +380,7 @@ v2_destroy (struct moat_cgroup *cg, moat_error **err)
 const struct moat_cgroup_driver moat_cgroup_v2_driver = {
   .name = "cgroupfs-v2",
   .locate = v2_locate,
+  .in_use = v2_in_use,
   .create = v2_create,
   .apply = v2_apply,
   .update = NULL,

@@ -48,6 +48,7 @@ struct launch
   char pty_name[64];
   int own_ns[MOAT_NS_COUNT];  /* moat's own namespaces while it is in joined ones */
   bool cgroup_made;        /* the cgroup is this create's: abort removes it */
+  bool pid_file_written;   /* abort removes it: it would name a dead init */
 };
 
 static void
@@ -97,6 +98,8 @@ launch_abort (struct launch *l)
       l->cgroup.driver->destroy (&l->cgroup, &ignored);
       moat_error_free (&ignored);
     }
+  if (l->pid_file_written)
+    unlink (l->opts->pid_file);
   if (l->have_dir)
     {
       moat_error *ignored = NULL;
@@ -200,7 +203,8 @@ make_cgroup (struct launch *l, moat_error **err)
   int r = cg->driver->create (cg, err);
   l->cgroup_made = r == 0 && cg->path != NULL;
   if (r < 0)
-    return -1;
+    return moat_error_prefix (err, "%s", l->plan->spec->cgroups_path ? "linux.cgroupsPath"
+                              : "the container's cgroup");
   if (cg->path == NULL)
     {
       /* the driver found it cannot make one (rootless): say so in the state */
@@ -543,6 +547,7 @@ launch_create (struct launch *l, bool foreground, bool with_fifo, moat_error **e
   if (moat_fault ("pid-file", err) < 0
       || (l->opts->pid_file && moat_write_pid_file (l->opts->pid_file, l->pid, err) < 0))
     return -1;
+  l->pid_file_written = l->opts->pid_file != NULL;
   return 0;
 }
 

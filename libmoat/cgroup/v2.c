@@ -180,7 +180,7 @@ v2_create (struct moat_cgroup *cg, moat_error **err)
           cg->path = cg->created_from = NULL;
           return 0;
         }
-      return moat_error_prefix (err, "linux.cgroupsPath");
+      return -1;
     }
   bool existed = made == NULL;
   free (made);

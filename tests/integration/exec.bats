@@ -142,3 +142,27 @@ _running() {
 	run --separate-stderr moat exec "$ID"
 	assert_error "missing command"
 }
+
+# Engines map these words to exit codes: "executable file not found in" /
+# "no such file or directory" to 127, "permission denied" to 126.  run and
+# exec say the same (one finish sequence).
+@test "exec: a missing program and a non-executable file give the texts engines map to 127 and 126, as run does" {
+	printf '#!/bin/sh\necho no\n' >"$ROOTFS/not-executable"
+	chmod 0644 "$ROOTFS/not-executable"
+	set_args '["/nonexistent"]'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID-r1"
+	assert_error 'exec "/nonexistent": no such file or directory'
+	set_args '["/not-executable"]'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID-r2"
+	assert_error 'exec "/not-executable": permission denied'
+	set_args '["sleep", "100"]'
+	run_d_ok "$ID"
+	run --separate-stderr moat exec "$ID" /nonexistent
+	assert_error 'exec "/nonexistent": no such file or directory'
+	run --separate-stderr moat exec "$ID" /not-executable
+	assert_error 'exec "/not-executable": permission denied'
+	run --separate-stderr moat exec "$ID" no-such-program
+	assert_error 'exec "no-such-program": executable file not found in $PATH: no such file or directory'
+	# the container is untouched and nothing of the failed execs remains
+	assert_eq "$(moat ps --format json "$ID" | jq length)" 1 "processes in the container"
+}

@@ -345,12 +345,26 @@ moat_list (const struct moat_context *ctx, struct moat_state **out, size_t *n,
 {
   *out = NULL;
   *n = 0;
-  DIR *d = opendir (ctx->state_root);
-  if (d == NULL)
+  if (moat_check_proc (err) < 0)
+    return -1;
+  int rootfd = open (ctx->state_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
     {
       if (errno == ENOENT)
         return 0;
       return moat_error_set (err, errno, "open state root `%s`", ctx->state_root);
+    }
+  if (moat_check_state_root (rootfd, ctx->state_root, err) < 0)
+    {
+      close (rootfd);
+      return -1;
+    }
+  DIR *d = fdopendir (rootfd);
+  if (d == NULL)
+    {
+      int e = errno;
+      close (rootfd);
+      return moat_error_set (err, e, "open state root `%s`", ctx->state_root);
     }
   size_t cap = 0;
   struct dirent *de;

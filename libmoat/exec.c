@@ -35,6 +35,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -294,6 +295,11 @@ exec_child_main (struct exec_child *c)
       moat_error_set (&err, errno, "prctl(PR_SET_PDEATHSIG)");
       child_fail (c, err);
     }
+  /* moat may have died before that was set: then its end of the channel
+     is closed (a filter that refuses poll leaves this unchecked) */
+  struct pollfd alive = { c->sock, POLLRDHUP, 0 };
+  if (c->foreground && poll (&alive, 1, 0) == 1 && (alive.revents & (POLLRDHUP | POLLHUP)))
+    _exit (1);
   int status = moat_finish_exec (p, exe, NULL, NULL, &err);
   moat_channel_send_error (c->sock, err);
   _exit (status);

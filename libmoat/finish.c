@@ -14,12 +14,14 @@
    3. without no_new_privs, the seccomp filter now: loading it needs
       CAP_SYS_ADMIN, which goes in step 4 (the spec asks for the filter
       to be loaded before the capabilities drop in that case).
-   4. supplementary groups, gid, uid (keeping capabilities across the
-      switch), the bounding set, effective/permitted/inheritable,
+   4. the bounding set, then supplementary groups, gid, uid (keeping
+      capabilities across the switch), effective/permitted/inheritable,
       ambient.
    5. non-dumpable again (a credential change resets the flag), then
-      no_new_privs; the runtime's command line and environment are
-      zeroed (they are readable in /proc without ptrace rights).
+      no_new_privs.
+   The runtime's command line and environment are zeroed with step 2
+   (they are readable in /proc without ptrace rights, and reading
+   /proc/self/stat for where they are is a call a profile may forbid).
    6. at start, with no_new_privs: the seccomp filter, last, so that only
       execve (and the startContainer hooks, which are programs of the
       container and run under its filter and bounding set) runs under the
@@ -164,6 +166,7 @@ moat_finish_privileges (const struct moat_process_plan *p, int *own_fds, size_t 
       || seal_fds (p->preserve_fds, err) < 0)
     return -1;
   reset_signals ();
+  scrub_runtime_memory ();
   if (p->seccomp && !s->no_new_privileges && moat_seccomp_load (p->seccomp, err) < 0)
     return -1;
   if (moat_caps_and_user_apply (s, &p->caps, h->last_cap, err) < 0)
@@ -174,7 +177,6 @@ moat_finish_privileges (const struct moat_process_plan *p, int *own_fds, size_t 
     return moat_error_set (err, errno, "prctl(PR_SET_DUMPABLE)");
   if (s->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return moat_error_set (err, errno, "process.noNewPrivileges: prctl");
-  scrub_runtime_memory ();
   return 0;
 }
 

@@ -14,9 +14,13 @@
 
    After moat_finish_privileges the process holds nothing the container's
    process would not hold, so it may become visible to the container (a
-   shared pid namespace, an exec'd process); under the user's seccomp
-   filter it makes only the calls every program makes (read, write,
-   execve) and, with no_new_privs off, the privilege-dropping ones.  */
+   shared pid namespace, an exec'd process).  With no_new_privs the user's
+   filter sees only execve (and the startContainer hooks).  Without it,
+   the filter is loaded before the privileges drop, so it also sees the
+   privilege-dropping calls (prctl, setgroups, setres[ug]id, capset), the
+   read/write/close of the wait for start and, in the cases that need
+   them, the making of a sibling (clone), setsid and TIOCSCTTY for a
+   terminal, and rt_sigaction for startContainer hooks.  */
 #ifndef MOAT_FINISH_H
 #define MOAT_FINISH_H
 

@@ -40,10 +40,13 @@ run_one (const struct moat_hook *h, const char *state_json, moat_error **err)
       _exit (127);
     }
   close (pipefd[0]);
-  /* the hook may not read its stdin at all: never block on it */
-  signal (SIGPIPE, SIG_IGN);
+  /* the hook may not read its stdin at all: never block on it, and never
+     die of it (the disposition is the caller's again afterwards) */
+  struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+  sigaction (SIGPIPE, &ign, &old);
   (void) moat_write_all (pipefd[1], state_json, strlen (state_json));
   close (pipefd[1]);
+  sigaction (SIGPIPE, &old, NULL);
 
   int timeout_ms = h->timeout > 0 ? h->timeout * 1000 : -1;
   struct pollfd p = { pidfd, POLLIN, 0 };

@@ -88,19 +88,25 @@ moat_continue_in_sibling (struct moat_sibling *sib, int sock, bool ready, moat_e
                            "namespace");
   if (pid == 0)
     {
-      /* wait until the runtime has heard of us */
-      char c;
+      /* wait until the runtime has heard of us; go on only if it has (a
+         runtime that died meanwhile would leave us unwatched) */
+      char c = 0;
+      ssize_t r;
       close (sib->order[1]);
-      while (read (sib->order[0], &c, 1) < 0 && errno == EINTR)
-        ;
+      do
+        r = read (sib->order[0], &c, 1);
+      while (r < 0 && errno == EINTR);
       close (sib->order[0]);
+      if (r != 1)
+        _exit (1);
       return 0;
     }
   moat_error *ignored = NULL;
   if (moat_channel_signal (sock, MOAT_MSG_PID, pid, &ignored) < 0
       || (ready && moat_channel_signal (sock, MOAT_MSG_READY, 0, &ignored) < 0))
-    _exit (1);
-  _exit (0);  /* closes order[1]: the sibling goes on */
+    _exit (1);  /* closes order[1] unsaid: the sibling ends */
+  (void) !write (sib->order[1], "g", 1);
+  _exit (0);
 }
 
 static void
@@ -143,7 +149,7 @@ close_inherited_fds (struct init *in)
   keep[n++] = in->sock;
   keep[n++] = in->fifo;
   keep[n++] = p->ns_fds[MOAT_NS_USER];
-  keep[n++] = p->ns_fds[MOAT_NS_PID];
+  keep[n++] = p->pid_entered_early ? -1 : p->ns_fds[MOAT_NS_PID];
   for (size_t i = 0; i < p->spec->n_mounts; i++)
     keep[n++] = p->mounts[i].idmap_fd;
   qsort (keep, n, sizeof (int), cmp_int);
@@ -248,6 +254,7 @@ set_up (struct init *in)
       if (moat_ns_join (p->ns_fds[MOAT_NS_PID], MOAT_NS_PID, s->ns[MOAT_NS_PID].path,
                         &err) < 0)
         fail (in, err);
+      close (p->ns_fds[MOAT_NS_PID]);
       continue_in_sibling (in, false);
     }
   close_inherited_fds (in);
@@ -272,7 +279,7 @@ set_up (struct init *in)
       /* the runtime hands the master to the console socket or proxies it */
       if (moat_channel_send (in->sock, MOAT_MSG_TERMINAL, 0, term.name, strlen (term.name),
                              term.master, &err) < 0
-          || moat_terminal_attach (&term, !p->pid_joined, &err) < 0)
+          || moat_terminal_attach (&term, !p->pid_joined || p->pid_entered_early, &err) < 0)
         fail (in, err);
       close (term.master);
     }

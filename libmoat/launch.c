@@ -163,8 +163,10 @@ take_state_dir (struct launch *l, moat_error **err)
   if (driver && (driver->locate (p->spec->cgroups_path, p->id, &l->cgroup, err) < 0
                  || (l->cgroup.path && driver->in_use (&l->cgroup)
                      && moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
-                                         "linux.cgroupsPath: cgroup `%s` already has "
-                                         "processes", l->cgroup.path) < 0)))
+                                         "%s: cgroup `%s` already has processes",
+                                         p->spec->cgroups_path ? "linux.cgroupsPath"
+                                         : "the container's cgroup",
+                                         l->cgroup.path) < 0)))
     {
       /* a create of the same id that won meanwhile has its init there */
       moat_error *exists = NULL;
@@ -233,18 +235,15 @@ make_exec_fifo (struct launch *l, moat_error **err)
 }
 
 /* exec, poststart and poststop come later: keep the config the container
-   was made from in the state directory (the bundle may change or go).  */
+   was made from, the very bytes the plan parsed, in the state directory
+   (the bundle may change or go).  */
 static int
 keep_config (struct launch *l, moat_error **err)
 {
-  autofree char *path = xasprintf ("%s/config.json", l->plan->bundle);
-  autofree char *text = NULL;
-  size_t len;
   if (moat_fault ("keep-config", err) < 0)
     return -1;
-  if (moat_read_file_at (AT_FDCWD, path, MOAT_MAX_CONFIG_SIZE, &text, &len, err) < 0)
-    return -1;
-  return moat_write_file_atomic_at (l->dir.dirfd, "config.json", text, len, 0600, err);
+  return moat_write_file_atomic_at (l->dir.dirfd, "config.json", l->plan->config_text,
+                                    l->plan->config_len, 0600, err);
 }
 
 /* ---- namespaces joined by path ---- */

@@ -40,8 +40,15 @@ moat_ensure_sealed (const struct moat_context *ctx, moat_error **err)
 bool
 moat_running_sealed (void)
 {
+  /* the variable only says where to look: an inherited one must not turn
+     the protection off, so the binary itself is checked */
   const char *v = getenv (SEALED_ENV);
-  return v && strcmp (v, "1") == 0;
+  if (v == NULL || strcmp (v, "1") != 0)
+    return false;
+  autoclose int exe = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  int seals = exe >= 0 ? fcntl (exe, F_GET_SEALS) : -1;
+  int want = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL;
+  return seals >= 0 && (seals & want) == want;
 }
 
 int

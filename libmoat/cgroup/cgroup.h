@@ -42,7 +42,7 @@ struct moat_cgroup_driver
   /* Change the resources of a running container; NULL: not supported.  */
   int (*update) (struct moat_cgroup *cg, const struct moat_spec *resources,
                  moat_error **err);
-  /* Usage figures (memory, pids, cpu, ...) as JSON for `events --stats`;
+  /* Usage figures (memory, pids, cpu, ...) as JSON, for a stats command;
      NULL: not supported.  */
   int (*stats) (const struct moat_cgroup *cg, char **json, moat_error **err);
   /* Freeze or thaw, waiting until the kernel says it is done.  */

@@ -190,8 +190,7 @@ v2_create (struct moat_cgroup *cg, moat_error **err)
       free (cg->created_from);
       cg->created_from = NULL;
       return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
-                              "linux.cgroupsPath: cgroup `%s` already has processes",
-                              cg->path);
+                              "cgroup `%s` already has processes", cg->path);
     }
   cg->dirfd = open (cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (cg->dirfd < 0)
@@ -290,6 +289,8 @@ v2_frozen (const struct moat_cgroup *cg)
 static int
 kill_path (const char *path, int sig, moat_error **err)
 {
+  if (sig == 0)
+    return 0;  /* nothing to send: the caller checked the init is alive */
   if (sig == SIGKILL)
     {
       autofree char *kill_file = xasprintf ("%s/cgroup.kill", path);

@@ -230,7 +230,7 @@ resolve_paths (struct moat_plan *p, const char *bundle, moat_error **err)
   if (p->bundle == NULL)
     return moat_error_setk (err, errno == ENOENT ? MOAT_ERR_INVALID_CONFIG
                             : MOAT_ERR_FAILED, errno, "bundle `%s`", b);
-  p->spec = moat_spec_load (p->bundle, err);
+  p->spec = moat_spec_load_text (p->bundle, &p->config_text, &p->config_len, err);
   if (p->spec == NULL)
     return -1;
   autofree char *root = p->spec->root_path[0] == '/' ? xstrdup (p->spec->root_path)
@@ -327,6 +327,7 @@ moat_plan_free (struct moat_plan *p)
     if (p->ns_fds[t] >= 0)
       close (p->ns_fds[t]);
   moat_spec_free (p->spec);
+  free (p->config_text);
   free (p->id);
   free (p->bundle);
   free (p->rootfs);

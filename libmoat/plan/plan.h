@@ -126,6 +126,8 @@ void moat_process_plan_clear (struct moat_process_plan *p);
 struct moat_plan
 {
   struct moat_spec *spec;
+  char *config_text;            /* config.json as it was parsed */
+  size_t config_len;
   char *id;
   char *bundle, *rootfs;        /* absolute */
   struct moat_host host;

@@ -323,7 +323,8 @@ moat_spec_parse_process (const char *json, size_t len, moat_error **err)
 }
 
 struct moat_spec *
-moat_spec_load (const char *bundle, moat_error **err)
+moat_spec_load_text (const char *bundle, char **text_out, size_t *len_out,
+                     moat_error **err)
 {
   autofree char *path = xasprintf ("%s/config.json", bundle);
   autofree char *text = NULL;
@@ -336,7 +337,18 @@ moat_spec_load (const char *bundle, moat_error **err)
   struct moat_spec *s = moat_spec_parse (text, len, err);
   if (s == NULL)
     moat_error_prefix (err, "%s", path);
+  else if (text_out)
+    {
+      *text_out = steal_pointer (&text);
+      *len_out = len;
+    }
   return s;
+}
+
+struct moat_spec *
+moat_spec_load (const char *bundle, moat_error **err)
+{
+  return moat_spec_load_text (bundle, NULL, NULL, err);
 }
 
 static void

@@ -200,6 +200,9 @@ struct moat_spec *moat_spec_parse (const char *json, size_t len, moat_error **er
 struct moat_spec *moat_spec_parse_process (const char *json, size_t len, moat_error **err);
 /* Read and parse <bundle>/config.json.  */
 struct moat_spec *moat_spec_load (const char *bundle, moat_error **err);
+/* The same, handing over the text that was parsed (to keep exactly it).  */
+struct moat_spec *moat_spec_load_text (const char *bundle, char **text, size_t *len,
+                                       moat_error **err);
 void moat_spec_free (struct moat_spec *s);
 
 const char *moat_ns_name (enum moat_ns_type t);

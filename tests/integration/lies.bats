@@ -56,6 +56,8 @@ json.dump(c, open(sys.argv[1], "w"))' "$CFG"
 	assert_error "is writable by others (mode 0777)"
 	run --separate-stderr moat state "$ID"
 	assert_error "is writable by others"
+	run --separate-stderr moat list
+	assert_error "is writable by others"
 	chmod 0700 "$ROOT"
 	chown 65534 "$ROOT"
 	run --separate-stderr moat create --bundle "$BUNDLE" "$ID"

@@ -172,3 +172,10 @@ _ptrace_caps() {
 	assert_eq "$(tr -d '\0' <"/proc/$pid/cmdline")" "" "cmdline of the waiting init"
 	assert_eq "$(tr -d '\0' <"/proc/$pid/environ")" "" "environ of the waiting init"
 }
+
+@test "security: an inherited _MOAT_SEALED_EXE does not turn the sealed copy off" {
+	_ptrace_caps
+	set_args '["sleep", "100"]'
+	_MOAT_SEALED_EXE=1 create_ok "$ID"
+	assert_eq "$(readlink "/proc/$(pid_of "$ID")/exe")" "/memfd:moat (deleted)" "exe of the waiting init"
+}

@@ -93,3 +93,31 @@ _recv() {
 	assert_error "--console-socket: connect"
 	assert_nothing_left "$ID"
 }
+
+# In a pid namespace joined by path the init is a sibling made after the
+# setup (or, on kernels without procfs pidns=, one made before it): either
+# way the process that execs is the session leader with the pty.
+@test "terminal: in a joined pid namespace the process has the pty as its controlling terminal" {
+	set_args '["sleep", "100"]'
+	run_d_ok "$ID-holder"
+	local holder
+	holder=$(pid_of "$ID-holder")
+	_terminal
+	cfg '(.linux.namespaces[] | select(.type == "pid")) |= {type: "pid", path: $p}' --arg p "/proc/$holder/ns/pid"
+	set_sh 'echo "ctty=$(cut -d" " -f7 /proc/$$/stat) sid=$(cut -d" " -f6 /proc/$$/stat) pid=$$"; echo END'
+	local fault
+	for fault in none proc-pidns; do
+		_recv
+		MOAT_FAULT=$fault moat run -d --console-socket "$SOCK" --bundle "$BUNDLE" "$ID-$fault" >/dev/null 2>"$T/err" </dev/null ||
+			fail "run -d ($fault) failed: $(cat "$T/err")"
+		record_pid "$ID-$fault"
+		wait_status "$ID-$fault" stopped
+		wait "$RECV_PID"
+		local line
+		line=$(tr -d '\r' <"$T/tty.out" | grep '^ctty=')
+		assert_contains "$line" "ctty=$((136 << 8))" "controlling terminal ($fault)"
+		[[ $line =~ sid=([0-9]+)\ pid=([0-9]+) ]] && [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ] ||
+			fail "the process is not its session's leader ($fault): $line"
+		rm -f "$T/tty.out" "$SOCK"
+	done
+}

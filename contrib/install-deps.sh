@@ -4,7 +4,8 @@ set -eu
 packages="autoconf automake libtool pkg-config make gcc libseccomp-dev libyajl-dev
   libcap-dev libselinux1-dev libsystemd-dev busybox-static bats jq uidmap iproute2
   podman containerd
-  util-linux procps"
+  util-linux procps libc6-dev
+  clang libclang-rt-14-dev llvm-14"
 missing=
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

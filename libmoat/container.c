@@ -388,7 +388,10 @@ moat_list (const struct moat_context *ctx, struct moat_state **out, size_t *n,
       (*out)[(*n)++] = st;
     }
   closedir (d);
-  qsort (*out, *n, sizeof **out, compare_states);
+  /* qsort's array must not be NULL, even for no element (C11 7.22.5):
+     an empty state root leaves *out NULL */
+  if (*n > 1)
+    qsort (*out, *n, sizeof **out, compare_states);
   return 0;
 }
 

@@ -200,6 +200,7 @@ struct exec_child
   int join;             /* the init's namespaces that differ from ours */
   int sock;
   bool foreground;      /* moat stays: the process must not outlive it */
+  bool wait_go;         /* the runtime moves it into the cgroup first */
   int parent_fds[4];
 };
 
@@ -248,6 +249,9 @@ exec_child_main (struct exec_child *c)
     if (c->parent_fds[i] >= 0)
       close (c->parent_fds[i]);
   moat_log_close ();
+  struct moat_msg go;
+  if (c->wait_go && moat_channel_expect (c->sock, MOAT_MSG_GO, &go, &err) < 0)
+    _exit (127);
   moat_log_forward (c->sock);
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     {
@@ -435,6 +439,7 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
   struct moat_host host;
   struct exec_run run = { -1, 0, -1, -1, "" };
   int init_pidfd = -1, cgfd = -1, peer = -1, r = -1;
+  struct moat_cgroup cg = { .dirfd = -1 };
 
   if (moat_check_proc (err) < 0 || moat_host_probe (&host, err) < 0
       || moat_container_dir_open (ctx->state_root, o->id, false, &dir, err) < 0)
@@ -478,12 +483,19 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
                        "cannot exec in container \"%s\": its init is gone", o->id);
       goto out;
     }
-  if (st.cgroup_path)
+  if (moat_cgroup_from_state (st.cgroup_driver, st.cgroup_path, st.cgroup_created_from,
+                              &cg, err) < 0)
+    goto out;
+  if (cg.driver)
     {
-      cgfd = open (st.cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (cgfd < 0)
+      moat_error *cerr = NULL;
+      cgfd = cg.driver->clone_fd (&cg, &cerr);
+      if (cerr)
         {
-          moat_error_set (err, errno, "open the container's cgroup");
+          moat_error_prefix (&cerr, "exec");
+          if (err && *err == NULL)
+            *err = steal_pointer (&cerr);
+          moat_error_free (&cerr);
           goto out;
         }
     }
@@ -498,6 +510,7 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
   struct exec_child c = {
     .plan = &plan, .host = &host, .init_pidfd = init_pidfd,
     .join = namespaces_to_join (st.pid), .sock = peer, .foreground = !o->detach,
+    .wait_go = cg.driver && cgfd < 0,
     .parent_fds = { run.sock, dir.dirfd, cgfd, -1 },
   };
   struct clone_args ca = { .exit_signal = SIGCHLD };
@@ -520,6 +533,9 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
     exec_child_main (&c);
   close (peer);
   peer = -1;
+  if (c.wait_go && (cg.driver->attach (&cg, run.pid, err) < 0
+                    || moat_channel_signal (run.sock, MOAT_MSG_GO, 0, err) < 0))
+    goto out;
   /* the shared lock is held until the process has exec'd: a ptrace-capable
      exec waits for it (record_ptrace) */
   if (wait_exec (&run, err) < 0 || moat_fault ("exec-wait", err) < 0)
@@ -562,6 +578,7 @@ out:
     if (fds[i] >= 0)
       close (fds[i]);
   moat_process_plan_clear (&plan);
+  moat_cgroup_release (&cg);
   if (s != container)
     moat_spec_free (s);
   moat_spec_free (container);

@@ -356,6 +356,8 @@ moat_init_main (const struct moat_init_args *a)
   if (moat_channel_expect (in.sock, MOAT_MSG_GO, &m, &err) < 0)
     _exit (1);
   in.host_pid = m.aux;
+  if (a->cgroupns_after_go && unshare (CLONE_NEWCGROUP) < 0)
+    fail_errno (&in, errno, "create the cgroup namespace in the container's cgroup");
   /* warnings go to the runtime, which logs them with the rest */
   moat_log_forward (in.sock);
   /* Until execve replaces it, this process is the moat binary: other

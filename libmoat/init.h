@@ -16,6 +16,9 @@ struct moat_init_args
   /* with a user namespace joined by path: the namespaces to create once
      in it (clone3 made none) */
   unsigned long long unshare_flags;
+  /* the runtime moves the init into its cgroup after clone3: the new
+     cgroup namespace is made after GO, so that it is rooted there */
+  bool cgroupns_after_go;
   int parent_fds[16];       /* the parent's own fds, closed first; -1 for none */
 };
 

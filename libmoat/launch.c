@@ -337,6 +337,14 @@ spawn_init (struct launch *l, bool with_fifo, moat_error **err)
       a.parent_fds[k++] = l->own_ns[joined_by_runtime[i]];
     }
   unsigned long long flags = p->clone_flags;
+  if (l->cgroup_made && l->cgroup.dirfd < 0 && (flags & CLONE_NEWCGROUP)
+      && p->ns_fds[MOAT_NS_USER] < 0)
+    {
+      /* born outside its cgroup: its cgroup namespace must be made once
+         it is in it */
+      flags &= ~(unsigned long long) CLONE_NEWCGROUP;
+      a.cgroupns_after_go = true;
+    }
   if (p->ns_fds[MOAT_NS_USER] >= 0)
     {
       /* the init creates them once in the joined user namespace */
@@ -530,6 +538,11 @@ launch_create (struct launch *l, bool foreground, bool with_fifo, moat_error **e
   if (leave_joined_namespaces (l, r < 0 ? NULL : err) < 0 || r < 0)
     return -1;
   close_fd (&l->fifo_fd);
+  /* a driver that cannot have the init born in the cgroup moves it in
+     before it does anything */
+  if (l->cgroup_made && l->cgroup.dirfd < 0
+      && l->cgroup.driver->attach (&l->cgroup, l->pid, err) < 0)
+    return moat_error_prefix (err, "place the container's init in its cgroup");
   if (p->new_userns && moat_write_id_maps (l->pid, p->spec, err) < 0)
     return -1;
   if (moat_fault ("go", err) < 0

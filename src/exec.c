@@ -114,7 +114,12 @@ cmd_exec (struct cli *c, int argc, char **argv)
     o.args = argv + optind + 1;
   moat_error *err = NULL;
   int status = 0;
-  if (moat_exec (&c->ctx, &o, &status, &err) < 0)
+  int r = moat_exec (&c->ctx, &o, &status, &err);
+  /* what the options allocated (LeakSanitizer reports it at exit) */
+  moat_strv_free (o.env);
+  moat_strv_free (o.caps);
+  free (o.additional_gids);
+  if (r < 0)
     cli_fail (err);
   return status;
 }

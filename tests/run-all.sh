@@ -1,7 +1,8 @@
 #!/bin/sh
 # The whole test suite: install dependencies, build, run the unit tests
-# (make check) and the integration tests (real containers, as root), and
-# end with one line "N passed, N failed, N skipped".
+# (make check), the integration tests (real containers, as root), the
+# sanitizer lane and the fuzz lane, and end with one line
+# "N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -42,8 +43,31 @@ else
   i_skip=${i_skip:-0}
 fi
 
+# A summary line "N passed, N failed, N skipped" of a lane's log, as
+# "P F S"; a lane that printed none counts as one failure.
+lane_counts () {
+  s=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$1" | tail -1)
+  if [ -z "$s" ]; then echo "0 1 0"
+  else echo "$s" | sed 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/'; fi
+}
+
+# An ASan+UBSan build of moat runs the unit tests and a representative part
+# of the integration suite (tests/sanitize.sh says which, and why not the
+# rest); any report fails it.
+san_log=$(mktemp)
+bash tests/sanitize.sh 2>&1 | tee "$san_log"
+set -- $(lane_counts "$san_log"); s_pass=$1 s_fail=$2 s_skip=$3
+# Every libFuzzer target replays the committed corpus, then fuzzes for
+# 15 seconds.
+fuzz_log=$(mktemp)
+bash tests/fuzz/run.sh 15 2>&1 | tee "$fuzz_log"
+set -- $(lane_counts "$fuzz_log"); f_pass=$1 f_fail=$2 f_skip=$3
+rm -f "$san_log" "$fuzz_log"
+
 echo "unit: $u_pass passed, $u_fail failed, $u_skip skipped"
 echo "integration: $i_pass passed, $i_fail failed, $i_skip skipped"
-failed=$((u_fail + i_fail))
-echo "$((u_pass + i_pass)) passed, $failed failed, $((u_skip + i_skip)) skipped"
+echo "sanitize: $s_pass passed, $s_fail failed, $s_skip skipped"
+echo "fuzz: $f_pass passed, $f_fail failed, $f_skip skipped"
+failed=$((u_fail + i_fail + s_fail + f_fail))
+echo "$((u_pass + i_pass + s_pass + f_pass)) passed, $failed failed, $((u_skip + i_skip + s_skip + f_skip)) skipped"
 [ "$failed" = 0 ]

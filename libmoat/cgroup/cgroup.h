@@ -35,8 +35,15 @@ struct moat_cgroup_driver
   /* True when it exists and has processes (someone else's: a create
      must not take it).  */
   bool (*in_use) (const struct moat_cgroup *cg);
-  /* Make it (or take an existing empty one) and open it.  */
+  /* Make it (or take an existing empty one) and open it: when the
+     driver can have processes born in it (CLONE_INTO_CGROUP), cg->dirfd
+     is the fd for that, else -1 and the runtime calls attach.  */
   int (*create) (struct moat_cgroup *cg, moat_error **err);
+  /* An fd to be born in an existing cgroup with CLONE_INTO_CGROUP, or -1
+     (with no error) when the driver places processes with attach.  */
+  int (*clone_fd) (const struct moat_cgroup *cg, moat_error **err);
+  /* Move a process that was born elsewhere in.  */
+  int (*attach) (const struct moat_cgroup *cg, pid_t pid, moat_error **err);
   /* Apply linux.resources before the init is born in it.  */
   int (*apply) (struct moat_cgroup *cg, const struct moat_spec *s, moat_error **err);
   /* Change the resources of a running container; NULL: not supported.  */

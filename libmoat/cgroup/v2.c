@@ -146,6 +146,14 @@ v2_locate (const char *cgroups_path, const char *id, struct moat_cgroup *cg,
 
 static int v2_destroy (struct moat_cgroup *cg, moat_error **err);
 
+/* The test suite plays a driver that cannot use CLONE_INTO_CGROUP (as a
+   cgroup v1 one) with MOAT_FAULT=attach-cgroup.  */
+static bool
+plays_attach (void)
+{
+  return moat_fault ("attach-cgroup", NULL) < 0;
+}
+
 static bool
 v2_in_use (const struct moat_cgroup *cg)
 {
@@ -192,6 +200,8 @@ v2_create (struct moat_cgroup *cg, moat_error **err)
       return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
                               "cgroup `%s` already has processes", cg->path);
     }
+  if (plays_attach ())
+    return 0;
   cg->dirfd = open (cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (cg->dirfd < 0)
     return moat_error_set (err, errno, "open cgroup `%s`", cg->path);
@@ -204,7 +214,11 @@ v2_apply (struct moat_cgroup *cg, const struct moat_spec *s, moat_error **err)
 {
   if (moat_fault ("cgroup-apply", err) < 0)
     return -1;
-  if (moat_cgroup_devices_attach (cg->dirfd, s->device_rules, s->n_device_rules, err) == 0)
+  autoclose int own = -1;
+  int fd = cg->dirfd;
+  if (fd < 0 && (fd = own = open (cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    return moat_error_set (err, errno, "open cgroup `%s`", cg->path);
+  if (moat_cgroup_devices_attach (fd, s->device_rules, s->n_device_rules, err) == 0)
     return 0;
   if (geteuid () != 0 && (*err)->errnum == EPERM)
     {
@@ -237,6 +251,26 @@ pids_of (const char *path, int **pids, size_t *n, moat_error **err)
       (*pids)[(*n)++] = atoi (l);
     }
   return 0;
+}
+
+static int
+v2_clone_fd (const struct moat_cgroup *cg, moat_error **err)
+{
+  if (plays_attach ())
+    return -1;
+  int fd = open (cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return moat_error_set (err, errno, "open the container's cgroup `%s`", cg->path);
+  return fd;
+}
+
+static int
+v2_attach (const struct moat_cgroup *cg, pid_t pid, moat_error **err)
+{
+  autofree char *procs = xasprintf ("%s/cgroup.procs", cg->path);
+  char num[16];
+  snprintf (num, sizeof num, "%d", pid);
+  return moat_write_file (procs, num, err);
 }
 
 static int
@@ -383,6 +417,8 @@ const struct moat_cgroup_driver moat_cgroup_v2_driver = {
   .locate = v2_locate,
   .in_use = v2_in_use,
   .create = v2_create,
+  .clone_fd = v2_clone_fd,
+  .attach = v2_attach,
   .apply = v2_apply,
   .update = NULL,        /* the cgroup issue: resources */
   .stats = NULL,

@@ -110,36 +110,62 @@ append_data (char **data, const char *opt)
 }
 
 /* ro after rw (nosuid after suid, rro after rrw, ...) in the same list:
-   refused instead of silently letting the last one win.  */
+   refused instead of silently letting the last one win.  In one pass:
+   for each flag, plain and recursive, the first option that set it and
+   the first that cleared it (1 + its index; 0: none yet).  A list of any
+   length (config.json may hold millions) costs linear time.  */
+struct seen_flags
+{
+  size_t first[2][64][2];  /* [recursive][bit of the MS_* flag][clear] */
+};
+
 static int
 check_contradiction (char *const *options, size_t i, const struct flag_opt *f,
-                     moat_error **err)
+                     struct seen_flags *seen, moat_error **err)
 {
-  for (size_t j = 0; j < i; j++)
-    {
-      struct flag_opt g;
-      if (!lookup_flag (options[j], &g) || g.recursive != f->recursive)
-        continue;
-      if (flag_opts[g.index].flag == flag_opts[f->index].flag
-          && flag_opts[g.index].clear != flag_opts[f->index].clear)
-        return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
-                                "contradictory options `%s` and `%s`", options[j],
-                                options[i]);
-    }
+  int bit = __builtin_ctzl (flag_opts[f->index].flag);
+  bool clear = flag_opts[f->index].clear;
+  size_t other = seen->first[f->recursive][bit][!clear];
+  if (other)
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                            "contradictory options `%s` and `%s`", options[other - 1],
+                            options[i]);
+  if (!seen->first[f->recursive][bit][clear])
+    seen->first[f->recursive][bit][clear] = i + 1;
   return 0;
+}
+
+/* Append opt to the comma-separated *data of *len bytes in *cap bytes of
+   room, growing it geometrically (linear time for the whole list).  */
+static void
+append_data_fast (char **data, size_t *len, size_t *cap, const char *opt)
+{
+  size_t n = strlen (opt), need = *len + (*len ? 1 : 0) + n + 1;
+  if (need > *cap)
+    {
+      *cap = need > 2 * *cap ? need : 2 * *cap;
+      *data = xrealloc (*data, *cap);
+    }
+  if (*len)
+    (*data)[(*len)++] = ',';
+  memcpy (*data + *len, opt, n + 1);
+  *len += n;
 }
 
 int
 moat_mount_opts_parse (char *const *options, struct moat_mount_opts *o, moat_error **err)
 {
   memset (o, 0, sizeof *o);
+  struct seen_flags seen;
+  memset (&seen, 0, sizeof seen);
+  size_t data_len = 0, data_cap = 0;
   for (size_t i = 0; options && options[i]; i++)
     {
       const char *opt = options[i];
       struct flag_opt f;
       if (lookup_flag (opt, &f))
         {
-          if (check_contradiction (options, i, &f, err) < 0)
+          if (check_contradiction (options, i, &f, &seen, err) < 0)
             {
               moat_mount_opts_clear (o);
               return -1;
@@ -168,7 +194,7 @@ moat_mount_opts_parse (char *const *options, struct moat_mount_opts *o, moat_err
         ;
       else
         {
-          append_data (&o->data, opt);
+          append_data_fast (&o->data, &data_len, &data_cap, opt);
           if (o->unknown == NULL && strchr (opt, '=') == NULL)
             o->unknown = opt;
         }

@@ -159,15 +159,28 @@ parse_resources (struct moat_spec *s, yajl_val lin, moat_error **err)
     return -1;
   if (res == NULL)
     return 0;
+  /* the names of the members moat does not apply, ", "-separated: sized
+     first, then written once (a hostile object with a million members
+     costs linear time, not a copy of the list per member) */
+  size_t len = 0;
   for (size_t i = 0; i < res->u.object.len; i++)
     {
       const char *k = res->u.object.keys[i];
-      if (strcmp (k, "devices") == 0 || YAJL_IS_NULL (res->u.object.values[i]))
-        continue;
-      char *n = s->unapplied_resources ? xasprintf ("%s, %s", s->unapplied_resources, k)
-        : xstrdup (k);
-      free (s->unapplied_resources);
-      s->unapplied_resources = n;
+      if (strcmp (k, "devices") != 0 && !YAJL_IS_NULL (res->u.object.values[i]))
+        len += strlen (k) + 2;
+    }
+  if (len > 0)
+    {
+      char *p = s->unapplied_resources = xmalloc0 (len - 1);
+      for (size_t i = 0; i < res->u.object.len; i++)
+        {
+          const char *k = res->u.object.keys[i];
+          if (strcmp (k, "devices") == 0 || YAJL_IS_NULL (res->u.object.values[i]))
+            continue;
+          if (p != s->unapplied_resources)
+            p = stpcpy (p, ", ");
+          p = stpcpy (p, k);
+        }
     }
   yajl_val arr;
   if (moat_json_get_array (res, "devices", "linux.resources.devices", &arr, err) < 0)

@@ -32,11 +32,7 @@ load helpers
 
 @test "lies: a config with megabytes of annotations stays readable and deletable" {
 	# 5 MiB of annotations: state.json holds them all
-	python3 -c '
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["annotations"] = {"k%d" % i: "v" * 1000 for i in range(5 * 1024)}
-json.dump(c, open(sys.argv[1], "w"))' "$CFG"
+	cfg '.annotations = ([range(5 * 1024)] | map({key: "k\(.)", value: ("v" * 1000)}) | from_entries)'
 	set_args '["sleep", "100"]'
 	create_ok "$ID"
 	run --separate-stderr moat state "$ID"

@@ -395,3 +395,22 @@ load helpers
 		[ "$subs" -gt 0 ] || fail "an empty $CGROOT/moat was left behind"
 	fi
 }
+
+# A cgroup driver that cannot have processes born in the cgroup
+# (CLONE_INTO_CGROUP: a cgroup v1 driver) moves them in before they do
+# anything.  MOAT_FAULT=attach-cgroup plays such a driver.
+@test "a driver that places processes by moving them: the init and exec'd processes end in the cgroup" {
+	set_args '["sleep", "100"]'
+	MOAT_FAULT=attach-cgroup run_d_ok "$ID"
+	local pid
+	pid=$(pid_of "$ID")
+	grep -qx "0::/moat/$ID" "/proc/$pid/cgroup" || fail "the init is not in its cgroup: $(cat "/proc/$pid/cgroup")"
+	run --separate-stderr moat exec "$ID" grep ^0:: /proc/self/cgroup
+	assert_status 0
+	assert_eq "$output" "0::/" "the init's cgroup namespace is rooted at its cgroup"
+	run --separate-stderr env MOAT_FAULT=attach-cgroup "$MOAT" --root "$ROOT" exec "$ID" grep ^0:: /proc/self/cgroup
+	assert_status 0
+	assert_eq "$output" "0::/" "an exec'd process moved in, seen in the container's cgroup namespace"
+	MOAT_FAULT=attach-cgroup moat exec -d --pid-file "$T/exec.pid" "$ID" sleep 50
+	grep -qx "0::/moat/$ID" "/proc/$(cat "$T/exec.pid")/cgroup" || fail "the exec'd process is not in the container's cgroup"
+}

@@ -462,13 +462,21 @@ confined (enum confined_op op)
 
 /* Valgrind and the sanitizers make calls of their own that the filter
    refuses.  */
+#if defined __SANITIZE_ADDRESS__
+# define UNDER_ASAN 1
+#elif defined __has_feature
+# if __has_feature (address_sanitizer)
+#  define UNDER_ASAN 1
+# endif
+#endif
+
 static const char *
 cannot_confine (void)
 {
   const char *p = getenv ("LD_PRELOAD");
   if (p && strstr (p, "vgpreload"))
     return "valgrind cannot run a process under a seccomp filter";
-#ifdef __SANITIZE_ADDRESS__
+#ifdef UNDER_ASAN
   return "AddressSanitizer cannot run a process under a seccomp filter";
 #endif
   return NULL;

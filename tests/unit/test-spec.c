@@ -2,8 +2,13 @@
 #include <config.h>
 #include "tap.h"
 #include "libmoat/spec/spec.h"
+#include "libmoat/plan/plan.h"
 #include "libmoat/utils.h"
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/mount.h>
+#include <time.h>
+#include <unistd.h>
 
 #define BASE_PROCESS "\"process\": {\"args\": [\"sh\"], \"cwd\": \"/\"}"
 #define BASE_LINUX "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}]}"
@@ -234,11 +239,114 @@ test_default_spec (void)
     }
 }
 
+static double
+seconds_since (const struct timespec *t0)
+{
+  struct timespec t;
+  clock_gettime (CLOCK_MONOTONIC, &t);
+  return (t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* A hostile config of a few megabytes costs linear time.  Found while
+   fuzzing (tests/fuzz: fuzz-mountopts ran at a thousand inputs a second,
+   and a list of 20000 options timed out): the contradiction check of
+   moat_mount_opts_parse compared every option with every earlier one and
+   the filesystem data was copied whole for each option; the names of the
+   unapplied linux.resources members were copied whole for each member.
+   Quadratic: 50000 "ro" options (a 300 KB config) took 4 s of create,
+   a 16 MB config hours.  Linear, each case below takes well under a
+   second, even under the sanitizers; quadratic, a minute or more.  */
+static void
+test_hostile_sizes (void)
+{
+  enum { N = 400000 };
+  struct timespec t0;
+  /* quadratic, this would run for many minutes: end it instead */
+  printf ("# hostile sizes: if SIGALRM ends this test, parsing took quadratic time\n");
+  fflush (stdout);
+  signal (SIGALRM, SIG_DFL);
+  alarm (60);
+
+  /* one mount with N options: flags, then filesystem data */
+  size_t cap = 64 + (size_t) N * 12;
+  char *opts = xmalloc0 (cap), *p = opts;
+  for (size_t i = 0; i < N; i++)
+    p += sprintf (p, "%s\"%s\"", i ? "," : "", i < N / 2 ? "ro" : "x=1");
+  char *mounts = xasprintf ("\"mounts\": [{\"destination\": \"/t\", \"type\": \"tmpfs\", "
+                            "\"options\": [%s]}],", opts);
+  free (opts);
+  char *json = config (NULL, NULL, mounts);
+  free (mounts);
+  moat_error *err = NULL;
+  struct moat_spec *s = moat_spec_parse (json, strlen (json), &err);
+  free (json);
+  ok (s != NULL, "a mount with %d options parses (%s)", N, err ? err->msg : "ok");
+  if (s)
+    {
+      struct moat_mount_opts o;
+      clock_gettime (CLOCK_MONOTONIC, &t0);
+      int r = moat_mount_opts_parse (s->mounts[0].options, &o, &err);
+      double took = seconds_since (&t0);
+      ok (r == 0 && o.flags == MS_RDONLY && o.data && strlen (o.data) == (size_t) N / 2 * 4 - 1,
+          "%d options: ro and the data (%s)", N, err ? err->msg : "ok");
+      ok (took < 10, "%d mount options parsed in %.2f s (linear time)", N, took);
+      if (r == 0)
+        moat_mount_opts_clear (&o);
+      moat_spec_free (s);
+    }
+  moat_error_free (&err);
+
+  /* the same contradiction as before: the first option of the other kind */
+  char *const contra[] = { "nosuid", "ro", "ro", "rro", "rrw", NULL };
+  struct moat_mount_opts o;
+  ok (moat_mount_opts_parse (contra, &o, &err) < 0
+      && contains (err->msg, "contradictory options `rro` and `rrw`"),
+      "contradictions are still found (%s)", err ? err->msg : "none");
+  moat_error_free (&err);
+  char *const contra2[] = { "rw", "suid", "rw", "ro", NULL };
+  ok (moat_mount_opts_parse (contra2, &o, &err) < 0
+      && contains (err->msg, "contradictory options `rw` and `ro`"),
+      "the first earlier option is named (%s)", err ? err->msg : "none");
+  moat_error_free (&err);
+
+  /* linux.resources with N members moat does not apply */
+  cap = 64 + (size_t) N * 16;
+  char *members = xmalloc0 (cap);
+  p = members;
+  for (size_t i = 0; i < N; i++)
+    p += sprintf (p, "%s\"k%zu\": 0", i ? ", " : "", i);
+  char *lin = xasprintf ("\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], "
+                         "\"resources\": {\"devices\": [], \"memory\": null, %s}}", members);
+  free (members);
+  json = config (NULL, lin, "");
+  free (lin);
+  clock_gettime (CLOCK_MONOTONIC, &t0);
+  s = moat_spec_parse (json, strlen (json), &err);
+  double took = seconds_since (&t0);
+  free (json);
+  ok (s && s->unapplied_resources && strncmp (s->unapplied_resources, "k0, k1, k2", 10) == 0,
+      "unapplied resources are listed (%s)", err ? err->msg : "ok");
+  ok (took < 10, "a config with %d resources members parsed in %.2f s (linear time)", N,
+      took);
+  moat_spec_free (s);
+  moat_error_free (&err);
+  json = config (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], "
+                 "\"resources\": {\"pids\": {}, \"devices\": [], \"cpu\": {}}}", "");
+  s = moat_spec_parse (json, strlen (json), &err);
+  free (json);
+  ok (s && s->unapplied_resources && strcmp (s->unapplied_resources, "pids, cpu") == 0,
+      "unapplied resources: \"%s\"", s && s->unapplied_resources ? s->unapplied_resources : "");
+  moat_spec_free (s);
+  moat_error_free (&err);
+  alarm (0);
+}
+
 int
 main (void)
 {
   test_valid ();
   test_errors ();
   test_default_spec ();
+  test_hostile_sizes ();
   return tap_done ();
 }

@@ -156,6 +156,35 @@ test_start_time (void)
   ok (moat_process_start_time (0x3fffffff, true) == 0, "a missing pid has no start time");
 }
 
+/* moat_list of an empty or missing state root: no container and no
+   error.  Found by the sanitizer lane (tests/sanitize.sh): the empty list
+   reached qsort with a NULL array, which UBSan reports as undefined
+   behaviour (nonnull argument); this test runs under UBSan there.  */
+static void
+test_list_empty (void)
+{
+  char tmpl[] = "/tmp/moat-unit-XXXXXX";
+  char *root = mkdtemp (tmpl);
+  ok (root != NULL, "temporary state root for list");
+  if (!root)
+    return;
+  struct moat_context ctx = { .state_root = root };
+  struct moat_state *list = (struct moat_state *) 1;
+  size_t n = 1;
+  moat_error *err = NULL;
+  ok (moat_list (&ctx, &list, &n, &err) == 0 && n == 0 && list == NULL && err == NULL,
+      "list of an empty state root: nothing (%s)", err ? err->msg : "ok");
+  moat_error_free (&err);
+  char *missing = xasprintf ("%s/missing", root);
+  ctx.state_root = missing;
+  n = 1;
+  ok (moat_list (&ctx, &list, &n, &err) == 0 && n == 0 && list == NULL,
+      "list of a missing state root: nothing (%s)", err ? err->msg : "ok");
+  moat_error_free (&err);
+  free (missing);
+  rmdir (root);
+}
+
 int
 main (void)
 {
@@ -163,5 +192,6 @@ main (void)
   test_json_roundtrip ();
   test_dirs ();
   test_start_time ();
+  test_list_empty ();
   return tap_done ();
 }

@@ -1,0 +1,47 @@
+/* libFuzzer target: linux.resources (standing in for `update --resources`
+   until moat has an update command), in an otherwise minimal config.
+   When it parses, the device cgroup program is built from its device
+   rules and run, by a small interpreter, on requests made from the rules'
+   own numbers: its answer must be the rules' (the last match decides).  */
+#include <config.h>
+#include "fuzz-plan.h"
+#include "fuzz-wrap.h"
+#include "libmoat/spec/spec.h"
+
+int LLVMFuzzerInitialize (int *argc, char ***argv);
+
+int
+LLVMFuzzerInitialize (int *argc, char ***argv)
+{
+  (void) argc;
+  (void) argv;
+  fuzz_quiet ();
+  return 0;
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  size_t len;
+  char *text = fuzz_wrap ("resources", data, size, &len);
+  moat_error *err = NULL;
+  struct moat_spec *s = moat_spec_parse (text, len, &err);
+  free (text);
+  fuzz_check_result (s == NULL, err, "moat_spec_parse");
+  moat_error_free (&err);
+  if (s)
+    {
+      for (size_t i = 0; i < s->n_device_rules; i++)
+        {
+          const struct moat_device_rule *r = &s->device_rules[i];
+          fuzz_check (r->type == 'a' || r->type == 'b' || r->type == 'c',
+                      "devices[%zu]: type %d", i, r->type);
+          fuzz_check ((r->access & ~7u) == 0, "devices[%zu]: access %u", i, r->access);
+          fuzz_check (r->major >= -1 && r->minor >= -1, "devices[%zu]: %lld:%lld", i,
+                      (long long) r->major, (long long) r->minor);
+        }
+      fuzz_devices (s->device_rules, s->n_device_rules);
+      moat_spec_free (s);
+    }
+  return 0;
+}

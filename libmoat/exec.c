@@ -199,6 +199,7 @@ struct exec_child
   int init_pidfd;
   int join;             /* the init's namespaces that differ from ours */
   int sock;
+  const char *id;       /* the container's, for its session keyring */
   bool foreground;      /* moat stays: the process must not outlive it */
   bool wait_go;         /* the runtime moves it into the cgroup first */
   int parent_fds[4];
@@ -277,8 +278,17 @@ exec_child_main (struct exec_child *c)
       (void) !setresuid (0, 0, 0);
     }
   close_from (3 + p->preserve_fds, c->sock);
+  if (moat_join_session_keyring (c->id, &err) < 0)
+    child_fail (c, err);
   if (p->spec->terminal && make_terminal (c, &err) < 0)
     child_fail (c, err);
+  /* without a terminal, out of the caller's session: its terminal is not
+     the container's (TIOCSTI would type into the caller's shell) */
+  if (!p->spec->terminal && setsid () < 0)
+    {
+      moat_error_set (&err, errno, "setsid");
+      child_fail (c, err);
+    }
   char *exe = NULL;
   struct moat_sibling sib;
   int own[1] = { c->sock };
@@ -288,17 +298,17 @@ exec_child_main (struct exec_child *c)
       || moat_finish_privileges (p, own, 1, c->host, &err) < 0)
     child_fail (c, err);
   c->sock = own[0];
-  /* the process the container sees */
+  /* the process the container sees is born under the filter */
+  if (moat_finish_seccomp (p, &err) < 0)
+    child_fail (c, err);
   if (moat_continue_in_sibling (&sib, c->sock, false, &err) < 0
       || (p->spec->terminal && moat_terminal_take_control (&err) < 0))
     child_fail (c, err);
   /* in the foreground moat proxies the process: a moat killed must not
-     leave it behind (it is moat's child; execve keeps this) */
-  if (c->foreground && prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-    {
-      moat_error_set (&err, errno, "prctl(PR_SET_PDEATHSIG)");
-      child_fail (c, err);
-    }
+     leave it behind (it is moat's child; execve keeps this).  A filter
+     may refuse prctl: then the process outlives a killed moat. */
+  if (c->foreground)
+    (void) prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   /* moat may have died before that was set: then its end of the channel
      is closed (a filter that refuses poll leaves this unchecked) */
   struct pollfd alive = { c->sock, POLLRDHUP, 0 };
@@ -335,25 +345,38 @@ setup_died (struct exec_run *r, moat_error **err)
                          WEXITSTATUS (status));
 }
 
+/* How long the process may take, once the container can see it, to
+   execve: it only loads the filter and execs, unless something of the
+   container stops it.  */
+#define EXEC_BOUND_MS 30000
+
 /* Serve the children until the process has exec'd: the channel is
-   close-on-exec, so its end means exactly that.  */
+   close-on-exec, so its end means exactly that.  Once the process
+   exists it holds the channel where the container can see it: from then
+   on only a log line or its error is accepted, and the wait is bounded;
+   the pid that makes it known must be a child of ours.  */
 static int
 wait_exec (struct exec_run *r, moat_error **err)
 {
+  long long deadline = 0;
   for (;;)
     {
       struct moat_msg m;
-      int n = moat_channel_recv (r->sock, &m, err);
+      int n = moat_channel_recv_until (r->sock, &m, deadline, err);
       if (n < 0)
         return moat_error_prefix (err, "exec");
       if (n == 0)
         return r->pidfd >= 0 ? 0 : setup_died (r, err);
-      if (m.fd >= 0 && (m.kind != MOAT_MSG_TERMINAL || r->master >= 0))
+      bool visible = r->pidfd >= 0;
+      if (m.fd >= 0 && (m.kind != MOAT_MSG_TERMINAL || r->master >= 0 || visible))
         {
           close (m.fd);
           return moat_error_set (err, EPROTO, "exec: an fd with a %s message",
                                  moat_msg_kind_name (m.kind));
         }
+      if (visible && m.kind != MOAT_MSG_LOG && m.kind != MOAT_MSG_ERROR)
+        return moat_error_set (err, EPROTO, "exec: a %s message after the process "
+                               "started", moat_msg_kind_name (m.kind));
       switch (m.kind)
         {
         case MOAT_MSG_TERMINAL:
@@ -366,13 +389,18 @@ wait_exec (struct exec_run *r, moat_error **err)
           moat_log_forwarded (m.aux, m.data);
           break;
         case MOAT_MSG_PID:
+          if (m.aux == 0 || m.aux > INT32_MAX || (pid_t) m.aux == r->pid
+              || !moat_is_own_child (m.aux))
+            return moat_error_set (err, EPROTO, "exec: pid %u is not the process moat "
+                                   "started", m.aux);
+          r->pidfd = sys_pidfd_open (m.aux, 0);
+          if (r->pidfd < 0)
+            return moat_error_set (err, errno, "exec: pidfd of the process");
           /* the first child is done; the process is ours too */
           while (waitpid (r->pid, NULL, 0) < 0 && errno == EINTR)
             ;
           r->pid = m.aux;
-          r->pidfd = sys_pidfd_open (r->pid, 0);
-          if (r->pidfd < 0)
-            return moat_error_set (err, errno, "exec: pidfd of the process");
+          deadline = moat_deadline_in (EXEC_BOUND_MS);
           break;
         case MOAT_MSG_ERROR:
           return moat_channel_error_from (&m, err);
@@ -397,36 +425,6 @@ container_config (struct moat_container_dir *dir, const struct moat_state *st,
   return moat_spec_parse (text, len, err);
 }
 
-/* A process that holds CAP_SYS_PTRACE over moat's processes is about to
-   exist in the container: record it, so that every later moat process
-   in it runs sealed.  Under the exclusive lock, which an exec in progress
-   holds shared until its process has exec'd.  */
-static int
-record_ptrace (const struct moat_context *ctx, const char *id,
-               struct moat_container_dir *dir, struct moat_state *st, moat_error **err)
-{
-  moat_container_dir_close (dir);
-  if (moat_container_dir_open (ctx->state_root, id, true, dir, err) < 0)
-    return -1;
-  moat_state_clear (st);
-  if (moat_state_read (dir, st, err) < 0)
-    return -1;
-  moat_state_refresh (dir, st);
-  if (st->status == MOAT_STATUS_CREATED)
-    /* its init still runs moat, with the runtime's privileges */
-    return moat_error_setk (err, MOAT_ERR_WRONG_STATE, 0,
-                            "cannot exec a process with CAP_SYS_PTRACE in container "
-                            "\"%s\" before it is started", id);
-  if (st->ptrace_reachable)
-    return 0;
-  st->ptrace_reachable = true;
-  enum moat_status live = st->status;
-  st->status = MOAT_STATUS_RUNNING;  /* as recorded: running once started */
-  int r = moat_state_write (dir, st, err);
-  st->status = live;
-  return r;
-}
-
 int
 moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
            int *status, moat_error **err)
@@ -441,7 +439,10 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
   int init_pidfd = -1, cgfd = -1, peer = -1, r = -1;
   struct moat_cgroup cg = { .dirfd = -1 };
 
-  if (moat_check_proc (err) < 0 || moat_host_probe (&host, err) < 0
+  /* the exec'd process is the moat binary in the container until its
+     execve: from a sealed copy (sealed.c), before anything else */
+  if (moat_ensure_sealed (ctx, err) < 0 || moat_check_proc (err) < 0
+      || moat_host_probe (&host, err) < 0
       || moat_container_dir_open (ctx->state_root, o->id, false, &dir, err) < 0)
     return -1;
   if (moat_state_read (&dir, &st, err) < 0)
@@ -458,7 +459,6 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
   if (container == NULL)
     goto out;
   s = exec_process (o, container, err);
-  bool own_userns = container->ns[MOAT_NS_USER].present;
   if (s == NULL || check_options (o, s, err) < 0
       || moat_process_plan_build (s, container->has_seccomp ? &container->seccomp : NULL,
                                   container->ns[MOAT_NS_USER].present
@@ -466,16 +466,6 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
                                   ? container : NULL, &host, o->preserve_fds, &plan,
                                   err) < 0)
     goto out;
-  if (moat_caps_reach_runtime (&plan.caps, own_userns) && !st.ptrace_reachable
-      && (moat_fault ("exec-record", err) < 0
-          || record_ptrace (ctx, o->id, &dir, &st, err) < 0))
-    goto out;
-  if (st.ptrace_reachable && !moat_running_sealed ())
-    {
-      moat_container_dir_close (&dir);  /* the lock must not be held across */
-      if (moat_ensure_sealed (ctx, err) < 0)
-        goto out;
-    }
   init_pidfd = sys_pidfd_open (st.pid, 0);
   if (init_pidfd < 0 || moat_process_start_time (st.pid, true) != st.start_time)
     {
@@ -510,6 +500,7 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
   struct exec_child c = {
     .plan = &plan, .host = &host, .init_pidfd = init_pidfd,
     .join = namespaces_to_join (st.pid), .sock = peer, .foreground = !o->detach,
+    .id = o->id,
     .wait_go = cg.driver && cgfd < 0,
     .parent_fds = { run.sock, dir.dirfd, cgfd, -1 },
   };
@@ -521,6 +512,10 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
     }
   if (moat_fault ("exec-clone", err) < 0)
     goto out;
+  moat_finish_note_runtime ();
+  /* no lock while a process the container can reach (and stop) runs */
+  moat_container_dir_close (&dir);
+  c.parent_fds[1] = -1;
   fflush (NULL);
   run.pid = sys_clone3 (&ca);
   if (run.pid < 0)
@@ -536,11 +531,8 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
   if (c.wait_go && (cg.driver->attach (&cg, run.pid, err) < 0
                     || moat_channel_signal (run.sock, MOAT_MSG_GO, 0, err) < 0))
     goto out;
-  /* the shared lock is held until the process has exec'd: a ptrace-capable
-     exec waits for it (record_ptrace) */
   if (wait_exec (&run, err) < 0 || moat_fault ("exec-wait", err) < 0)
     goto out;
-  moat_container_dir_close (&dir);
   if (o->console_socket && moat_send_console (o->console_socket, run.master,
                                               run.pty_name, err) < 0)
     goto out;

@@ -135,8 +135,13 @@ reset_signals (void)
    /proc/<pid>/cmdline and environ of a process the container can see
    before it execs (host paths, an engine's variables): zero them where
    the kernel reads them from.  */
-static void
-scrub_runtime_memory (void)
+/* arg_start, arg_end, env_start, env_end of this process, noted by the
+   runtime from its own /proc before any child joins a namespace (a
+   container's /proc could say anything); the children inherit them.  */
+static unsigned long runtime_memory[4];
+
+void
+moat_finish_note_runtime (void)
 {
   autofree char *stat = NULL;
   if (moat_read_file_at (AT_FDCWD, "/proc/self/stat", 4096, &stat, NULL, NULL) < 0)
@@ -147,12 +152,40 @@ scrub_runtime_memory (void)
   unsigned long a[4];
   for (int field = 3; p && field <= 48; field++)
     p = strchr (p + 1, ' ');
-  if (p == NULL || sscanf (p, " %lu %lu %lu %lu", &a[0], &a[1], &a[2], &a[3]) != 4)
+  if (p == NULL || sscanf (p, " %lu %lu %lu %lu", &a[0], &a[1], &a[2], &a[3]) != 4
+      || a[0] == 0 || a[1] < a[0] || a[2] == 0 || a[3] < a[2])
     return;
+  memcpy (runtime_memory, a, sizeof a);
+}
+
+static void
+scrub_runtime_memory (void)
+{
+  unsigned long *a = runtime_memory;
   if (a[1] > a[0])
     memset ((void *) a[0], 0, a[1] - a[0]);
   if (a[3] > a[2])
     memset ((void *) a[2], 0, a[3] - a[2]);
+}
+
+/* The filter is loaded once; a process made after that inherits it.  */
+static bool filter_loaded;
+
+static int
+load_filter (const struct moat_process_plan *p, moat_error **err)
+{
+  if (p->seccomp == NULL || filter_loaded)
+    return 0;
+  if (moat_seccomp_load (p->seccomp, err) < 0)
+    return -1;
+  filter_loaded = true;
+  return 0;
+}
+
+int
+moat_finish_seccomp (const struct moat_process_plan *p, moat_error **err)
+{
+  return load_filter (p, err);
 }
 
 /* ---- 3-5. privileges ---- */
@@ -167,7 +200,7 @@ moat_finish_privileges (const struct moat_process_plan *p, int *own_fds, size_t 
     return -1;
   reset_signals ();
   scrub_runtime_memory ();
-  if (p->seccomp && !s->no_new_privileges && moat_seccomp_load (p->seccomp, err) < 0)
+  if (!s->no_new_privileges && load_filter (p, err) < 0)
     return -1;
   if (moat_caps_and_user_apply (s, &p->caps, h->last_cap, err) < 0)
     return -1;
@@ -187,7 +220,7 @@ moat_finish_exec (const struct moat_process_plan *p, const char *exe,
                   const struct moat_hooks *h, const char *hook_state, moat_error **err)
 {
   const struct moat_spec *s = p->spec;
-  if (p->seccomp && s->no_new_privileges && moat_seccomp_load (p->seccomp, err) < 0)
+  if (load_filter (p, err) < 0)
     return 1;
   if (h && h->n_start_container
       && moat_hooks_run ("startContainer", h->start_container, h->n_start_container,

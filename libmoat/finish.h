@@ -39,7 +39,17 @@ int moat_finish_prepare (const struct moat_process_plan *p, char **exe, moat_err
 int moat_finish_privileges (const struct moat_process_plan *p, int *own_fds, size_t n,
                             const struct moat_host *h, moat_error **err);
 
-/* Load the filter (no_new_privs), run the startContainer hooks of
+/* Before moat_finish_privileges, in the runtime: note where its command
+   line and environment are, from its own /proc (the finish sequence
+   zeroes them in processes the container can see).  */
+void moat_finish_note_runtime (void);
+
+/* Load the filter now, if it is still to load (no_new_privs): for a
+   process that makes the one the container will see, which is then born
+   under it, never without.  */
+int moat_finish_seccomp (const struct moat_process_plan *p, moat_error **err);
+
+/* Load the filter (no_new_privs) unless loaded already, run the startContainer hooks of
    `hooks` (NULL for none: an exec'd process) with hook_state on their
    stdin, execve.  Returns only
    on failure, with the status the process should exit with (127: the

@@ -3,10 +3,13 @@
    with its status.  */
 #include <config.h>
 #include "internal.h"
+#include "channel.h"
 #include "linux/syscalls.h"
 #include "utils.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <time.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -99,6 +102,45 @@ moat_wait_forwarding (pid_t pid, int pidfd, int sigfd, int master)
   if (WIFSIGNALED (status))
     return 128 + WTERMSIG (status);
   return WEXITSTATUS (status);
+}
+
+bool
+moat_is_own_child (pid_t pid)
+{
+  siginfo_t si;
+  if (pid <= 0)
+    return false;
+  /* WNOWAIT: look, reap nothing; ECHILD for a pid that is not ours */
+  return waitid (P_PID, pid, &si, WEXITED | WSTOPPED | WCONTINUED | WNOHANG | WNOWAIT) == 0;
+}
+
+long long
+moat_deadline_in (int ms)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000 + ms;
+}
+
+int
+moat_channel_recv_until (int sock, struct moat_msg *m, long long deadline,
+                         moat_error **err)
+{
+  if (deadline)
+    for (;;)
+      {
+        long long left = deadline - moat_deadline_in (0);
+        struct pollfd p = { sock, POLLIN, 0 };
+        int r = left > 0 ? poll (&p, 1, left > INT_MAX ? INT_MAX : (int) left) : 0;
+        if (r < 0 && errno == EINTR)
+          continue;
+        if (r < 0)
+          return moat_error_set (err, errno, "channel: wait");
+        if (r == 0)
+          return moat_error_set (err, ETIMEDOUT, "channel: no word from the process");
+        break;
+      }
+  return moat_channel_recv (sock, m, err);
 }
 
 int

@@ -32,10 +32,6 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 
-#ifndef KEYCTL_JOIN_SESSION_KEYRING
-# define KEYCTL_JOIN_SESSION_KEYRING 1
-#endif
-
 struct init
 {
   const struct moat_init_args *a;
@@ -117,17 +113,6 @@ continue_in_sibling (struct init *in, bool ready)
   if (moat_sibling_prepare (&sib, &err) < 0
       || moat_continue_in_sibling (&sib, in->sock, ready, &err) < 0)
     fail (in, err);
-}
-
-/* A session keyring of the container's own, so it cannot read the
-   host's keys (the kernel keyring is not namespaced).  */
-static void
-join_session_keyring (const char *id)
-{
-  autofree char *name = xasprintf ("moat-%s", id);
-  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0) < 0
-      && errno != ENOSYS && errno != EACCES && errno != EPERM)
-    moat_warn ("cannot join a new session keyring: %s", strerror (errno));
 }
 
 static int
@@ -283,8 +268,12 @@ set_up (struct init *in)
         fail (in, err);
       close (term.master);
     }
-  if (!p->no_new_keyring)
-    join_session_keyring (p->id);
+  if (!p->no_new_keyring && moat_join_session_keyring (p->id, &err) < 0)
+    fail (in, err);
+  /* without a terminal, out of the caller's session: its terminal is not
+     the container's (TIOCSTI would type into the caller's shell) */
+  if (!s->terminal && setsid () < 0)
+    fail_errno (in, errno, "setsid");
   char *exe = NULL;
   if (moat_finish_prepare (&p->process, &exe, &err) < 0)
     fail (in, err);
@@ -307,6 +296,9 @@ set_up (struct init *in)
     fail (in, err);
   in->sock = own[0];
   in->fifo = own[1];
+  /* the sibling the shared pid namespace sees is born under the filter */
+  if (p->pid_joined && !p->pid_entered_early && moat_finish_seccomp (&p->process, &err) < 0)
+    fail (in, err);
   return exe;
 }
 

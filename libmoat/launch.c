@@ -12,6 +12,7 @@
 #include "spec/spec.h"
 #include "channel.h"
 #include "fault.h"
+#include "finish.h"
 #include "hooks.h"
 #include "init.h"
 #include "internal.h"
@@ -148,7 +149,6 @@ take_state_dir (struct launch *l, moat_error **err)
   st->created = xstrdup (now);
   st->owner = owner_name ();
   st->status = MOAT_STATUS_CREATING;
-  st->ptrace_reachable = p->ptrace_reachable;
   st->n_annotations = p->spec->n_annotations;
   st->annotations = xmalloc0 (st->n_annotations * sizeof *st->annotations);
   for (size_t i = 0; i < st->n_annotations; i++)
@@ -363,6 +363,7 @@ spawn_init (struct launch *l, bool with_fifo, moat_error **err)
     }
   if (moat_fault ("clone", err) < 0)
     return -1;
+  moat_finish_note_runtime ();
   fflush (NULL);
   pid_t pid = sys_clone3 (&ca);
   if (pid < 0)
@@ -402,20 +403,28 @@ run_create_hooks (struct launch *l, moat_error **err)
 }
 
 /* The init is replaced by a sibling of its (the user namespace or the
-   pid namespace was joined by path).  */
+   pid namespace was joined by path).  The pid arrives over a channel a
+   process of a shared pid namespace could reach: it must be a child of
+   ours, and not the one it replaces.  */
 static int
 take_new_init (struct launch *l, uint32_t pid, moat_error **err)
 {
-  if (pid == 0 || pid > INT32_MAX)
-    return moat_error_set (err, EPROTO, "bad pid %u from the container's init", pid);
+  if (pid == 0 || pid > INT32_MAX || (pid_t) pid == l->pid || !moat_is_own_child (pid))
+    return moat_error_set (err, EPROTO, "pid %u is not an init moat started", pid);
+  int pidfd = sys_pidfd_open (pid, 0);
+  if (pidfd < 0)
+    return moat_error_set (err, errno, "pidfd of the container's init");
   reap (l->pid);
   close_fd (&l->pidfd);
   l->pid = pid;
-  l->pidfd = sys_pidfd_open (l->pid, 0);
-  if (l->pidfd < 0)
-    return moat_error_set (err, errno, "pidfd of the container's init");
+  l->pidfd = pidfd;
   return 0;
 }
+
+/* How long the init may take, once a shared pid namespace can see it, to
+   say it is ready: it only takes its terminal, unless something there
+   stops it.  */
+#define VISIBLE_BOUND_MS 30000
 
 /* The init ended before it was ready without a word: say how.  */
 static int
@@ -437,20 +446,36 @@ init_died (struct launch *l, moat_error **err)
 static int
 wait_ready (struct launch *l, moat_error **err)
 {
+  /* a pid namespace joined by path, entered once the init is finished:
+     from the sibling's PID on, its processes can reach the channel */
+  const struct moat_plan *p = l->plan;
+  bool sibling_visible = p->pid_joined && !p->pid_entered_early;
+  /* the pids to expect: a sibling in new pid or time namespaces made in a
+     joined user namespace, then one in a joined pid namespace */
+  unsigned pids_left = (p->ns_fds[MOAT_NS_USER] >= 0
+                        && (p->clone_flags & (CLONE_NEWPID | CLONE_NEWTIME)))
+    + p->pid_joined;
+  bool visible = false;
+  long long deadline = 0;
   for (;;)
     {
       struct moat_msg m;
-      int r = moat_channel_recv (l->sock[0], &m, err);
+      int r = moat_channel_recv_until (l->sock[0], &m, deadline, err);
       if (r < 0)
         return moat_error_prefix (err, "the container's init");
       if (r == 0)
         return init_died (l, err);
-      if (m.fd >= 0 && (m.kind != MOAT_MSG_TERMINAL || l->pty_master >= 0))
+      if (m.fd >= 0 && (m.kind != MOAT_MSG_TERMINAL || l->pty_master >= 0 || visible))
         {
           close (m.fd);
           return moat_error_set (err, EPROTO, "the container's init sent an fd with a "
                                  "%s message", moat_msg_kind_name (m.kind));
         }
+      if (visible && m.kind != MOAT_MSG_READY && m.kind != MOAT_MSG_ERROR
+          && m.kind != MOAT_MSG_LOG)
+        return moat_error_set (err, EPROTO, "the container's init sent a %s message "
+                               "once in the shared pid namespace",
+                               moat_msg_kind_name (m.kind));
       switch (m.kind)
         {
         case MOAT_MSG_TERMINAL:
@@ -460,8 +485,17 @@ wait_ready (struct launch *l, moat_error **err)
           snprintf (l->pty_name, sizeof l->pty_name, "%.40s", m.data);
           break;
         case MOAT_MSG_PID:
+          if (pids_left == 0)
+            return moat_error_set (err, EPROTO, "the container's init sent one pid too "
+                                   "many");
+          pids_left--;
           if (take_new_init (l, m.aux, err) < 0)
             return -1;
+          if (sibling_visible && pids_left == 0)
+            {
+              visible = true;
+              deadline = moat_deadline_in (VISIBLE_BOUND_MS);
+            }
           break;
         case MOAT_MSG_LOG:
           moat_log_forwarded (m.aux, m.data);
@@ -512,13 +546,11 @@ hand_over_terminal (struct launch *l, moat_error **err)
 static int
 launch_create (struct launch *l, bool foreground, bool with_fifo, moat_error **err)
 {
-  if (moat_check_proc (err) < 0
+  /* the init is the moat binary in the container until its execve: from a
+     sealed copy (sealed.c), before anything else */
+  if (moat_ensure_sealed (l->ctx, err) < 0 || moat_check_proc (err) < 0
       || moat_plan_build (l->opts, foreground, &l->plan, err) < 0
       || moat_fault ("plan", err) < 0)
-    return -1;
-  /* nothing has changed yet: the command can start again from a sealed
-     copy of the binary if the container could reach ours */
-  if (l->plan->ptrace_reachable && moat_ensure_sealed (l->ctx, err) < 0)
     return -1;
   const struct moat_plan *p = l->plan;
   if (take_state_dir (l, err) < 0 || make_cgroup (l, err) < 0)

@@ -110,7 +110,8 @@ emit (enum moat_log_level level, const char *msg)
     }
   else
     {
-      char *line = xasprintf ("%s %s: %s\n", now, level_names[level], msg);
+      autofree char *shown = moat_printable (msg);
+      char *line = xasprintf ("%s %s: %s\n", now, level_names[level], shown);
       (void) moat_write_all (log_fd, line, strlen (line));
       free (line);
     }
@@ -151,7 +152,10 @@ moat_log (enum moat_log_level level, const char *fmt, ...)
       msg = NULL;
     }
   else
-    fprintf (stderr, "moat: %s: %s\n", level_names[level], msg);
+    {
+      autofree char *shown = moat_printable (msg);
+      fprintf (stderr, "moat: %s: %s\n", level_names[level], shown);
+    }
   free (msg);
   errno = saved;
 }

@@ -99,9 +99,6 @@ struct moat_state
   struct moat_annotation *annotations;
   size_t n_annotations;
   enum moat_status status;
-  /* A process of the container may have held CAP_SYS_PTRACE over moat's
-     processes: every later moat process in it runs from a sealed copy.  */
-  bool ptrace_reachable;
 };
 MOAT_PUBLIC void moat_state_clear (struct moat_state *st);
 /* The state as JSON: the OCI fields, and with full moat's own too.  */
@@ -120,10 +117,17 @@ struct moat_context
   enum moat_cgroup_manager cgroup_manager;
   /* Re-execute the whole program from a sealed in-memory copy of its
      binary (moat_reexec_from_sealed_copy with the program's argv); does
-     not return on success.  Needed when a container's processes could
-     reach the runtime's /proc/<pid>/exe (CAP_SYS_PTRACE without a user
-     namespace of its own); without it such containers are refused.  */
+     not return on success.  create, run and exec run from such a copy:
+     until its execve the container's init (or an exec'd process) is this
+     program's binary, which a container process holding CAP_SYS_PTRACE
+     over it could otherwise overwrite through /proc/<pid>/exe.  Without
+     it they are refused, unless no_sealed_copy says the binary needs no
+     protection.  */
   int (*reexec_sealed) (moat_error **err);
+  /* The program's binary cannot be written by a container (a read-only
+     mount, or no container can ever hold CAP_SYS_PTRACE over this
+     program): run without the sealed copy.  */
+  bool no_sealed_copy;
 };
 
 /* The default state root: /run/moat as root (euid 0 outside a user

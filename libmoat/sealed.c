@@ -2,10 +2,12 @@
    exec'd process is on its way to execve, a process the container can
    see runs the moat binary.  Non-dumpable, it cannot be reached through
    /proc/<pid>/exe by the container's processes, except by one that holds
-   CAP_SYS_PTRACE in the user namespace moat runs in.  When that can be
-   (the plan's and the state's ptrace_reachable), moat re-executes itself
-   from a sealed memfd copy first: the exe link then names that copy,
-   which nothing can write, never the file on disk.  */
+   CAP_SYS_PTRACE in the user namespace moat runs in.  Whether any process
+   ever will cannot be known in advance: one joining the container's pid
+   namespace later (a pod neighbour) is enough.  So create, run and exec
+   always re-execute themselves from a sealed memfd copy first: the exe
+   link then names that copy, which nothing can write, never the file on
+   disk.  It costs about a millisecond per command (docs/performance.md).  */
 #include <config.h>
 #include "moat.h"
 #include "internal.h"

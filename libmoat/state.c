@@ -415,11 +415,6 @@ moat_state_to_json (const struct moat_state *st, bool full)
         gen_kv (g, "cgroupPath", st->cgroup_path);
       if (st->cgroup_created_from)
         gen_kv (g, "cgroupCreatedFrom", st->cgroup_created_from);
-      if (st->ptrace_reachable)
-        {
-          GS (g, "ptraceReachable");
-          yajl_gen_bool (g, 1);
-        }
       yajl_gen_map_close (g);
     }
   yajl_gen_map_close (g);
@@ -468,9 +463,6 @@ moat_state_from_json (const char *json, size_t len, struct moat_state *st,
   if (v)
     moat_parse_uint (YAJL_GET_NUMBER (v), UINT64_MAX, &t);
   st->start_time = t;
-  v = yajl_tree_get (top, (const char *[]) { "moat", "ptraceReachable", NULL },
-                     yajl_t_true);
-  st->ptrace_reachable = v != NULL;
   autofree char *status = str_at (top, (const char *[]) { "status", NULL });
   st->status = MOAT_STATUS_STOPPED;
   for (int i = 0; status && i <= MOAT_STATUS_STOPPED; i++)

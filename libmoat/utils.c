@@ -271,3 +271,18 @@ moat_parse_uint (const char *s, unsigned long long max, unsigned long long *out)
   *out = v;
   return true;
 }
+
+char *
+moat_printable (const char *s)
+{
+  size_t n = 0;
+  for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+    n += (*p < 0x20 || *p == 0x7f || *p == '\\') ? 4 : 1;
+  char *out = xmalloc0 (n + 1), *o = out;
+  for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+    if (*p < 0x20 || *p == 0x7f || *p == '\\')
+      o += sprintf (o, "\\x%02x", *p);
+    else
+      *o++ = *p;
+  return out;
+}

@@ -71,6 +71,11 @@ int moat_remove_tree_at (int dirfd, const char *name);
 #define FD_PATH_MAX 32
 const char *moat_fd_path (int fd, char buf[FD_PATH_MAX]);
 
+/* A copy of s with control characters (and backslashes) as \xNN: text a
+   config or a container controls, printed, must not drive the terminal
+   or split a log's lines.  */
+char *moat_printable (const char *s);
+
 /* Current time as RFC 3339 with nanoseconds, UTC.  */
 void moat_rfc3339_now (char *buf, size_t size, bool nanoseconds);
 

@@ -63,19 +63,8 @@ cli_printable (const char *s, char **buf)
   *buf = NULL;
   if (s == NULL)
     return "";
-  size_t n = 0;
-  for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-    n += (*p < 0x20 || *p == 0x7f || *p == '\\') ? 4 : 1;
-  if (n == strlen (s))
-    return s;
-  char *out = xmalloc0 (n + 1), *o = out;
-  for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-    if (*p < 0x20 || *p == 0x7f || *p == '\\')
-      o += sprintf (o, "\\x%02x", *p);
-    else
-      *o++ = *p;
-  *buf = out;
-  return out;
+  *buf = moat_printable (s);
+  return *buf;
 }
 
 void

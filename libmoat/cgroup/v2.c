@@ -6,6 +6,7 @@
 #include "../fault.h"
 #include "../log.h"
 #include "../utils.h"
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -230,27 +231,79 @@ v2_apply (struct moat_cgroup *cg, const struct moat_spec *s, moat_error **err)
   return -1;
 }
 
+/* A container that can write its cgroup mount can make cgroups below its
+   own and move processes there: what acts on the container's processes
+   acts on the whole subtree.  Bounded depth, no symlinks (cgroupfs has
+   none).  */
+#define MAX_DEPTH 64
+
 static int
-pids_of (const char *path, int **pids, size_t *n, moat_error **err)
+collect_pids (const char *path, int depth, int **pids, size_t *n, size_t *cap,
+              moat_error **err)
 {
   autofree char *procs = xasprintf ("%s/cgroup.procs", path);
   autofree char *text = NULL;
-  *pids = NULL;
-  *n = 0;
   if (moat_read_file_at (AT_FDCWD, procs, 16u << 20, &text, NULL, err) < 0)
     return -1;
-  size_t cap = 0;
   char *save = NULL;
   for (char *l = strtok_r (text, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
     {
-      if (*n == cap)
+      if (*n == *cap)
         {
-          cap = cap ? cap * 2 : 16;
-          *pids = xrealloc (*pids, cap * sizeof (int));
+          *cap = *cap ? *cap * 2 : 16;
+          *pids = xrealloc (*pids, *cap * sizeof (int));
         }
       (*pids)[(*n)++] = atoi (l);
     }
-  return 0;
+  DIR *d = depth < MAX_DEPTH ? opendir (path) : NULL;
+  if (d == NULL)
+    return 0;
+  int r = 0;
+  struct dirent *de;
+  while (r == 0 && (de = readdir (d)) != NULL)
+    if (de->d_type == DT_DIR && de->d_name[0] != '.')
+      {
+        autofree char *sub = xasprintf ("%s/%s", path, de->d_name);
+        moat_error *gone = NULL;
+        /* a child cgroup removed meanwhile is no error */
+        if (collect_pids (sub, depth + 1, pids, n, cap, &gone) < 0
+            && gone->errnum != ENOENT)
+          {
+            r = -1;
+            if (err && *err == NULL)
+              *err = steal_pointer (&gone);
+          }
+        moat_error_free (&gone);
+      }
+  closedir (d);
+  return r;
+}
+
+static int
+pids_of (const char *path, int **pids, size_t *n, moat_error **err)
+{
+  size_t cap = 0;
+  *pids = NULL;
+  *n = 0;
+  return collect_pids (path, 0, pids, n, &cap, err);
+}
+
+/* rmdir every cgroup below path, deepest first.  */
+static void
+remove_descendants (const char *path, int depth)
+{
+  DIR *d = depth < MAX_DEPTH ? opendir (path) : NULL;
+  if (d == NULL)
+    return;
+  struct dirent *de;
+  while ((de = readdir (d)) != NULL)
+    if (de->d_type == DT_DIR && de->d_name[0] != '.')
+      {
+        autofree char *sub = xasprintf ("%s/%s", path, de->d_name);
+        remove_descendants (sub, depth + 1);
+        rmdir (sub);
+      }
+  closedir (d);
 }
 
 static int
@@ -385,6 +438,7 @@ v2_destroy (struct moat_cgroup *cg, moat_error **err)
     }
   if (cg->created_from == NULL)
     return 0;
+  remove_descendants (path, 0);
   /* Remove from the leaf up to the first directory create made; a parent
      shared with another container stays (EBUSY/ENOTEMPTY).  */
   autofree char *cur = xstrdup (path);

@@ -38,6 +38,10 @@ int moat_apply_scheduling (const struct moat_spec *s, moat_error **err);
 /* A cpu list ("0-3,7") as this process's affinity; NULL does nothing.  */
 int moat_apply_cpu_affinity (const char *list, const char *field, moat_error **err);
 int moat_apply_personality (const struct moat_spec *s, moat_error **err);
+/* A session keyring of the container's own, "moat-<id>": the kernel
+   keyring is not namespaced, and the caller's keys must not be reachable.
+   Failing to join one fails (a kernel without keyrings aside).  */
+int moat_join_session_keyring (const char *id, moat_error **err);
 /* Find args[0] in the container: as given when it holds a '/', otherwise
    in the PATH of process.env.  Returns a newly allocated path.  */
 char *moat_find_executable (const struct moat_spec *s, moat_error **err);

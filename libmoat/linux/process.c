@@ -186,3 +186,22 @@ moat_apply_personality (const struct moat_spec *s, moat_error **err)
     return moat_error_set (err, errno, "linux.personality");
   return 0;
 }
+
+#ifndef KEYCTL_JOIN_SESSION_KEYRING
+# define KEYCTL_JOIN_SESSION_KEYRING 1
+#endif
+
+int
+moat_join_session_keyring (const char *id, moat_error **err)
+{
+  autofree char *name = xasprintf ("moat-%s", id);
+  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0) >= 0
+      || errno == ENOSYS)
+    return 0;
+  /* a keyring of that name that is not ours to join: a new one, unnamed */
+  if (errno == EACCES
+      && syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0) >= 0)
+    return 0;
+  return moat_error_set (err, errno, "join a session keyring of the container's own "
+                         "(--no-new-keyring keeps the caller's)");
+}

@@ -301,8 +301,6 @@ moat_plan_build (const struct moat_create_options *o, bool foreground,
                                p->new_userns ? s : NULL, &p->host, o->preserve_fds,
                                &p->process, err) < 0)
     goto out;
-  p->ptrace_reachable = !p->in_userns
-    && (moat_caps_reach_runtime (&p->process.caps, false) || p->pid_joined);
   r = 0;
 out:
   if (r < 0)

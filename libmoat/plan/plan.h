@@ -147,11 +147,6 @@ struct moat_plan
   /* ... entered before the root is set up: this kernel cannot mount a
      /proc for a pid namespace from outside it (no procfs pidns=) */
   bool pid_entered_early;
-  /* A process of the container may hold CAP_SYS_PTRACE over moat's own
-     processes: no user namespace of its own, and CAP_SYS_PTRACE in its
-     bounding set or a pid namespace it shares with processes moat does
-     not know.  moat then runs from a sealed copy of itself.  */
-  bool ptrace_reachable;
 };
 
 /* Build and check the plan for create / run.  Nothing on the host

@@ -2,22 +2,36 @@
    API, built against the installed library (pkg-config libmoat) by the
    test suite: what another runtime front-end or a test harness would do.
 
-     run-container STATE_ROOT BUNDLE ID
+     run-container STATE_ROOT BUNDLE ID [--no-reexec]
 
    prints the container's exit status, or the library's error and its
-   kind.  */
+   kind.  It gives libmoat the way to run from a sealed copy of itself
+   (the container's init is this program until its execve), unless
+   --no-reexec.  */
 #include <moat.h>
 #include <stdio.h>
+#include <string.h>
+
+static char **program_argv;
+
+static int
+reexec_sealed (moat_error **err)
+{
+  fflush (NULL);
+  return moat_reexec_from_sealed_copy (program_argv, err);
+}
 
 int
 main (int argc, char **argv)
 {
-  if (argc != 4)
+  if (argc != 4 && !(argc == 5 && strcmp (argv[4], "--no-reexec") == 0))
     {
-      fprintf (stderr, "usage: %s STATE_ROOT BUNDLE ID\n", argv[0]);
+      fprintf (stderr, "usage: %s STATE_ROOT BUNDLE ID [--no-reexec]\n", argv[0]);
       return 2;
     }
-  struct moat_context ctx = { .state_root = argv[1], .cgroup_manager = MOAT_CGROUP_CGROUPFS };
+  program_argv = argv;
+  struct moat_context ctx = { .state_root = argv[1], .cgroup_manager = MOAT_CGROUP_CGROUPFS,
+                              .reexec_sealed = argc == 4 ? reexec_sealed : NULL };
   struct moat_create_options o = { .id = argv[3], .bundle = argv[2] };
   moat_error *err = NULL;
   int status = 0;

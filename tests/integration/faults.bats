@@ -193,10 +193,7 @@ _fault_exec() {
 	run_d_ok "$ID" || return 1
 	wait_status "$ID" running || return 1
 	init=$(pid_of "$ID")
-	local opts=()
-	# exec-record: only an exec that grants CAP_SYS_PTRACE records it
-	[ "$step" = exec-record ] && opts=(--cap CAP_SYS_PTRACE)
-	run --separate-stderr moat_fault "$fault" exec "${opts[@]}" "$ID" sleep "$EXEC_SECS"
+	run --separate-stderr moat_fault "$fault" exec "$ID" sleep "$EXEC_SECS"
 	if [ "$mode" = fail ]; then
 		_assert_fault_error "$step" || return 1
 	elif _is_child_step "$step"; then
@@ -303,8 +300,6 @@ _fault_exec() {
 
 # ---- exec ---------------------------------------------------------------------------
 
-@test "fault: exec, fail at exec-record" { _fault_exec fail exec-record; }
-@test "fault: exec, kill at exec-record" { _fault_exec kill exec-record; }
 @test "fault: exec, fail at exec-clone" { _fault_exec fail exec-clone; }
 @test "fault: exec, kill at exec-clone" { _fault_exec kill exec-clone; }
 @test "fault: exec, fail at exec-join" { _fault_exec fail exec-join; }

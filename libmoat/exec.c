@@ -6,12 +6,12 @@
    it joins every other namespace of the init in one setns(pidfd) call
    (the user namespace first, then the mount namespace, which makes the
    container's root its root and cwd), closes every inherited fd, finds
-   the program and finishes itself (finish.c).  Only then does it make
-   the process that enters the pid namespace (a sibling: moat stays its
-   parent), which loads the seccomp filter and execs.  Until execve that
-   process is the moat binary: when a process of the container may hold
-   CAP_SYS_PTRACE over it (recorded in the state), moat runs from a sealed
-   copy of itself (CVE-2019-5736 class).  */
+   the program, finishes itself (finish.c) and loads the seccomp filter.
+   Only then does it make the process that enters the pid namespace (a
+   sibling: moat stays its parent), which execs.  Until execve that
+   process is the moat binary: moat runs from a sealed copy of itself
+   (CVE-2019-5736 class), for every exec, since any process of the
+   container may come to hold CAP_SYS_PTRACE over it.  */
 #include <config.h>
 #include "moat.h"
 #include "cgroup/cgroup.h"
@@ -200,6 +200,7 @@ struct exec_child
   int join;             /* the init's namespaces that differ from ours */
   int sock;
   const char *id;       /* the container's, for its session keyring */
+  bool no_new_keyring;  /* the container kept the caller's keyring */
   bool foreground;      /* moat stays: the process must not outlive it */
   bool wait_go;         /* the runtime moves it into the cgroup first */
   int parent_fds[4];
@@ -278,7 +279,7 @@ exec_child_main (struct exec_child *c)
       (void) !setresuid (0, 0, 0);
     }
   close_from (3 + p->preserve_fds, c->sock);
-  if (moat_join_session_keyring (c->id, &err) < 0)
+  if (!c->no_new_keyring && moat_join_session_keyring (c->id, &err) < 0)
     child_fail (c, err);
   if (p->spec->terminal && make_terminal (c, &err) < 0)
     child_fail (c, err);
@@ -501,6 +502,7 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
     .plan = &plan, .host = &host, .init_pidfd = init_pidfd,
     .join = namespaces_to_join (st.pid), .sock = peer, .foreground = !o->detach,
     .id = o->id,
+    .no_new_keyring = st.no_new_keyring,
     .wait_go = cg.driver && cgfd < 0,
     .parent_fds = { run.sock, dir.dirfd, cgfd, -1 },
   };

@@ -22,10 +22,17 @@
    The runtime's command line and environment are zeroed with step 2
    (they are readable in /proc without ptrace rights, and reading
    /proc/self/stat for where they are is a call a profile may forbid).
-   6. at start, with no_new_privs: the seccomp filter, last, so that only
-      execve (and the startContainer hooks, which are programs of the
-      container and run under its filter and bounding set) runs under the
-      user's profile.
+   6. with no_new_privs: the seccomp filter (moat_finish_seccomp), as soon
+      as the privileged steps are done and before the process can be
+      reached by the container: before the init reports ready (an exec'd
+      process holding CAP_SYS_PTRACE could otherwise drive the waiting
+      init outside the profile), before exec makes the process the
+      container sees.  What runs under the user's profile then is only
+      what every program needs: read, write and close on the channel and
+      the exec fifo, clone (exec, and an init joining a pid namespace),
+      the startContainer hooks (programs of the container, run under its
+      filter and bounding set by design), and execve.  moat_finish_exec
+      loads it there if no one did.
    7. execve.  */
 #include <config.h>
 #include "finish.h"

@@ -296,8 +296,14 @@ set_up (struct init *in)
     fail (in, err);
   in->sock = own[0];
   in->fifo = own[1];
-  /* the sibling the shared pid namespace sees is born under the filter */
-  if (p->pid_joined && !p->pid_entered_early && moat_finish_seccomp (&p->process, &err) < 0)
+  /* Under the filter from here on, whatever noNewPrivileges says: the
+     sibling a shared pid namespace sees is born under it, and a process
+     of the container holding CAP_SYS_PTRACE that reaches the waiting init
+     (an exec into a created container) could otherwise make it run what
+     the profile forbids.  What is left before execve is read, write and
+     close on the channel and the exec fifo, and the startContainer hooks
+     (which run under the filter by design).  */
+  if (moat_finish_seccomp (&p->process, &err) < 0)
     fail (in, err);
   return exe;
 }

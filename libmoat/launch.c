@@ -148,6 +148,7 @@ take_state_dir (struct launch *l, moat_error **err)
   st->rootfs = xstrdup (p->rootfs);
   st->created = xstrdup (now);
   st->owner = owner_name ();
+  st->no_new_keyring = p->no_new_keyring;
   st->status = MOAT_STATUS_CREATING;
   st->n_annotations = p->spec->n_annotations;
   st->annotations = xmalloc0 (st->n_annotations * sizeof *st->annotations);

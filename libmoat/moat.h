@@ -96,6 +96,7 @@ struct moat_state
   char *cgroup_driver;            /* the cgroup driver's name, or NULL */
   char *cgroup_path;              /* absolute host path of the container's cgroup */
   char *cgroup_created_from;      /* first directory create made (removed at delete) */
+  bool no_new_keyring;            /* create kept the caller's keyring: so does exec */
   struct moat_annotation *annotations;
   size_t n_annotations;
   enum moat_status status;

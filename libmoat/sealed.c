@@ -28,14 +28,15 @@ extern char **environ;
 int
 moat_ensure_sealed (const struct moat_context *ctx, moat_error **err)
 {
-  if (moat_running_sealed ())
+  if (ctx->no_sealed_copy || moat_running_sealed ())
     return 0;
   if (ctx->reexec_sealed == NULL)
     return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0,
-                            "the container's processes could reach this program's "
-                            "binary through /proc/<pid>/exe (CAP_SYS_PTRACE without a "
-                            "user namespace of its own), and the program gave libmoat no "
-                            "way to run from a sealed copy (moat_context.reexec_sealed)");
+                            "a process of the container could reach this program's "
+                            "binary through /proc/<pid>/exe before its execve, and the "
+                            "program gave libmoat no way to run from a sealed copy "
+                            "(moat_context.reexec_sealed) nor said it needs none "
+                            "(moat_context.no_sealed_copy)");
   return ctx->reexec_sealed (err);
 }
 

@@ -415,6 +415,11 @@ moat_state_to_json (const struct moat_state *st, bool full)
         gen_kv (g, "cgroupPath", st->cgroup_path);
       if (st->cgroup_created_from)
         gen_kv (g, "cgroupCreatedFrom", st->cgroup_created_from);
+      if (st->no_new_keyring)
+        {
+          GS (g, "noNewKeyring");
+          yajl_gen_bool (g, 1);
+        }
       yajl_gen_map_close (g);
     }
   yajl_gen_map_close (g);
@@ -455,6 +460,9 @@ moat_state_from_json (const char *json, size_t len, struct moat_state *st,
   st->cgroup_path = str_at (top, (const char *[]) { "moat", "cgroupPath", NULL });
   st->cgroup_created_from
     = str_at (top, (const char *[]) { "moat", "cgroupCreatedFrom", NULL });
+  st->no_new_keyring
+    = yajl_tree_get (top, (const char *[]) { "moat", "noNewKeyring", NULL }, yajl_t_true)
+    != NULL;
   yajl_val v = yajl_tree_get (top, (const char *[]) { "pid", NULL }, yajl_t_number);
   st->pid = v && YAJL_IS_INTEGER (v) && YAJL_GET_INTEGER (v) > 0
     && YAJL_GET_INTEGER (v) <= INT_MAX ? YAJL_GET_INTEGER (v) : 0;

@@ -190,18 +190,54 @@ moat_apply_personality (const struct moat_spec *s, moat_error **err)
 #ifndef KEYCTL_JOIN_SESSION_KEYRING
 # define KEYCTL_JOIN_SESSION_KEYRING 1
 #endif
+#ifndef KEYCTL_SETPERM
+# define KEYCTL_SETPERM 5
+#endif
+#ifndef KEYCTL_DESCRIBE
+# define KEYCTL_DESCRIBE 6
+#endif
+#define KEY_USR_SEARCH 0x00080000
+
+/* A new session keyring lets only its possessors search it, so a later
+   join by name (an exec into the container) would not find it and would
+   make a new one: let its owner search it too.  */
+static int
+let_owner_search (long keyring, moat_error **err)
+{
+  char desc[512];
+  long n = syscall (SYS_keyctl, KEYCTL_DESCRIBE, keyring, desc, sizeof desc - 1, 0);
+  if (n < 0)
+    return moat_error_set (err, errno, "describe the container's session keyring");
+  desc[(size_t) n < sizeof desc - 1 ? (size_t) n : sizeof desc - 1] = 0;
+  /* type;uid;gid;perm;description, perm in hex */
+  const char *f = desc;
+  for (int i = 0; i < 3 && f; i++)
+    if ((f = strchr (f, ';')) != NULL)
+      f++;
+  char *end;
+  unsigned long perm = f ? strtoul (f, &end, 16) : 0;
+  if (f == NULL || end == f || *end != ';')
+    return moat_error_set (err, 0, "describe the container's session keyring: "
+                           "unexpected answer");
+  if ((perm & KEY_USR_SEARCH) == 0
+      && syscall (SYS_keyctl, KEYCTL_SETPERM, keyring, perm | KEY_USR_SEARCH, 0, 0) < 0)
+    return moat_error_set (err, errno, "let the container's session keyring be found");
+  return 0;
+}
 
 int
 moat_join_session_keyring (const char *id, moat_error **err)
 {
   autofree char *name = xasprintf ("moat-%s", id);
-  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0) >= 0
-      || errno == ENOSYS)
+  long k = syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0);
+  if (k >= 0)
+    return let_owner_search (k, err);
+  if (errno == ENOSYS)
     return 0;
   /* a keyring of that name that is not ours to join: a new one, unnamed */
   if (errno == EACCES
       && syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL, 0, 0, 0) >= 0)
     return 0;
   return moat_error_set (err, errno, "join a session keyring of the container's own "
-                         "(--no-new-keyring keeps the caller's)");
+                         "(create --no-new-keyring keeps the caller's)");
 }

@@ -2,12 +2,13 @@
    API, built against the installed library (pkg-config libmoat) by the
    test suite: what another runtime front-end or a test harness would do.
 
-     run-container STATE_ROOT BUNDLE ID [--no-reexec]
+     run-container STATE_ROOT BUNDLE ID [--no-reexec | --no-sealed-copy]
 
    prints the container's exit status, or the library's error and its
    kind.  It gives libmoat the way to run from a sealed copy of itself
    (the container's init is this program until its execve), unless
-   --no-reexec.  */
+   --no-reexec (then libmoat refuses) or --no-sealed-copy (the program
+   says its binary needs no protection).  */
 #include <moat.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,14 +25,18 @@ reexec_sealed (moat_error **err)
 int
 main (int argc, char **argv)
 {
-  if (argc != 4 && !(argc == 5 && strcmp (argv[4], "--no-reexec") == 0))
+  const char *flag = argc == 5 ? argv[4] : "";
+  if (argc != 4 && !(argc == 5 && (strcmp (flag, "--no-reexec") == 0
+                                   || strcmp (flag, "--no-sealed-copy") == 0)))
     {
-      fprintf (stderr, "usage: %s STATE_ROOT BUNDLE ID [--no-reexec]\n", argv[0]);
+      fprintf (stderr, "usage: %s STATE_ROOT BUNDLE ID [--no-reexec | --no-sealed-copy]\n",
+               argv[0]);
       return 2;
     }
   program_argv = argv;
   struct moat_context ctx = { .state_root = argv[1], .cgroup_manager = MOAT_CGROUP_CGROUPFS,
-                              .reexec_sealed = argc == 4 ? reexec_sealed : NULL };
+                              .reexec_sealed = argc == 4 ? reexec_sealed : NULL,
+                              .no_sealed_copy = strcmp (flag, "--no-sealed-copy") == 0 };
   struct moat_create_options o = { .id = argv[3], .bundle = argv[2] };
   moat_error *err = NULL;
   int status = 0;

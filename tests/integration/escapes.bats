@@ -19,6 +19,10 @@
 # runtime with the hole, even on a loaded machine; the loops are bounded
 # (count and time) and stop at the first success.  Every test runs in
 # about 12 s at most on a fixed runtime and cleans up after itself.
+#
+# Attacks on moat's own processes while the container can see them (forged
+# channel messages, stops, ptrace, keyrings, terminals, child cgroups) are
+# in escapes-runtime.bats.
 
 load helpers
 

@@ -72,3 +72,19 @@ setup_file() {
 	assert_contains "$stderr" "[not supported]"
 	assert_nothing_left "$ID"
 }
+
+@test "library: a program that says its binary needs no sealed copy runs from its file" {
+	# a createRuntime hook is a child of the runtime: it sees which binary
+	# the runtime runs from
+	local seen=$BATS_TEST_TMPDIR/exe
+	cfg ".hooks.createRuntime = [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"readlink /proc/\$PPID/exe > $seen\"]}]"
+	run --separate-stderr env LD_LIBRARY_PATH="$LIBDIR" "$EXAMPLE" "$ROOT" "$BUNDLE" "$ID" --no-sealed-copy
+	assert_status 0
+	assert_eq "$(cat "$seen")" "$EXAMPLE" "the binary the runtime ran from"
+	assert_nothing_left "$ID"
+	# and without the flag, from the sealed copy
+	run --separate-stderr env LD_LIBRARY_PATH="$LIBDIR" "$EXAMPLE" "$ROOT" "$BUNDLE" "$ID"
+	assert_status 0
+	assert_contains "$(cat "$seen")" "memfd:" "the binary the runtime ran from"
+	assert_nothing_left "$ID"
+}

@@ -47,6 +47,8 @@ open_container (const struct moat_context *ctx, const char *id, bool exclusive,
 static void
 run_late_hooks (struct opened *o, bool poststart)
 {
+  if (o->st.no_late_hooks)
+    return;
   autofree char *text = NULL;
   size_t len;
   if (moat_read_file_at (o->dir.dirfd, "config.json", MOAT_MAX_CONFIG_SIZE, &text, &len,

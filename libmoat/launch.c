@@ -149,6 +149,8 @@ take_state_dir (struct launch *l, moat_error **err)
   st->created = xstrdup (now);
   st->owner = owner_name ();
   st->no_new_keyring = p->no_new_keyring;
+  /* start and delete then need not read the kept config */
+  st->no_late_hooks = p->spec->hooks.n_poststart == 0 && p->spec->hooks.n_poststop == 0;
   st->status = MOAT_STATUS_CREATING;
   st->n_annotations = p->spec->n_annotations;
   st->annotations = xmalloc0 (st->n_annotations * sizeof *st->annotations);

@@ -7,11 +7,14 @@
    namespace later (a pod neighbour) is enough.  So create, run and exec
    always re-execute themselves from a sealed memfd copy first: the exe
    link then names that copy, which nothing can write, never the file on
-   disk.  It costs about a millisecond per command (docs/performance.md).  */
+   disk.  It costs about a millisecond per command (docs/performance.md).
+   Only what execve reads is copied (the program headers and segments):
+   an unstripped binary is mostly symbols and debug information.  */
 #include <config.h>
 #include "moat.h"
 #include "internal.h"
 #include "utils.h"
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -54,6 +57,51 @@ moat_running_sealed (void)
   return seals >= 0 && (seals & want) == want;
 }
 
+/* How many bytes of the 64-bit ELF file fd execve needs: up to the end of
+   the program headers and of every segment.  The section headers and what
+   only they describe come after them in what linkers write; a file laid
+   out otherwise (or not understood) is copied whole (returns size).  */
+static off_t
+exec_extent (int fd, off_t size, Elf64_Ehdr *eh)
+{
+  if (pread (fd, eh, sizeof *eh, 0) != (ssize_t) sizeof *eh
+      || memcmp (eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64
+      || eh->e_phentsize != sizeof (Elf64_Phdr) || eh->e_phnum == 0 || eh->e_phnum > 64
+      || eh->e_phoff > (Elf64_Off) size)
+    return size;
+  Elf64_Phdr ph[64];
+  size_t len = eh->e_phnum * sizeof *ph;
+  if (pread (fd, ph, len, eh->e_phoff) != (ssize_t) len)
+    return size;
+  Elf64_Off end = eh->e_phoff + len;
+  for (size_t i = 0; i < eh->e_phnum; i++)
+    {
+      if (ph[i].p_offset > (Elf64_Off) size || ph[i].p_filesz > (Elf64_Off) size - ph[i].p_offset)
+        return size;
+      if (ph[i].p_offset + ph[i].p_filesz > end)
+        end = ph[i].p_offset + ph[i].p_filesz;
+    }
+  /* the section headers must all be past it, or nothing is saved */
+  if (eh->e_shoff < end || end >= (Elf64_Off) size)
+    return size;
+  return end;
+}
+
+static int
+copy_range (int to, int from, off_t len, moat_error **err)
+{
+  off_t off = 0;
+  while (off < len)
+    {
+      ssize_t n = sendfile (to, from, &off, len - off);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return moat_error_set (err, n < 0 ? errno : EIO, "copy the moat binary");
+    }
+  return 0;
+}
+
 int
 moat_reexec_from_sealed_copy (char **argv, moat_error **err)
 {
@@ -66,15 +114,18 @@ moat_reexec_from_sealed_copy (char **argv, moat_error **err)
   autoclose int mfd = memfd_create ("moat", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (mfd < 0)
     return moat_error_set (err, errno, "memfd_create");
-  off_t left = st.st_size;
-  while (left > 0)
+  Elf64_Ehdr eh;
+  off_t len = exec_extent (exe, st.st_size, &eh);
+  if (copy_range (mfd, exe, len, err) < 0)
+    return -1;
+  if (len < st.st_size)
     {
-      ssize_t n = sendfile (mfd, exe, NULL, left);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return moat_error_set (err, n < 0 ? errno : EIO, "copy the moat binary");
-      left -= n;
+      /* the copy has no section headers: say so */
+      eh.e_shoff = 0;
+      eh.e_shnum = 0;
+      eh.e_shstrndx = SHN_UNDEF;
+      if (pwrite (mfd, &eh, sizeof eh, 0) != (ssize_t) sizeof eh)
+        return moat_error_set (err, errno, "copy the moat binary");
     }
   if (fcntl (mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
     return moat_error_set (err, errno, "seal the copy of the moat binary");

@@ -3,6 +3,7 @@
 #include "utils.h"
 #include "cgroup/cgroup.h"
 #include "spec/jsontree.h"
+#include "linux/linux.h"
 #include <sys/random.h>
 #include "fault.h"
 #include <ctype.h>
@@ -69,23 +70,10 @@ moat_validate_id (const char *id, moat_error **err)
   return 0;
 }
 
-/* True when the process is in the initial user namespace: its uid_map is
-   the identity over the whole range.  */
-static bool
-in_initial_userns (void)
-{
-  autofree char *map = NULL;
-  if (moat_read_file_at (AT_FDCWD, "/proc/self/uid_map", 4096, &map, NULL, NULL) < 0)
-    return true;
-  unsigned long a, b, c;
-  return sscanf (map, "%lu %lu %lu", &a, &b, &c) == 3 && a == 0 && b == 0
-    && c == 4294967295UL;
-}
-
 char *
 moat_default_state_root (void)
 {
-  if (geteuid () == 0 && in_initial_userns ())
+  if (geteuid () == 0 && moat_in_initial_userns ())
     return xstrdup ("/run/moat");
   const char *xdg = getenv ("XDG_RUNTIME_DIR");
   if (xdg && xdg[0] == '/')
@@ -179,6 +167,11 @@ maker_gone (const char *name)
 static void
 sweep_stale_temporaries (int tmpfd)
 {
+  /* temporaries are directories: on a file system that counts them in
+     the link count (tmpfs, ext4; btrfs says 1), 2 means there is none */
+  struct stat st;
+  if (fstat (tmpfd, &st) == 0 && st.st_nlink == 2)
+    return;
   DIR *d = fdopendir (dup (tmpfd));
   if (d == NULL)
     return;
@@ -420,6 +413,11 @@ moat_state_to_json (const struct moat_state *st, bool full)
           GS (g, "noNewKeyring");
           yajl_gen_bool (g, 1);
         }
+      if (st->no_late_hooks)
+        {
+          GS (g, "noLateHooks");
+          yajl_gen_bool (g, 1);
+        }
       yajl_gen_map_close (g);
     }
   yajl_gen_map_close (g);
@@ -462,6 +460,9 @@ moat_state_from_json (const char *json, size_t len, struct moat_state *st,
     = str_at (top, (const char *[]) { "moat", "cgroupCreatedFrom", NULL });
   st->no_new_keyring
     = yajl_tree_get (top, (const char *[]) { "moat", "noNewKeyring", NULL }, yajl_t_true)
+    != NULL;
+  st->no_late_hooks
+    = yajl_tree_get (top, (const char *[]) { "moat", "noLateHooks", NULL }, yajl_t_true)
     != NULL;
   yajl_val v = yajl_tree_get (top, (const char *[]) { "pid", NULL }, yajl_t_number);
   st->pid = v && YAJL_IS_INTEGER (v) && YAJL_GET_INTEGER (v) > 0

@@ -187,6 +187,21 @@ moat_apply_personality (const struct moat_spec *s, moat_error **err)
   return 0;
 }
 
+/* The inode number procfs gives the initial user namespace (fixed since
+   namespaces got inodes, Linux 3.8).  */
+#define INITIAL_USERNS_INO 0xEFFFFFFDU
+
+bool
+moat_in_initial_userns (void)
+{
+  /* one stat: cheaper than reading uid_map, and not fooled by a user
+     namespace that maps every id to itself */
+  struct stat st;
+  if (stat ("/proc/self/ns/user", &st) < 0)
+    return true;
+  return st.st_ino == INITIAL_USERNS_INO;
+}
+
 #ifndef KEYCTL_JOIN_SESSION_KEYRING
 # define KEYCTL_JOIN_SESSION_KEYRING 1
 #endif

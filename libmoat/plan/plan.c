@@ -18,34 +18,19 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 /* ---- host ---- */
 
-/* True when this process is in the initial user namespace: its uid_map
-   is the identity over the whole range.  */
-static bool
-in_initial_userns (void)
-{
-  autofree char *map = NULL;
-  if (moat_read_file_at (AT_FDCWD, "/proc/self/uid_map", 4096, &map, NULL, NULL) < 0)
-    return true;
-  unsigned long a, b, c;
-  return sscanf (map, "%lu %lu %lu", &a, &b, &c) == 3 && a == 0 && b == 0
-    && c == 4294967295UL;
-}
-
-/* CapBnd of /proc/self/status.  */
+/* This process's bounding set, asked of the kernel (no /proc to read).  */
 static uint64_t
-own_bounding_set (void)
+own_bounding_set (int last_cap)
 {
-  autofree char *status = NULL;
-  if (moat_read_file_at (AT_FDCWD, "/proc/self/status", 1 << 16, &status, NULL, NULL) < 0)
-    return 0;
-  const char *p = strstr (status, "\nCapBnd:");
-  unsigned long long v = 0;
-  if (p == NULL || sscanf (p + 8, "%llx", &v) != 1)
-    return 0;
+  uint64_t v = 0;
+  for (int c = 0; c <= last_cap && c < 64; c++)
+    if (prctl (PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+      v |= 1ULL << c;
   return v;
 }
 
@@ -54,9 +39,9 @@ moat_host_probe (struct moat_host *h, moat_error **err)
 {
   (void) err;
   h->euid = geteuid ();
-  h->initial_userns = in_initial_userns ();
+  h->initial_userns = moat_in_initial_userns ();
   h->last_cap = cap_max_bits () - 1;
-  h->own_bounding = own_bounding_set ();
+  h->own_bounding = own_bounding_set (h->last_cap);
   return 0;
 }
 

@@ -171,7 +171,9 @@ printf '' >"$c/mountopts/empty"
 # ---- state.json: what moat writes (moat_state_to_json) ---------------------
 s=$c/state
 printf '%s' '{"ociVersion":"1.3.0","id":"fuzzseed1","pid":9315,"status":"created","bundle":"/tmp/corpus-work/bundle","rootfs":"/tmp/corpus-work/bundle/rootfs","created":"2026-11-29T03:52:19.534169844Z","owner":"root","annotations":{"org.example.key":"value","io.kubernetes.cri.container-type":"container"},"moat":{"startTime":245522,"cgroupDriver":"cgroupfs-v2","cgroupPath":"/sys/fs/cgroup/unified/moat/fuzzseed1","cgroupCreatedFrom":"/sys/fs/cgroup/unified/moat"}}' >"$s/moat-created.json"
+# an older moat's key, ignored now
 jq -c '.status = "running" | .moat.ptraceReachable = true | del(.annotations)' "$s/moat-created.json" >"$s/moat-running-ptrace.json"
+jq -c '.status = "running" | .moat.noNewKeyring = true | .moat.noLateHooks = true' "$s/moat-created.json" >"$s/moat-running-flags.json"
 jq -c '.status = "creating" | .pid = 0 | del(.moat.cgroupDriver, .moat.cgroupPath, .moat.cgroupCreatedFrom)' "$s/moat-created.json" >"$s/moat-creating.json"
 jq -c 'del(.moat)' "$s/moat-created.json" >"$s/public-form.json"
 printf '%s' '{"ociVersion":"1.3.0","id":"x","pid":2147483648,"status":"paused","moat":{"startTime":18446744073709551615}}' >"$s/big-numbers.json"

@@ -22,6 +22,7 @@ static const char *const kind_names[MOAT_MSG_KIND_MAX] = {
   [MOAT_MSG_PID] = "pid", [MOAT_MSG_TERMINAL] = "terminal", [MOAT_MSG_LOG] = "log",
   [MOAT_MSG_READY] = "ready", [MOAT_MSG_COMMITTED] = "committed",
   [MOAT_MSG_START] = "start", [MOAT_MSG_ERROR] = "error",
+  [MOAT_MSG_PROCFS] = "procfs",
 };
 
 const char *

@@ -28,6 +28,7 @@ enum moat_msg_kind
   MOAT_MSG_COMMITTED,   /* parent -> child: the state is recorded; wait for start */
   MOAT_MSG_START,       /* parent -> child (run): execute the process now */
   MOAT_MSG_ERROR,       /* child -> parent: aux = error kind, errnum, payload = message */
+  MOAT_MSG_PROCFS,      /* helper -> init: fd = a procfs context opened in a pid namespace */
   MOAT_MSG_KIND_MAX,
 };
 

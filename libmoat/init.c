@@ -134,7 +134,7 @@ close_inherited_fds (struct init *in)
   keep[n++] = in->sock;
   keep[n++] = in->fifo;
   keep[n++] = p->ns_fds[MOAT_NS_USER];
-  keep[n++] = p->pid_entered_early ? -1 : p->ns_fds[MOAT_NS_PID];
+  keep[n++] = p->ns_fds[MOAT_NS_PID];
   for (size_t i = 0; i < p->spec->n_mounts; i++)
     keep[n++] = p->mounts[i].idmap_fd;
   qsort (keep, n, sizeof (int), cmp_int);
@@ -232,16 +232,6 @@ set_up (struct init *in)
       (void) !setresgid (0, 0, 0);
       (void) !setresuid (0, 0, 0);
     }
-  if (p->pid_entered_early)
-    {
-      /* this kernel cannot mount a /proc for a pid namespace the mounting
-         process is not in: enter it now (docs/security.md) */
-      if (moat_ns_join (p->ns_fds[MOAT_NS_PID], MOAT_NS_PID, s->ns[MOAT_NS_PID].path,
-                        &err) < 0)
-        fail (in, err);
-      close (p->ns_fds[MOAT_NS_PID]);
-      continue_in_sibling (in, false);
-    }
   close_inherited_fds (in);
   umask (0);
   if (moat_apply_cpu_affinity (s->cpu_affinity_initial, "process.execCPUAffinity.initial",
@@ -264,7 +254,7 @@ set_up (struct init *in)
       /* the runtime hands the master to the console socket or proxies it */
       if (moat_channel_send (in->sock, MOAT_MSG_TERMINAL, 0, term.name, strlen (term.name),
                              term.master, &err) < 0
-          || moat_terminal_attach (&term, !p->pid_joined || p->pid_entered_early, &err) < 0)
+          || moat_terminal_attach (&term, !p->pid_joined, &err) < 0)
         fail (in, err);
       close (term.master);
     }
@@ -277,7 +267,7 @@ set_up (struct init *in)
   char *exe = NULL;
   if (moat_finish_prepare (&p->process, &exe, &err) < 0)
     fail (in, err);
-  if (p->pid_joined && !p->pid_entered_early)
+  if (p->pid_joined)
     {
       /* for the process made below; setns needs the privileges that the
          finish sequence drops */
@@ -288,7 +278,7 @@ set_up (struct init *in)
     }
   /* the pipe that orders the sibling's start, made while every call is
      still allowed */
-  if (p->pid_joined && !p->pid_entered_early && moat_sibling_prepare (&in->sib, &err) < 0)
+  if (p->pid_joined && moat_sibling_prepare (&in->sib, &err) < 0)
     fail (in, err);
   int own[2] = { in->sock, in->fifo };
   if (moat_fault ("init-finish", &err) < 0
@@ -364,7 +354,7 @@ moat_init_main (const struct moat_init_args *a)
     fail_errno (&in, errno, "prctl(PR_SET_DUMPABLE)");
 
   char *exe = set_up (&in);
-  if (in.p->pid_joined && !in.p->pid_entered_early)
+  if (in.p->pid_joined)
     {
       if (moat_continue_in_sibling (&in.sib, in.sock, false, &err) < 0)
         fail (&in, err);

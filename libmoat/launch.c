@@ -452,7 +452,7 @@ wait_ready (struct launch *l, moat_error **err)
   /* a pid namespace joined by path, entered once the init is finished:
      from the sibling's PID on, its processes can reach the channel */
   const struct moat_plan *p = l->plan;
-  bool sibling_visible = p->pid_joined && !p->pid_entered_early;
+  bool sibling_visible = p->pid_joined;
   /* the pids to expect: a sibling in new pid or time namespaces made in a
      joined user namespace, then one in a joined pid namespace */
   unsigned pids_left = (p->ns_fds[MOAT_NS_USER] >= 0

@@ -88,6 +88,9 @@ int moat_mount_one (int rootfd, const struct moat_mount_plan *p, int pidns_fd,
 /* Can this kernel mount a procfs for the pid namespace pidns_fd from
    outside it (the pidns= option, Linux 6.17)?  */
 bool moat_proc_takes_pidns (int pidns_fd);
+/* A procfs filesystem context (an fsopen fd, not yet created) for the
+   pid namespace pidns_fd, which this process is not in (procfs.c).  */
+int moat_procfs_context (int pidns_fd, moat_error **err);
 /* Parent side, before clone3: detached, idmapped copies of the mounts that
    ask for it (their idmap_fd).  */
 int moat_idmapped_mounts_prepare (const struct moat_spec *s, struct moat_mount_plan *mounts,

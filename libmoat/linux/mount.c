@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <sys/wait.h>
 
 #ifndef MS_NOSYMFOLLOW
@@ -133,26 +135,34 @@ fs_mount_fd (int rootfd, const struct moat_mount_plan *p, int target, moat_error
   return 0;
 }
 
-bool
-moat_proc_takes_pidns (int pidns_fd)
+/* The procfs mount tree is for the pid namespace pidns_fd: its pid 1 is
+   that namespace's.  The context may come from a process of that
+   namespace (procfs.c), which someone there could have swapped.  */
+static int
+check_proc_for (int tree, int pidns_fd, moat_error **err)
 {
-  /* the test suite plays an older kernel with MOAT_FAULT=proc-pidns */
-  if (moat_fault ("proc-pidns", NULL) < 0)
-    return false;
-  autoclose int fs = sys_fsopen ("proc", FSOPEN_CLOEXEC);
-  return fs >= 0 && sys_fsconfig (fs, FSCONFIG_SET_FD, "pidns", NULL, pidns_fd) == 0;
+  struct statfs sfs;
+  struct stat want, got;
+  if (fstatfs (tree, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
+    return moat_error_set (err, EPROTO, "procfs for the container's pid namespace: "
+                           "the context is not a procfs");
+  if (fstat (pidns_fd, &want) < 0 || fstatat (tree, "1/ns/pid", &got, 0) < 0
+      || got.st_ino != want.st_ino || got.st_dev != want.st_dev)
+    return moat_error_set (err, EPROTO, "procfs for the container's pid namespace: "
+                           "it shows another pid namespace");
+  return 0;
 }
 
 /* A procfs for a pid namespace this process is not in (a shared pod pid
    namespace, entered only once the root is the container's): the new
-   mount API with pidns=, the filesystem options one by one.  */
+   mount API, the filesystem options one by one.  */
 static int
 proc_mount_for (const struct moat_mount_plan *p, int target, int pidns_fd,
                 moat_error **err)
 {
-  autoclose int fs = sys_fsopen ("proc", FSOPEN_CLOEXEC);
-  if (fs < 0 || sys_fsconfig (fs, FSCONFIG_SET_FD, "pidns", NULL, pidns_fd) < 0)
-    return moat_error_set (err, errno, "procfs for the container's pid namespace");
+  autoclose int fs = moat_procfs_context (pidns_fd, err);
+  if (fs < 0)
+    return -1;
   autofree char *data = p->o.data ? xstrdup (p->o.data) : NULL;
   char *save = NULL;
   for (char *o = data ? strtok_r (data, ",", &save) : NULL; o; o = strtok_r (NULL, ",", &save))
@@ -170,6 +180,8 @@ proc_mount_for (const struct moat_mount_plan *p, int target, int pidns_fd,
   autoclose int tree = sys_fsmount (fs, FSMOUNT_CLOEXEC, attrs_from_flags (p->o.flags, &clear));
   if (tree < 0)
     return moat_error_set (err, errno, "mount proc");
+  if (check_proc_for (tree, pidns_fd, err) < 0)
+    return -1;
   if (sys_move_mount (tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH
                       | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     return moat_error_set (err, errno, "attach proc");

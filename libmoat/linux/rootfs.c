@@ -155,7 +155,7 @@ moat_rootfs_setup (const struct moat_plan *p, const struct moat_rootfs_opts *o,
 
   for (size_t i = 0; i < s->n_mounts; i++)
     if (moat_fault ("mount", err) < 0
-        || moat_mount_one (rootfd, &p->mounts[i], p->pid_joined && !p->pid_entered_early
+        || moat_mount_one (rootfd, &p->mounts[i], p->pid_joined
                            ? p->ns_fds[MOAT_NS_PID] : -1, err) < 0)
       return moat_error_prefix (err, "mounts[%zu] (%s on `%s`)", i,
                                 s->mounts[i].type ? s->mounts[i].type : "no type",

@@ -194,7 +194,6 @@ plan_namespaces (struct moat_plan *p, moat_error **err)
     || (p->ns_fds[MOAT_NS_USER] >= 0 && !is_own_namespace (p->ns_fds[MOAT_NS_USER],
                                                            MOAT_NS_USER));
   p->pid_joined = p->ns_fds[MOAT_NS_PID] >= 0;
-  p->pid_entered_early = p->pid_joined && !moat_proc_takes_pidns (p->ns_fds[MOAT_NS_PID]);
   /* The init enters a shared pid namespace only once its root is the
      container's; a new user namespace has no rights there by then.  */
   if (p->pid_joined && p->new_userns)

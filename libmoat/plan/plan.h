@@ -144,9 +144,6 @@ struct moat_plan
   bool new_userns;              /* a user namespace of the container's own */
   bool in_userns;               /* new, or joined by path */
   bool pid_joined;              /* a pid namespace joined by path */
-  /* ... entered before the root is set up: this kernel cannot mount a
-     /proc for a pid namespace from outside it (no procfs pidns=) */
-  bool pid_entered_early;
 };
 
 /* Build and check the plan for create / run.  Nothing on the host

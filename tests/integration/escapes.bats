@@ -121,7 +121,11 @@ _assert_marker_untouched() {
 # the container a /proc of the runtime's pid namespace, whose /proc/1/root
 # is the host's root again for a process with CAP_SYS_PTRACE: the last
 # step checks that too.
-@test "escapes: a container created in another's pid namespace never shows it the host's root" {
+# _created_in_pid_namespace [FAULT]: the attack above, with MOAT_FAULT=FAULT
+# for moat's commands on B and B' (proc-pidns: a kernel without procfs
+# pidns=, where a helper born in the namespace opens B's /proc)
+_created_in_pid_namespace() {
+	local fault=${1:-none}
 	_need_attacker
 	_ptrace_caps
 	bind_out
@@ -140,7 +144,7 @@ _assert_marker_untouched() {
 	local n=0 t0=$SECONDS
 	while [ "$n" -lt 20 ] && [ $((SECONDS - t0)) -lt 10 ]; do
 		n=$((n + 1))
-		run --separate-stderr moat create --bundle "$T/b2" "$ID-b"
+		MOAT_FAULT=$fault run --separate-stderr moat create --bundle "$T/b2" "$ID-b"
 		assert_status 0
 		record_pid "$ID-b"
 		run --separate-stderr moat delete -f "$ID-b"
@@ -152,7 +156,7 @@ _assert_marker_untouched() {
 	jq --arg m "$MARK" '.process.capabilities |= with_entries(select(.key == "bounding" or .key == "effective" or .key == "permitted") | .value += ["CAP_SYS_PTRACE"])
 	  | .process.args = ["sh", "-c", "tr \"\\0\" \" \" </proc/1/cmdline; echo; echo x >/proc/1/root\($m)/escaped-from-b 2>/dev/null && echo WROTE; exit 0"]' \
 		"$T/b2/config.json" >"$T/b2/c" && mv "$T/b2/c" "$T/b2/config.json"
-	run --separate-stderr moat run --bundle "$T/b2" "$ID-c"
+	MOAT_FAULT=$fault run --separate-stderr moat run --bundle "$T/b2" "$ID-c"
 	local b_status=$status b_out=$output b_err=$stderr
 	run --separate-stderr moat delete -f "$ID"
 	assert_status 0
@@ -164,6 +168,18 @@ _assert_marker_untouched() {
 	assert_nothing_left "$ID-b"
 	assert_nothing_left "$ID-c"
 	assert_nothing_left "$ID"
+}
+
+@test "escapes: a container created in another's pid namespace never shows it the host's root" {
+	_created_in_pid_namespace
+}
+
+# Before procfs pidns= (Linux 6.17) a helper born in the shared namespace
+# opens the /proc: it must hold nothing either (its root is an empty
+# tmpfs, its only fd a socket, its privileges those of a user namespace of
+# its own): the attacker spins over every new pid, the helper's included.
+@test "escapes: ... and on a kernel without procfs pidns=, through the helper that opens /proc" {
+	_created_in_pid_namespace proc-pidns
 }
 
 # ---- 3. the moat binary after an exec with --cap CAP_SYS_PTRACE -------------

@@ -246,7 +246,8 @@ set_up (struct init *in)
       ro.data = in;
     }
   if (moat_fault ("init-setup", &err) < 0 || moat_rootfs_setup (p, &ro, &err) < 0
-      || moat_apply_hostname (s, &err) < 0 || moat_apply_personality (s, &err) < 0)
+      || moat_apply_hostname (s, &err) < 0 || moat_apply_personality (s, &err) < 0
+      || ((p->clone_flags & CLONE_NEWNET) && moat_loopback_up (&err) < 0))
     fail (in, err);
   close_setup_fds (in);
   if (s->terminal)

@@ -38,6 +38,8 @@ int moat_apply_scheduling (const struct moat_spec *s, moat_error **err);
 /* A cpu list ("0-3,7") as this process's affinity; NULL does nothing.  */
 int moat_apply_cpu_affinity (const char *list, const char *field, moat_error **err);
 int moat_apply_personality (const struct moat_spec *s, moat_error **err);
+/* Bring up "lo" in this (new) network namespace (net.c).  */
+int moat_loopback_up (moat_error **err);
 /* True when this process is in the host's (the initial) user namespace.  */
 bool moat_in_initial_userns (void);
 /* A session keyring of the container's own, "moat-<id>": the kernel

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# sysctl, personality, scheduler, ioPriority, execCPUAffinity, intelRdt.
+# sysctl, personality, scheduler, ioPriority, execCPUAffinity, intelRdt, the
+# loopback interface of a new network namespace.
 
 load helpers
 
@@ -97,5 +98,26 @@ load helpers
 	cfg '(.linux.namespaces[] | select(.type == "network")) |= {type: "network", path: "/proc/self/ns/net"}'
 	run --separate-stderr moat create --bundle "$BUNDLE" "$ID"
 	assert_error "is the host's"
+	assert_nothing_left "$ID"
+}
+
+# programs expect localhost to work in a network namespace of their own
+# (runc and crun bring lo up); one joined by path is left as it is
+@test "network: lo is up in a new network namespace, untouched in a joined one" {
+	set_args '["cat", "/sys/class/net/lo/flags"]'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	[ $(("$output" & 1)) -eq 1 ] || fail "lo is down in the container's new network namespace (flags $output)"
+	assert_nothing_left "$ID"
+	# a namespace whose lo is down, held by a process of the test's
+	unshare --net sleep 100 &
+	local holder=$!
+	sleep 0.2
+	cfg '(.linux.namespaces[] | select(.type == "network")) |= {type: "network", path: $p}' --arg p "/proc/$holder/ns/net"
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	kill "$holder"
+	wait "$holder" 2>/dev/null || true
+	assert_status 0
+	[ $(("$output" & 1)) -eq 0 ] || fail "moat brought lo up in a network namespace it joined (flags $output)"
 	assert_nothing_left "$ID"
 }

@@ -290,10 +290,10 @@ exec_child_main (struct exec_child *c)
       moat_error_set (&err, errno, "setsid");
       child_fail (c, err);
     }
-  char *exe = NULL;
+  struct moat_program prog;
   struct moat_sibling sib;
   int own[1] = { c->sock };
-  if (moat_finish_prepare (p, &exe, &err) < 0
+  if (moat_finish_prepare (p, &prog, &err) < 0
       || moat_sibling_prepare (&sib, &err) < 0
       || moat_fault ("exec-finish", &err) < 0
       || moat_finish_privileges (p, own, 1, c->host, &err) < 0)
@@ -315,7 +315,7 @@ exec_child_main (struct exec_child *c)
   struct pollfd alive = { c->sock, POLLRDHUP, 0 };
   if (c->foreground && poll (&alive, 1, 0) == 1 && (alive.revents & (POLLRDHUP | POLLHUP)))
     _exit (1);
-  int status = moat_finish_exec (p, exe, NULL, NULL, &err);
+  int status = moat_finish_exec (p, &prog, NULL, NULL, &err);
   moat_channel_send_error (c->sock, err);
   _exit (status);
 }

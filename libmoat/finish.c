@@ -68,24 +68,44 @@ enter_cwd (const char *cwd, moat_error **err)
   return 0;
 }
 
+/* HOME, when process.env has none: the process user's home in the
+   container's /etc/passwd, else "/" (what runc and crun do, and what
+   programs expect).  Read now, in the container's root.  */
+static char **
+env_with_home (const struct moat_spec *s)
+{
+  size_t n = 0;
+  for (; s->env && s->env[n]; n++)
+    if (strncmp (s->env[n], "HOME=", 5) == 0)
+      return s->env;
+  autofree char *home = moat_passwd_home (s->uid);
+  char **env = xmalloc0 ((n + 2) * sizeof *env);
+  if (n)
+    memcpy (env, s->env, n * sizeof *env);
+  env[n] = xasprintf ("HOME=%s", home ? home : "/");
+  return env;
+}
+
 int
-moat_finish_prepare (const struct moat_process_plan *p, char **exe, moat_error **err)
+moat_finish_prepare (const struct moat_process_plan *p, struct moat_program *prog,
+                     moat_error **err)
 {
   const struct moat_spec *s = p->spec;
-  *exe = NULL;
+  prog->exe = NULL;
+  prog->env = NULL;
   if (moat_apply_rlimits (s, err) < 0 || moat_apply_scheduling (s, err) < 0
       || enter_cwd (s->cwd, err) < 0)
     return -1;
-  *exe = moat_find_executable (s, err);
-  if (*exe == NULL)
+  prog->exe = moat_find_executable (s, err);
+  if (prog->exe == NULL)
     return -1;
   if (moat_apply_cpu_affinity (s->cpu_affinity_final, "process.execCPUAffinity.final",
                                err) < 0)
     {
-      free (*exe);
-      *exe = NULL;
+      FREE_AND_NULL (prog->exe);
       return -1;
     }
+  prog->env = env_with_home (s);
   umask (s->umask);
   return 0;
 }
@@ -223,17 +243,18 @@ moat_finish_privileges (const struct moat_process_plan *p, int *own_fds, size_t 
 /* ---- 6-7. exec ---- */
 
 int
-moat_finish_exec (const struct moat_process_plan *p, const char *exe,
+moat_finish_exec (const struct moat_process_plan *p, const struct moat_program *prog,
                   const struct moat_hooks *h, const char *hook_state, moat_error **err)
 {
   const struct moat_spec *s = p->spec;
+  const char *exe = prog->exe;
   if (load_filter (p, err) < 0)
     return 1;
   if (h && h->n_start_container
       && moat_hooks_run ("startContainer", h->start_container, h->n_start_container,
                          hook_state ? hook_state : "{}", err) < 0)
     return 1;
-  execve (exe, s->args, s->env ? s->env : (char *[]) { NULL });
+  execve (exe, s->args, prog->env ? prog->env : (char *[]) { NULL });
   /* the program changed since it was found */
   int e = errno;
   moat_error_setk (err, e == ENOENT ? MOAT_ERR_INVALID_CONFIG : MOAT_ERR_FAILED, 0,

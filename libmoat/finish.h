@@ -27,11 +27,18 @@
 #include "error.h"
 #include "plan/plan.h"
 
-/* Find the program and enter the working directory.  *exe gets the path
-   to execute.  Errors use the words engines map to exit codes 127 ("no
-   such file or directory", "executable file not found in $PATH") and 126
-   ("permission denied").  */
-int moat_finish_prepare (const struct moat_process_plan *p, char **exe, moat_error **err);
+/* What execve gets.  */
+struct moat_program
+{
+  char *exe;     /* the path to execute */
+  char **env;    /* process.env, with HOME added when it has none */
+};
+
+/* Find the program and enter the working directory.  Errors use the
+   words engines map to exit codes 127 ("no such file or directory",
+   "executable file not found in $PATH") and 126 ("permission denied").  */
+int moat_finish_prepare (const struct moat_process_plan *p, struct moat_program *prog,
+                         moat_error **err);
 
 /* Drop to the container's privileges.  own_fds (count n) are moat's
    fds that must survive until execve; they are moved above the preserved
@@ -54,7 +61,7 @@ int moat_finish_seccomp (const struct moat_process_plan *p, moat_error **err);
    stdin, execve.  Returns only
    on failure, with the status the process should exit with (127: the
    program is missing, 126: it cannot be executed, 1 otherwise).  */
-int moat_finish_exec (const struct moat_process_plan *p, const char *exe,
+int moat_finish_exec (const struct moat_process_plan *p, const struct moat_program *prog,
                       const struct moat_hooks *hooks, const char *hook_state,
                       moat_error **err);
 

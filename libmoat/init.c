@@ -216,10 +216,10 @@ enter_joined_user_namespace (struct init *in)
     continue_in_sibling (in, false);
 }
 
-/* Set the container up, up to a finished process; returns the program
+/* Set the container up, up to a finished process; *prog gets the program
    to execute.  */
-static char *
-set_up (struct init *in)
+static void
+set_up (struct init *in, struct moat_program *prog)
 {
   const struct moat_plan *p = in->p;
   const struct moat_spec *s = p->spec;
@@ -265,8 +265,7 @@ set_up (struct init *in)
      the container's (TIOCSTI would type into the caller's shell) */
   if (!s->terminal && setsid () < 0)
     fail_errno (in, errno, "setsid");
-  char *exe = NULL;
-  if (moat_finish_prepare (&p->process, &exe, &err) < 0)
+  if (moat_finish_prepare (&p->process, prog, &err) < 0)
     fail (in, err);
   if (p->pid_joined)
     {
@@ -296,7 +295,6 @@ set_up (struct init *in)
      (which run under the filter by design).  */
   if (moat_finish_seccomp (&p->process, &err) < 0)
     fail (in, err);
-  return exe;
 }
 
 /* Wait for `start`: the runtime's word that the state is recorded, then
@@ -354,7 +352,8 @@ moat_init_main (const struct moat_init_args *a)
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     fail_errno (&in, errno, "prctl(PR_SET_DUMPABLE)");
 
-  char *exe = set_up (&in);
+  struct moat_program prog;
+  set_up (&in, &prog);
   if (in.p->pid_joined)
     {
       if (moat_continue_in_sibling (&in.sib, in.sock, false, &err) < 0)
@@ -367,7 +366,7 @@ moat_init_main (const struct moat_init_args *a)
   wait_for_start (&in);
   autofree char *json = in.p->spec->hooks.n_start_container
     ? hook_state (&in, MOAT_STATUS_CREATED) : NULL;
-  int status = moat_finish_exec (&in.p->process, exe, &in.p->spec->hooks, json, &err);
+  int status = moat_finish_exec (&in.p->process, &prog, &in.p->spec->hooks, json, &err);
   /* start has returned already: stderr is all that is left */
   fprintf (stderr, "moat: %s\n", err ? err->msg : "exec failed");
   _exit (status);

@@ -38,6 +38,9 @@ int moat_apply_scheduling (const struct moat_spec *s, moat_error **err);
 /* A cpu list ("0-3,7") as this process's affinity; NULL does nothing.  */
 int moat_apply_cpu_affinity (const char *list, const char *field, moat_error **err);
 int moat_apply_personality (const struct moat_spec *s, moat_error **err);
+/* The home directory of uid in /etc/passwd (of this process's root), or
+   NULL (passwd.c).  Free it.  */
+char *moat_passwd_home (uid_t uid);
 /* Bring up "lo" in this (new) network namespace (net.c).  */
 int moat_loopback_up (moat_error **err);
 /* True when this process is in the host's (the initial) user namespace.  */

@@ -449,3 +449,54 @@ _userns_holder() {
 	assert_status 0
 	assert_nothing_left "$ID"
 }
+
+# HOME, as runc and crun set it: from the container's /etc/passwd for the
+# process's uid when process.env has none, else "/"; never over one given
+@test "process.env: HOME from the container's passwd, else /, never over a given one" {
+	printf 'u:x:1000:1000::/home/u:/bin/sh\n' >>"$ROOTFS/etc/passwd"
+	set_sh 'echo "[$HOME]"'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "$output" "[/root]" "HOME of uid 0"
+	cfg '.process.user = {"uid": 1000, "gid": 1000}'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "$output" "[/home/u]" "HOME of uid 1000"
+	cfg '.process.user = {"uid": 4242, "gid": 4242}'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "$output" "[/]" "HOME of a uid not in passwd"
+	cfg '.process.env += ["HOME=/given"]'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "$output" "[/given]" "HOME given in process.env"
+	# exec: the exec'd user's, unless given
+	cfg '.process.env -= ["HOME=/given"] | .process.user = {"uid": 0, "gid": 0} | .process.args = ["sleep", "100"]'
+	run_d_ok "$ID"
+	run --separate-stderr moat exec --user 1000:1000 "$ID" sh -c 'echo "[$HOME]"'
+	assert_status 0
+	assert_eq "$output" "[/home/u]" "HOME of an exec'd uid 1000"
+	run --separate-stderr moat exec --env HOME=/e "$ID" sh -c 'echo "[$HOME]"'
+	assert_status 0
+	assert_eq "$output" "[/e]" "HOME given to exec"
+	moat delete -f "$ID"
+	assert_nothing_left "$ID"
+}
+
+# what the image holds at /etc/passwd is read only if it is a plain file:
+# a fifo there must not hang the container's start, a link into /proc must
+# not be read with moat's privileges
+@test "process.env: a fifo or a /proc link at /etc/passwd gives HOME=/ without hanging" {
+	rm -f "$ROOTFS/etc/passwd"
+	mkfifo "$ROOTFS/etc/passwd"
+	set_sh 'echo "[$HOME]"'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "$output" "[/]" "HOME with a fifo at /etc/passwd"
+	rm -f "$ROOTFS/etc/passwd"
+	ln -s /proc/self/environ "$ROOTFS/etc/passwd"
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "$output" "[/]" "HOME with /etc/passwd -> /proc/self/environ"
+	assert_nothing_left "$ID"
+}

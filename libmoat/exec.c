@@ -305,6 +305,12 @@ exec_child_main (struct exec_child *c)
   if (moat_continue_in_sibling (&sib, c->sock, false, &err) < 0
       || (p->spec->terminal && moat_terminal_take_control (&err) < 0))
     child_fail (c, err);
+  /* the process leads a session and a process group of its own, as runc's
+     and crun's do (shells and job control expect it).  Without a terminal
+     the first child has left the caller's session already, so this is not
+     a protection: a filter that refuses setsid leaves it in that one.  */
+  if (!p->spec->terminal)
+    (void) setsid ();
   /* in the foreground moat proxies the process: a moat killed must not
      leave it behind (it is moat's child; execve keeps this).  A filter
      may refuse prctl: then the process outlives a killed moat. */

@@ -166,3 +166,24 @@ _running() {
 	# the container is untouched and nothing of the failed execs remains
 	assert_eq "$(moat ps --format json "$ID" | jq length)" 1 "processes in the container"
 }
+
+# as runc and crun: the exec'd process leads a session and a process group
+# of its own, with or without a terminal
+@test "exec: the process leads its own session and process group" {
+	set_args '["sleep", "100"]'
+	run_d_ok "$ID"
+	local script='read -r pid _ _ _ pgrp sid _ </proc/self/stat; echo "$pid $pgrp $sid"'
+	run --separate-stderr moat exec "$ID" sh -c "$script"
+	assert_status 0
+	local pid pgrp sid
+	read -r pid pgrp sid <<<"$output"
+	[ -n "$pid" ] && [ "$pgrp" = "$pid" ] && [ "$sid" = "$pid" ] ||
+		fail "exec without a terminal: pid, pgrp, session = [$output]"
+	run --separate-stderr moat exec -t "$ID" sh -c "$script"
+	assert_status 0
+	read -r pid pgrp sid <<<"${output//$'\r'/}"
+	[ -n "$pid" ] && [ "$pgrp" = "$pid" ] && [ "$sid" = "$pid" ] ||
+		fail "exec with a terminal: pid, pgrp, session = [$output]"
+	moat delete -f "$ID"
+	assert_nothing_left "$ID"
+}

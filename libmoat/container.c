@@ -63,12 +63,10 @@ run_late_hooks (struct opened *o, bool poststart)
       return;
     }
   autofree char *json = moat_state_to_json (&o->st, false);
-  int r = poststart
-    ? moat_hooks_run ("poststart", s->hooks.poststart, s->hooks.n_poststart, json, &err)
-    : moat_hooks_run ("poststop", s->hooks.poststop, s->hooks.n_poststop, json, &err);
-  if (r < 0)
-    moat_warn ("%s", err->msg);
-  moat_error_free (&err);
+  if (poststart)
+    moat_hooks_run_all ("poststart", s->hooks.poststart, s->hooks.n_poststart, json);
+  else
+    moat_hooks_run_all ("poststop", s->hooks.poststop, s->hooks.n_poststop, json);
   moat_spec_free (s);
 }
 

@@ -1,6 +1,7 @@
 #include <config.h>
 #include "hooks.h"
 #include "linux/syscalls.h"
+#include "log.h"
 #include "utils.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -80,4 +81,17 @@ moat_hooks_run (const char *kind, const struct moat_hook *hooks, size_t n,
     if (run_one (&hooks[i], state_json, err) < 0)
       return moat_error_prefix (err, "hooks.%s[%zu] (`%s`)", kind, i, hooks[i].path);
   return 0;
+}
+
+void
+moat_hooks_run_all (const char *kind, const struct moat_hook *hooks, size_t n,
+                    const char *state_json)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      moat_error *err = NULL;
+      if (run_one (&hooks[i], state_json, &err) < 0)
+        moat_warn ("hooks.%s[%zu] (`%s`): %s", kind, i, hooks[i].path, err->msg);
+      moat_error_free (&err);
+    }
 }

@@ -11,5 +11,10 @@
    naming the hook as "hooks.<kind>[i] (`path`)".  */
 int moat_hooks_run (const char *kind, const struct moat_hook *hooks, size_t n,
                     const char *state_json, moat_error **err);
+/* Run every one of hooks[0..n), whatever the others did; each failure is
+   a warning (poststart and poststop: the spec asks that the remaining
+   hooks and the lifecycle go on).  */
+void moat_hooks_run_all (const char *kind, const struct moat_hook *hooks, size_t n,
+                         const char *state_json);
 
 #endif

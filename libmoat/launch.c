@@ -621,11 +621,8 @@ run_poststart_hooks (struct launch *l)
   const struct moat_hooks *h = &l->plan->spec->hooks;
   if (h->n_poststart == 0)
     return;
-  moat_error *herr = NULL;
   autofree char *json = hook_state (l, MOAT_STATUS_RUNNING);
-  if (moat_hooks_run ("poststart", h->poststart, h->n_poststart, json, &herr) < 0)
-    moat_warn ("%s", herr->msg);  /* a warning, as the spec says */
-  moat_error_free (&herr);
+  moat_hooks_run_all ("poststart", h->poststart, h->n_poststart, json);
 }
 
 int

@@ -86,17 +86,23 @@ _hook() { # kind name [extra json]
 	assert_nothing_left "$ID"
 }
 
-@test "hooks: failing poststart and poststop hooks are warnings, the lifecycle goes on" {
-	cfg '.hooks.poststart = [{"path": "/bin/false"}] | .hooks.poststop = [{"path": "/bin/false"}]'
+@test "hooks: failing poststart and poststop hooks are warnings, the others and the lifecycle go on" {
+	# each kind: a failing hook, one that records it ran, another failing one
+	cfg 'def kind(k): [{"path": "/bin/false"}, {"path": "/bin/sh", "args": ["sh", "-c", ("echo ran >>" + $t + "/" + k)]}, {"path": "/bin/false"}];
+	  .hooks.poststart = kind("poststart") | .hooks.poststop = kind("poststop")' --arg t "$T"
 	set_args '["sleep", "30"]'
 	create_ok "$ID"
 	run --separate-stderr moat start "$ID"
 	assert_status 0
 	assert_contains "$stderr" 'hooks.poststart[0]'
+	assert_contains "$stderr" 'hooks.poststart[2]'
+	assert_eq "$(cat "$T/poststart")" ran "the poststart hook after a failing one"
 	assert_eq "$(status_of "$ID")" running
 	run --separate-stderr moat delete -f "$ID"
 	assert_status 0
 	assert_contains "$stderr" 'hooks.poststop[0]'
+	assert_contains "$stderr" 'hooks.poststop[2]'
+	assert_eq "$(cat "$T/poststop")" ran "the poststop hook after a failing one"
 	assert_nothing_left "$ID"
 }
 

@@ -455,7 +455,8 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
   if (moat_state_read (&dir, &st, err) < 0)
     goto out;
   moat_state_refresh (&dir, &st);
-  if (st.status == MOAT_STATUS_STOPPED || st.status == MOAT_STATUS_PAUSED)
+  if (st.status == MOAT_STATUS_STOPPED
+      || (st.status == MOAT_STATUS_PAUSED && !o->ignore_paused))
     {
       moat_error_setk (err, MOAT_ERR_WRONG_STATE, 0,
                        "cannot exec in container \"%s\": it is %s", o->id,
@@ -481,7 +482,8 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
       goto out;
     }
   if (moat_cgroup_from_state (st.cgroup_driver, st.cgroup_path, st.cgroup_created_from,
-                              &cg, err) < 0)
+                              &cg, err) < 0
+      || (o->cgroup && moat_cgroup_enter_sub (&cg, o->cgroup, err) < 0))
     goto out;
   if (cg.driver)
     {

@@ -185,6 +185,8 @@ struct moat_exec_options
   bool no_new_privs;
   const char *process_label, *apparmor;
   unsigned preserve_fds;
+  bool ignore_paused;          /* exec into a paused container (it runs at resume) */
+  const char *cgroup;          /* --cgroup: a sub-cgroup of the container's */
 };
 
 /* exec: run a process in a running container (all its namespaces and

@@ -26,6 +26,8 @@ static const char help[] =
   "      --process-label L     SELinux label (not supported yet)\n"
   "      --apparmor P          AppArmor profile (not supported yet)\n"
   "      --preserve-fds N      pass fds 3..3+N-1 to the process\n"
+  "      --cgroup [:]PATH      run in this existing cgroup below the container's\n"
+  "      --ignore-paused       exec into a paused container (runs at resume)\n"
   "  -h, --help                print this help\n";
 
 static uint32_t
@@ -40,7 +42,8 @@ parse_id (struct cli *c, const char *s, const char *what)
 int
 cmd_exec (struct cli *c, int argc, char **argv)
 {
-  enum { O_PID = 1000, O_CONSOLE, O_CWD, O_GIDS, O_NNP, O_LABEL, O_APPARMOR, O_PRESERVE };
+  enum { O_PID = 1000, O_CONSOLE, O_CWD, O_GIDS, O_NNP, O_LABEL, O_APPARMOR, O_PRESERVE,
+         O_IGNORE_PAUSED, O_CGROUP };
   static const struct option longopts[] = {
     { "process", required_argument, NULL, 'p' },
     { "tty", no_argument, NULL, 't' },
@@ -56,6 +59,8 @@ cmd_exec (struct cli *c, int argc, char **argv)
     { "process-label", required_argument, NULL, O_LABEL },
     { "apparmor", required_argument, NULL, O_APPARMOR },
     { "preserve-fds", required_argument, NULL, O_PRESERVE },
+    { "ignore-paused", no_argument, NULL, O_IGNORE_PAUSED },
+    { "cgroup", required_argument, NULL, O_CGROUP },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -102,6 +107,8 @@ cmd_exec (struct cli *c, int argc, char **argv)
       case O_NNP: o.no_new_privs = true; break;
       case O_LABEL: o.process_label = optarg; break;
       case O_APPARMOR: o.apparmor = optarg; break;
+      case O_IGNORE_PAUSED: o.ignore_paused = true; break;
+      case O_CGROUP: o.cgroup = optarg; break;
       case O_PRESERVE:
         if (!moat_parse_uint (optarg, INT_MAX - 3, &n))
           cli_failf ("exec: --preserve-fds: `%s` is not a number of fds", optarg);

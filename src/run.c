@@ -11,6 +11,8 @@ static const char help[] =
   CREATE_HELP_OPTIONS
   "  -d, --detach              return once the container runs\n"
   "      --keep                do not delete the container when it exits\n"
+  "      --no-subreaper        accepted for runc's sake: moat never makes itself\n"
+  "                            a subreaper\n"
   "  -h, --help                print this help\n";
 
 int
@@ -20,6 +22,7 @@ cmd_run (struct cli *c, int argc, char **argv)
     CREATE_LONGOPTS,
     { "detach", no_argument, NULL, 'd' },
     { "keep", no_argument, NULL, 'k' },
+    { "no-subreaper", no_argument, NULL, 'R' },
     { NULL, 0, NULL, 0 },
   };
   struct moat_create_options o = { 0 };

@@ -70,6 +70,10 @@ int moat_cgroup_driver_for (enum moat_cgroup_manager m,
 int moat_cgroup_from_state (const char *driver, const char *path, const char *created_from,
                             struct moat_cgroup *cg, moat_error **err);
 void moat_cgroup_release (struct moat_cgroup *cg);
+/* exec --cgroup "[controller:]path": make cg name the existing cgroup
+   path below the container's (no "..", no symlink, nothing outside it).
+   On the unified hierarchy the controller must be empty.  */
+int moat_cgroup_enter_sub (struct moat_cgroup *cg, const char *arg, moat_error **err);
 
 /* Mount point of the cgroup v2 hierarchy, or NULL when there is none.  */
 const char *moat_cgroup_v2_mount (void);

@@ -3,8 +3,12 @@
 #include <config.h>
 #include "cgroup.h"
 #include "../feature-table.h"
+#include "../linux/syscalls.h"
 #include "../utils.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 extern const struct moat_cgroup_driver moat_cgroup_v2_driver;
 
@@ -60,4 +64,41 @@ moat_cgroup_release (struct moat_cgroup *cg)
   free (cg->created_from);
   cg->path = cg->created_from = NULL;
   cg->driver = NULL;
+}
+
+int
+moat_cgroup_enter_sub (struct moat_cgroup *cg, const char *arg, moat_error **err)
+{
+  if (cg->driver == NULL)
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                            "--cgroup `%s`: the container has no cgroup", arg);
+  const char *path = arg, *colon = strchr (arg, ':');
+  if (colon)
+    {
+      if (colon != arg)
+        return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0,
+                                "--cgroup `%s`: a controller (`%.*s`) names a v1 hierarchy; "
+                                "on the unified hierarchy give the path alone", arg,
+                                (int) (colon - arg), arg);
+      path = colon + 1;
+    }
+  while (*path == '/')
+    path++;
+  if (*path == '\0')
+    return 0;  /* the container's cgroup itself */
+  autoclose int top = open (cg->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (top < 0)
+    return moat_error_set (err, errno, "open the container's cgroup `%s`", cg->path);
+  struct open_how how = {
+    .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
+  };
+  autoclose int sub = sys_openat2 (top, path, &how);
+  if (sub < 0)
+    return moat_error_setk (err, errno == ENOENT ? MOAT_ERR_NOT_FOUND : MOAT_ERR_INVALID_CONFIG,
+                            errno, "--cgroup `%s`: not a cgroup below the container's", arg);
+  char *full = xasprintf ("%s/%s", cg->path, path);
+  free (cg->path);
+  cg->path = full;
+  return 0;
 }

@@ -187,3 +187,50 @@ _running() {
 	moat delete -f "$ID"
 	assert_nothing_left "$ID"
 }
+
+# runc's exec --cgroup: an existing cgroup below the container's (what a
+# container that manages its own sub-cgroups needs), never outside it
+@test "exec: --cgroup runs the process in a sub-cgroup of the container's, and nowhere else" {
+	set_args '["sleep", "100"]'
+	run_d_ok "$ID"
+	local cg=$CGROOT/moat/$ID
+	[ -d "$cg" ] || fail "no cgroup $cg for the container (sanity)"
+	mkdir "$cg/sub" "$CGROOT/moat/$ID-outside"
+	on_teardown "rmdir '$CGROOT/moat/$ID-outside' 2>/dev/null"
+	run --separate-stderr moat exec -d --pid-file "$T/p" --cgroup sub "$ID" sleep 100
+	assert_status 0
+	grep -qx "$(cat "$T/p")" "$cg/sub/cgroup.procs" ||
+		fail "the exec'd process is not in $cg/sub: $(cat "/proc/$(cat "$T/p")/cgroup")"
+	run --separate-stderr moat exec --cgroup :/sub "$ID" true
+	assert_status 0
+	local bad
+	for bad in "../$ID-outside" "sub/../../$ID-outside" missing "cpu:sub"; do
+		run --separate-stderr moat exec --cgroup "$bad" "$ID" true
+		assert_status 1
+		assert_contains "$stderr" "--cgroup \`$bad\`"
+	done
+	moat delete -f "$ID"
+	assert_nothing_left "$ID"
+}
+
+# runc's exec --ignore-paused: the process joins the frozen cgroup and runs
+# at resume; without the flag exec into a paused container is refused
+@test "exec: --ignore-paused waits for resume, without it a paused container is refused" {
+	set_args '["sleep", "100"]'
+	run_d_ok "$ID"
+	moat pause "$ID"
+	run --separate-stderr moat exec "$ID" true
+	assert_status 1
+	assert_contains "$stderr" "paused"
+	moat exec --ignore-paused "$ID" echo ran-after-resume >"$T/out" 2>"$T/err" &
+	local ex=$!
+	sleep 1
+	is_alive "$ex" || fail "exec --ignore-paused into a paused container ended before resume: $(cat "$T/out" "$T/err")"
+	moat resume "$ID"
+	local rc=0
+	wait "$ex" || rc=$?
+	[ "$rc" -eq 0 ] || fail "exec --ignore-paused: status $rc: $(cat "$T/err")"
+	assert_eq "$(cat "$T/out")" ran-after-resume
+	moat delete -f "$ID"
+	assert_nothing_left "$ID"
+}

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <seccomp.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/personality.h>
 
 int
@@ -260,6 +261,9 @@ parse_devices (struct moat_spec *s, yajl_val lin, moat_error **err)
         return -1;
       if (dev->path == NULL || dev->path[0] != '/')
         return moat_error_set (err, 0, "%s: must be an absolute path", fp);
+      /* "/dev/x/" names /dev/x, as for runc */
+      for (size_t n = strlen (dev->path); n > 1 && dev->path[n - 1] == '/'; n--)
+        dev->path[n - 1] = '\0';
       if (type == NULL || strlen (type) != 1 || strchr ("cbup", type[0]) == NULL)
         return moat_error_set (err, 0, "%s: must be c, b, u or p", ft);
       dev->type = type[0];
@@ -272,9 +276,18 @@ parse_devices (struct moat_spec *s, yajl_val lin, moat_error **err)
       if (dev->type != 'p' && (!pma || !pmi))
         return moat_error_set (err, 0, "%s: major and minor are required for type %c",
                                f, dev->type);
-      if (moat_json_get_int (d, "fileMode", fm, 0, 07777, &v, &dev->has_mode, err) < 0)
+      /* the file type bits may be given (Podman does: 020666), and must
+         then say what type says */
+      if (moat_json_get_int (d, "fileMode", fm, 0, 0177777, &v, &dev->has_mode, err) < 0)
         return -1;
-      dev->mode = dev->has_mode ? v : 0;
+      mode_t want = dev->type == 'b' ? S_IFBLK : dev->type == 'p' ? S_IFIFO : S_IFCHR;
+      if ((v & S_IFMT) && dev->has_mode && (mode_t) (v & S_IFMT) != want)
+        return moat_error_set (err, 0, "%s: the file type bits (0%llo) are not those of "
+                               "type %c", fm, (unsigned long long) (v & S_IFMT), dev->type);
+      if (dev->has_mode && (v & ~(long long) (S_IFMT | 07777)))
+        return moat_error_set (err, 0, "%s: 0%llo is not a file mode", fm,
+                               (unsigned long long) v);
+      dev->mode = dev->has_mode ? (v & 07777) : 0;
       if (moat_json_get_int (d, "uid", fu, 0, UINT32_MAX - 1, &v, &dev->has_uid, err) < 0)
         return -1;
       dev->uid = dev->has_uid ? v : 0;

@@ -100,3 +100,15 @@ _gone() {
 	assert_contains "$output" "/dev/pts/0"
 	assert_contains "$output" "stdout-tty"
 }
+
+# what podman writes for --device (fileMode with the file type bits) and
+# --privileged (every host device): both run
+@test "podman: --device and --privileged configs run" {
+	run pm run --rm --device /dev/null:/dev/mynull "$PODMAN_IMAGE" sh -c 'ls -l /dev/mynull; echo x >/dev/mynull && echo wrote'
+	assert_status 0
+	assert_contains "$output" "crw-rw-rw-"
+	assert_contains "$output" "wrote"
+	run pm run --rm --privileged "$PODMAN_IMAGE" sh -c 'grep ^CapEff /proc/self/status'
+	assert_status 0
+	assert_contains "$output" "CapEff:"
+}

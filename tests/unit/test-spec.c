@@ -6,6 +6,7 @@
 #include "libmoat/utils.h"
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +47,28 @@ expect_error (const char *process, const char *linux_, const char *extra,
   ok (contains (msg, fragment), "%s: error mentions `%s` (got: %s)", what, fragment,
       msg ? msg : "parsed");
   free (msg);
+  free (json);
+}
+
+/* What Podman sends for --device: the file type bits in fileMode, and a
+   path with a trailing slash, as runc takes them.  */
+static void
+test_podman_devices (void)
+{
+  char *json = config (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], "
+                       "\"devices\": [{\"path\": \"/dev/mynull/\", \"type\": \"c\", "
+                       "\"major\": 1, \"minor\": 3, \"fileMode\": 8630}]}", "");
+  moat_error *err = NULL;
+  struct moat_spec *s = moat_spec_parse (json, strlen (json), &err);
+  ok (s != NULL, "fileMode 020666 for a char device parses (%s)", err ? err->msg : "ok");
+  if (s)
+    {
+      ok (s->devices[0].mode == 0666, "its permission bits are kept: 0%o", s->devices[0].mode);
+      ok (strcmp (s->devices[0].path, "/dev/mynull") == 0, "the trailing slash goes: `%s`",
+          s->devices[0].path);
+      moat_spec_free (s);
+    }
+  moat_error_free (&err);
   free (json);
 }
 
@@ -182,6 +205,15 @@ test_errors (void)
   expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"sysctl\": "
                 "{\"vm.swappiness\": \"1\"}}", "", "`vm.swappiness` is not namespaced",
                 "host-wide sysctl");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"devices\": "
+                "[{\"path\": \"/dev/x\", \"type\": \"c\", \"major\": 1, \"minor\": 3, "
+                "\"fileMode\": 25014}]}", "",
+                "linux.devices[0].fileMode: the file type bits (060000) are not those of type c",
+                "fileMode of a block device for a char device");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"devices\": "
+                "[{\"path\": \"/dev/x\", \"type\": \"c\", \"major\": 1, \"minor\": 3, "
+                "\"fileMode\": 65536}]}", "", "linux.devices[0].fileMode: 65536 is out of range",
+                "fileMode beyond 16 bits");
   expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"sysctl\": "
                 "{\"net.ipv4.ip_forward\": \"1\"}}", "", "needs a network namespace",
                 "net sysctl without a network namespace");
@@ -345,6 +377,7 @@ int
 main (void)
 {
   test_valid ();
+  test_podman_devices ();
   test_errors ();
   test_default_spec ();
   test_hostile_sizes ();

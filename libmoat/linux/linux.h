@@ -41,6 +41,8 @@ int moat_apply_personality (const struct moat_spec *s, moat_error **err);
 /* The home directory of uid in /etc/passwd (of this process's root), or
    NULL (passwd.c).  Free it.  */
 char *moat_passwd_home (uid_t uid);
+/* Copy the directory tree from into to, both directory fds (copyup.c).  */
+int moat_copy_tree (int from, int to, moat_error **err);
 /* Bring up "lo" in this (new) network namespace (net.c).  */
 int moat_loopback_up (moat_error **err);
 /* True when this process is in the host's (the initial) user namespace.  */

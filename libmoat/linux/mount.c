@@ -153,16 +153,16 @@ check_proc_for (int tree, int pidns_fd, moat_error **err)
   return 0;
 }
 
-/* A procfs for a pid namespace this process is not in (a shared pod pid
-   namespace, entered only once the root is the container's): the new
-   mount API, the filesystem options one by one.  */
+/* A detached mount of the filesystem context fs, with p's options one by
+   one; writable whatever p says when writable_first (the caller fills it
+   and makes it read-only).  */
 static int
-proc_mount_for (const struct moat_mount_plan *p, int target, int pidns_fd,
-                moat_error **err)
+detached_tree (int fs, const struct moat_mount_plan *p, bool writable_first,
+               moat_error **err)
 {
-  autoclose int fs = moat_procfs_context (pidns_fd, err);
-  if (fs < 0)
-    return -1;
+  const char *source = p->m->source && p->m->source[0] ? p->m->source : p->fstype;
+  if (sys_fsconfig (fs, FSCONFIG_SET_STRING, "source", source, 0) < 0)
+    return moat_error_set (err, errno, "mount %s: source `%s`", p->fstype, source);
   autofree char *data = p->o.data ? xstrdup (p->o.data) : NULL;
   char *save = NULL;
   for (char *o = data ? strtok_r (data, ",", &save) : NULL; o; o = strtok_r (NULL, ",", &save))
@@ -172,22 +172,75 @@ proc_mount_for (const struct moat_mount_plan *p, int target, int pidns_fd,
         *eq = '\0';
       if ((eq ? sys_fsconfig (fs, FSCONFIG_SET_STRING, o, eq + 1, 0)
            : sys_fsconfig (fs, FSCONFIG_SET_FLAG, o, NULL, 0)) < 0)
-        return moat_error_set (err, errno, "mount proc: option `%s`", o);
+        return moat_error_set (err, errno, "mount %s: option `%s`", p->fstype, o);
     }
+  static const struct { unsigned long flag; const char *name; } sb[] = {
+    { MS_SYNCHRONOUS, "sync" }, { MS_DIRSYNC, "dirsync" }, { MS_LAZYTIME, "lazytime" },
+    { MS_MANDLOCK, "mand" },
+  };
+  for (size_t i = 0; i < ARRAY_SIZE (sb); i++)
+    if ((p->o.flags & sb[i].flag) && sys_fsconfig (fs, FSCONFIG_SET_FLAG, sb[i].name, NULL, 0) < 0)
+      return moat_error_set (err, errno, "mount %s: option `%s`", p->fstype, sb[i].name);
   if (sys_fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-    return moat_error_set (err, errno, "mount proc");
+    return moat_error_set (err, errno, "mount %s", p->fstype);
   unsigned long long clear;
-  autoclose int tree = sys_fsmount (fs, FSMOUNT_CLOEXEC, attrs_from_flags (p->o.flags, &clear));
+  unsigned long flags = writable_first ? p->o.flags & ~MS_RDONLY : p->o.flags;
+  int tree = sys_fsmount (fs, FSMOUNT_CLOEXEC, attrs_from_flags (flags, &clear));
   if (tree < 0)
-    return moat_error_set (err, errno, "mount proc");
-  if (check_proc_for (tree, pidns_fd, err) < 0)
-    return -1;
+    return moat_error_set (err, errno, "mount %s", p->fstype);
+  return tree;
+}
+
+static int
+attach_tree (int tree, const struct moat_mount_plan *p, int target, moat_error **err)
+{
   if (sys_move_mount (tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH
                       | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-    return moat_error_set (err, errno, "attach proc");
+    return moat_error_set (err, errno, "attach %s", p->fstype);
   if (p->o.propagation && moat_set_propagation_fd (tree, p->o.propagation) < 0)
     return moat_error_set (err, errno, "set propagation");
   return 0;
+}
+
+/* A procfs for a pid namespace this process is not in (a shared pod pid
+   namespace, entered only once the root is the container's).  */
+static int
+proc_mount_for (const struct moat_mount_plan *p, int target, int pidns_fd,
+                moat_error **err)
+{
+  autoclose int fs = moat_procfs_context (pidns_fd, err);
+  if (fs < 0)
+    return -1;
+  autoclose int tree = detached_tree (fs, p, false, err);
+  if (tree < 0 || check_proc_for (tree, pidns_fd, err) < 0)
+    return -1;
+  return attach_tree (tree, p, target, err);
+}
+
+/* tmpcopyup: the new tmpfs, still detached, gets a copy of what the
+   image has at target (copyup.c), then covers it.  */
+static int
+tmpfs_copyup (const struct moat_mount_plan *p, int target, moat_error **err)
+{
+  autoclose int under = openat (target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (under < 0)
+    return moat_error_set (err, errno, "tmpcopyup: open what the image has there");
+  autoclose int fs = sys_fsopen ("tmpfs", FSOPEN_CLOEXEC);
+  if (fs < 0)
+    return moat_error_set (err, errno, "mount tmpfs");
+  autoclose int tree = detached_tree (fs, p, true, err);
+  if (tree < 0)
+    return -1;
+  autoclose int top = openat (tree, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (top < 0)
+    return moat_error_set (err, errno, "tmpcopyup: open the tmpfs");
+  if (moat_copy_tree (under, top, err) < 0)
+    return moat_error_prefix (err, "tmpcopyup");
+  struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+  if ((p->o.flags & MS_RDONLY)
+      && sys_mount_setattr (tree, "", AT_EMPTY_PATH, &ro) < 0)
+    return moat_error_set (err, errno, "tmpcopyup: make the tmpfs read-only");
+  return attach_tree (tree, p, target, err);
 }
 
 /* An idmapped mount the parent prepared: set the flags, attach it.  */
@@ -235,6 +288,8 @@ moat_mount_one (int rootfd, const struct moat_mount_plan *p, int pidns_fd,
     return -1;
   if (pidns_fd >= 0 && strcmp (p->fstype, "proc") == 0)
     return proc_mount_for (p, target, pidns_fd, err);
+  if (p->o.tmpcopyup)
+    return tmpfs_copyup (p, target, err);
   int r = fs_mount_fd (rootfd, p, target, err);
   if (r < 0 && (*err)->errnum == EPERM
       && (strcmp (p->fstype, "sysfs") == 0 || strcmp (p->fstype, "mqueue") == 0))

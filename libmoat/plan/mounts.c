@@ -3,6 +3,7 @@
    checked before anything is mounted.  */
 #include <config.h>
 #include "plan.h"
+#include "../log.h"
 #include "../utils.h"
 #include <errno.h>
 #include <string.h>
@@ -190,6 +191,8 @@ moat_mount_opts_parse (char *const *options, struct moat_mount_opts *o, moat_err
         o->idmap = true;
       else if (strcmp (opt, "ridmap") == 0)
         o->idmap = o->ridmap = true;
+      else if (strcmp (opt, "tmpcopyup") == 0)
+        o->tmpcopyup = true;
       else if (strcmp (opt, "defaults") == 0)
         ;
       else
@@ -258,11 +261,21 @@ plan_one (const struct moat_spec *s, const struct moat_mount *m, const char *bun
   p->bind = is_bind (m, &p->o);
   if (p->bind)
     {
-      /* a bind mount takes no filesystem data: anything else is a typo */
-      if (p->o.data)
+      /* a bind mount takes no filesystem data: a word that is no option
+         is a typo (of a flag that may matter); key=value data, which
+         some tools add to binds, has no effect (a warning, as runc) */
+      if (p->o.unknown)
         return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
-                                "unknown option `%s` for a bind mount",
-                                p->o.unknown ? p->o.unknown : p->o.data);
+                                "unknown option `%s` for a bind mount", p->o.unknown);
+      if (p->o.data)
+        {
+          moat_warn ("mount on `%s`: filesystem options `%s` have no effect on a bind "
+                     "mount: ignored", m->destination, p->o.data);
+          FREE_AND_NULL (p->o.data);
+        }
+      if (p->o.tmpcopyup)
+        return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                                "tmpcopyup is for a tmpfs, not a bind mount");
       if (m->source == NULL || m->source[0] == '\0')
         return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
                                 "a bind mount needs a source");
@@ -295,6 +308,9 @@ plan_one (const struct moat_spec *s, const struct moat_mount *m, const char *bun
                                 "contradictory options: `%s` and its recursive opposite on "
                                 "a new filesystem, which has a single mount",
                                 flag_name (clash));
+      if (p->o.tmpcopyup && strcmp (p->fstype, "tmpfs") != 0)
+        return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                                "tmpcopyup is for a tmpfs, not %s", p->fstype);
       p->o.flags = (p->o.flags | p->o.rflags) & ~p->o.rclear;
       p->o.clear |= p->o.rclear;
       p->o.rflags = p->o.rclear = 0;

@@ -42,6 +42,7 @@ struct moat_mount_opts
   unsigned long propagation;  /* MS_SHARED/SLAVE/PRIVATE/UNBINDABLE [| MS_REC] */
   bool bind, rbind;
   bool idmap, ridmap;
+  bool tmpcopyup;             /* tmpfs: a copy of what the image has there */
   char *data;                 /* comma-separated filesystem options, or NULL */
   const char *unknown;        /* the first option neither a flag nor key=value */
 };

@@ -222,3 +222,42 @@ _owned_files() {
 		[[ "$(_opts_at "$m")" == ro,* ]] || fail "$m not read-only: $(_opts_at "$m")"
 	done
 }
+
+# tmpcopyup (Podman's --read-only and --tmpfs): the fresh tmpfs starts with
+# a copy of what the image has there: files with their modes, owners and
+# times, directories, symlinks as symlinks (never followed), fifos made
+# anew; device nodes are left out; the image is not touched
+@test "mounts: tmpcopyup copies what the image has under a tmpfs, and only that" {
+	local d=$ROOTFS/data
+	mkdir -p "$d/sub"
+	printf 'secret-ish\n' >"$d/file"
+	chown 1000:1000 "$d/file"
+	chmod 0604 "$d/file"
+	touch -d '2001-02-03 04:05:06' "$d/file"
+	printf 'deep\n' >"$d/sub/deeper"
+	ln -s ../../../../etc/hostname "$d/escape-link"
+	mkfifo "$d/fifo"
+	mknod "$d/null" c 1 3
+	cfg '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup", "nosuid", "mode=755"]}]'
+	set_sh 'cd /data && stat -c "%n %a %u:%g %Y %F" file sub fifo && cat file sub/deeper && readlink escape-link && { [ -e null ] && echo has-null || echo no-null; } && echo new >newfile && grep " /data " /proc/mounts | cut -d" " -f3'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_contains "$output" "file 604 1000:1000 981173106 regular file"
+	assert_contains "$output" "sub 755"
+	assert_contains "$output" "fifo 644 0:0"
+	assert_contains "$output" "secret-ish"
+	assert_contains "$output" "deep"
+	assert_contains "$output" "../../../../etc/hostname"
+	assert_contains "$output" "no-null"
+	assert_contains "$output" "tmpfs"
+	[ ! -e "$d/newfile" ] || fail "a write to the tmpfs reached the image"
+	assert_nothing_left "$ID"
+	# read-only: copied first, then read-only
+	cfg '.mounts[-1].options += ["ro"]'
+	set_sh 'cat /data/file && { echo x >/data/y && echo WROTE || echo refused; }'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "$output" "secret-ish
+refused"
+	assert_nothing_left "$ID"
+}

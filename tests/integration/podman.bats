@@ -101,9 +101,14 @@ _gone() {
 	assert_contains "$output" "stdout-tty"
 }
 
-# what podman writes for --device (fileMode with the file type bits) and
-# --privileged (every host device): both run
-@test "podman: --device and --privileged configs run" {
+# what podman writes for --device (fileMode with the file type bits),
+# --privileged (every host device), --read-only and --tmpfs (tmpcopyup):
+# they run
+@test "podman: --device, --privileged, --read-only and --tmpfs configs run" {
+	run pm run --rm --read-only --tmpfs /data "$PODMAN_IMAGE" sh -c 'echo x >/data/f && cat /data/f; grep -c " /run tmpfs" /proc/mounts; echo x >/etc/f || echo read-only'
+	assert_status 0
+	assert_contains "$output" "x"
+	assert_contains "$output" "read-only"
 	run pm run --rm --device /dev/null:/dev/mynull "$PODMAN_IMAGE" sh -c 'ls -l /dev/mynull; echo x >/dev/mynull && echo wrote'
 	assert_status 0
 	assert_contains "$output" "crw-rw-rw-"

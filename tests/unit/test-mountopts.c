@@ -363,10 +363,35 @@ test_plans (void)
                      " \"options\": [\"rbind\", \"ro\", \"bogus\", \"other\"]}", NULL,
                      "mounts[0] (bind on `/a`): unknown option `bogus` for a bind mount",
                      "unknown word on a bind");
-  expect_plan_error ("{\"destination\": \"/a\", \"source\": \"/tmp\","
-                     " \"options\": [\"bind\", \"mode=755\"]}", NULL,
-                     "mounts[0] (no type on `/a`): unknown option `mode=755` for a bind mount",
-                     "filesystem data on a bind (no type)");
+  /* key=value data on a bind (runtime-tools adds some): a warning, dropped */
+  {
+    struct moat_spec *ds;
+    struct moat_mount_plan *dp;
+    char *dmsg = build ("{\"destination\": \"/a\", \"source\": \"/tmp\","
+                        " \"options\": [\"bind\", \"mode=755\"]}", NULL, &ds, &dp, NULL);
+    ok (dmsg == NULL && dp[0].bind && dp[0].o.data == NULL,
+        "filesystem data on a bind is dropped (%s)", dmsg ? dmsg : "built");
+    free (dmsg);
+    done (ds, dp);
+  }
+  expect_plan_error ("{\"destination\": \"/a\", \"type\": \"bind\", \"source\": \"/tmp\","
+                     " \"options\": [\"rbind\", \"tmpcopyup\"]}", NULL,
+                     "tmpcopyup is for a tmpfs, not a bind mount", "tmpcopyup on a bind");
+  expect_plan_error ("{\"destination\": \"/p\", \"type\": \"proc\","
+                     " \"options\": [\"tmpcopyup\"]}", NULL,
+                     "tmpcopyup is for a tmpfs, not proc", "tmpcopyup on proc");
+  {
+    struct moat_spec *ts;
+    struct moat_mount_plan *tp;
+    char *tmsg = build ("{\"destination\": \"/run\", \"type\": \"tmpfs\","
+                        " \"options\": [\"tmpcopyup\", \"nosuid\", \"mode=755\"]}", NULL,
+                        &ts, &tp, NULL);
+    ok (tmsg == NULL && tp[0].o.tmpcopyup && tp[0].o.data && strcmp (tp[0].o.data, "mode=755") == 0,
+        "tmpcopyup on a tmpfs is moat's, not the filesystem's (%s, data %s)",
+        tmsg ? tmsg : "built", tmsg ? "-" : tp[0].o.data);
+    free (tmsg);
+    done (ts, tp);
+  }
   expect_plan_error ("{\"destination\": \"/a\", \"type\": \"bind\", \"source\": \"/tmp\","
                      " \"options\": [\"bind\", \"rsync\"]}", NULL,
                      "unknown option `rsync` for a bind mount", "rsync on a bind is data");

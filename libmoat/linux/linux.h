@@ -41,6 +41,9 @@ int moat_apply_personality (const struct moat_spec *s, moat_error **err);
 /* The home directory of uid in /etc/passwd (of this process's root), or
    NULL (passwd.c).  Free it.  */
 char *moat_passwd_home (uid_t uid);
+/* A cgroup mount without a cgroup namespace of the container's own: its
+   own cgroup bound in place of the whole hierarchy.  */
+int moat_mount_own_cgroup (int rootfd, const struct moat_mount_plan *p, moat_error **err);
 /* Copy the directory tree from into to, both directory fds (copyup.c).  */
 int moat_copy_tree (int from, int to, moat_error **err);
 /* Bring up "lo" in this (new) network namespace (net.c).  */

@@ -5,6 +5,7 @@
 #include <config.h>
 #include "linux.h"
 #include "syscalls.h"
+#include "../cgroup/cgroup.h"
 #include "../plan/plan.h"
 #include "../utils.h"
 #include <errno.h>
@@ -241,6 +242,42 @@ tmpfs_copyup (const struct moat_mount_plan *p, int target, moat_error **err)
       && sys_mount_setattr (tree, "", AT_EMPTY_PATH, &ro) < 0)
     return moat_error_set (err, errno, "tmpcopyup: make the tmpfs read-only");
   return attach_tree (tree, p, target, err);
+}
+
+/* The unified-hierarchy cgroup this process is in, as a host path.  */
+static char *
+own_cgroup_path (moat_error **err)
+{
+  const char *top = moat_cgroup_v2_mount ();
+  if (top == NULL)
+    return moat_error_set (err, 0, "no cgroup v2 hierarchy to bind"), NULL;
+  autofree char *text = NULL;
+  if (moat_read_file_at (AT_FDCWD, "/proc/self/cgroup", 1 << 16, &text, NULL, err) < 0)
+    return NULL;
+  char *line = strstr (text, "0::/");
+  if (line == NULL || (line != text && line[-1] != '\n'))
+    return moat_error_set (err, 0, "no cgroup v2 entry in /proc/self/cgroup"), NULL;
+  line += 3;
+  line[strcspn (line, "\n")] = '\0';
+  if (strstr (line, "/..") || strstr (line, "(deleted)"))
+    return moat_error_set (err, 0, "unexpected cgroup `%s`", line), NULL;
+  return xasprintf ("%s%s", top, strcmp (line, "/") == 0 ? "" : line);
+}
+
+int
+moat_mount_own_cgroup (int rootfd, const struct moat_mount_plan *p, moat_error **err)
+{
+  autofree char *source = own_cgroup_path (err);
+  if (source == NULL)
+    return moat_error_prefix (err, "the container's cgroup");
+  autoclose int target = moat_make_in_root (rootfd, p->m->destination, false, err);
+  if (target < 0)
+    return -1;
+  struct moat_mount_opts o = p->o;
+  o.bind = true;
+  o.rbind = false;
+  o.data = NULL;
+  return moat_bind_mount_fd (source, target, &o, err);
 }
 
 /* An idmapped mount the parent prepared: set the flags, attach it.  */

@@ -153,10 +153,17 @@ moat_rootfs_setup (const struct moat_plan *p, const struct moat_rootfs_opts *o,
   if (rootfd < 0)
     return moat_error_set (err, errno, "open rootfs `%s`", p->rootfs);
 
+  /* without a cgroup namespace of its own, a fresh cgroup2 mount would
+     show every cgroup of the host (and a user namespace may not make one):
+     the container's own cgroup is bound instead, as runc does */
+  bool own_cgroupns = s->ns[MOAT_NS_CGROUP].present;
   for (size_t i = 0; i < s->n_mounts; i++)
     if (moat_fault ("mount", err) < 0
-        || moat_mount_one (rootfd, &p->mounts[i], p->pid_joined
-                           ? p->ns_fds[MOAT_NS_PID] : -1, err) < 0)
+        || (!own_cgroupns && p->mounts[i].fstype
+            && strcmp (p->mounts[i].fstype, "cgroup2") == 0
+            ? moat_mount_own_cgroup (rootfd, &p->mounts[i], err)
+            : moat_mount_one (rootfd, &p->mounts[i], p->pid_joined
+                              ? p->ns_fds[MOAT_NS_PID] : -1, err)) < 0)
       return moat_error_prefix (err, "mounts[%zu] (%s on `%s`)", i,
                                 s->mounts[i].type ? s->mounts[i].type : "no type",
                                 s->mounts[i].destination);

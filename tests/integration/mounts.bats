@@ -261,3 +261,28 @@ _owned_files() {
 refused"
 	assert_nothing_left "$ID"
 }
+
+# A cgroup mount without a cgroup namespace of the container's own (runc
+# spec's config, Podman's --cgroupns=host): a fresh cgroup2 mount would
+# show every cgroup of the host, other containers' included, and a user
+# namespace may not make one; the container's own cgroup is bound instead
+@test "mounts: without a cgroup namespace, a cgroup mount shows the container's own cgroup only" {
+	mkdir "$CGROOT/moat/$ID-neighbour"
+	on_teardown "rmdir '$CGROOT/moat/$ID-neighbour' 2>/dev/null"
+	cfg 'del(.linux.namespaces[] | select(.type == "cgroup")) | .mounts |= map(select(.destination != "/sys/fs/cgroup")) + [{"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["nosuid", "noexec", "nodev", "ro"]}]'
+	set_sh 'ls /sys/fs/cgroup /sys/fs/cgroup/moat 2>&1; echo procs=$(cat /sys/fs/cgroup/cgroup.procs); grep " /sys/fs/cgroup " /proc/mounts | cut -d" " -f4'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_not_contains "$output" "$ID-neighbour" "what the container sees of the host's cgroups"
+	assert_contains "$output" "cgroup.procs"
+	assert_contains "$output" "procs=1"
+	assert_contains "$output" "ro,"
+	assert_nothing_left "$ID"
+	# in a user namespace, where the kernel refuses a fresh cgroup2 mount
+	_userns
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_not_contains "$output" "$ID-neighbour" "what the container sees in a user namespace"
+	assert_contains "$output" "cgroup.procs"
+	assert_nothing_left "$ID"
+}

@@ -177,6 +177,22 @@ plan_sysctls (struct moat_plan *p, moat_error **err)
   return 0;
 }
 
+/* hostname and domainname go into a uts namespace joined by path too, but
+   never into the runtime's own: that one is the host's.  */
+static int
+plan_uts (const struct moat_plan *p, moat_error **err)
+{
+  const struct moat_spec *s = p->spec;
+  int fd = p->ns_fds[MOAT_NS_UTS];
+  bool sets = (s->hostname && s->hostname[0]) || (s->domainname && s->domainname[0]);
+  if (sets && fd >= 0 && is_own_namespace (fd, MOAT_NS_UTS))
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                            "%s: the uts namespace `%s` is the host's",
+                            s->hostname && s->hostname[0] ? "hostname" : "domainname",
+                            s->ns[MOAT_NS_UTS].path);
+  return 0;
+}
+
 static int
 plan_namespaces (struct moat_plan *p, moat_error **err)
 {
@@ -278,6 +294,7 @@ moat_plan_build (const struct moat_create_options *o, bool foreground,
   if (moat_validate_id (o->id, err) < 0 || moat_host_probe (&p->host, err) < 0
       || resolve_paths (p, o->bundle, err) < 0 || check_options (p, err) < 0
       || plan_namespaces (p, err) < 0 || plan_sysctls (p, err) < 0
+      || plan_uts (p, err) < 0
       || moat_mount_plans_build (p->spec, p->bundle, &p->mounts, err) < 0)
     goto out;
   const struct moat_spec *s = p->spec;

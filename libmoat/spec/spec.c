@@ -217,11 +217,13 @@ validate (struct moat_spec *s, moat_error **err)
     return moat_error_set (err, 0, "linux.namespaces: a new user namespace needs both "
                            "linux.uidMappings and linux.gidMappings");
   const struct moat_namespace *uts = &s->ns[MOAT_NS_UTS];
-  if (s->hostname && s->hostname[0] && !(uts->present && uts->path == NULL))
-    return moat_error_set (err, 0, "hostname: setting the hostname needs a new uts "
+  /* a uts namespace of the container's, new or joined by path (runc's
+     rule; the plan refuses one that is the host's) */
+  if (s->hostname && s->hostname[0] && !uts->present)
+    return moat_error_set (err, 0, "hostname: setting the hostname needs a uts "
                            "namespace");
-  if (s->domainname && s->domainname[0] && !(uts->present && uts->path == NULL))
-    return moat_error_set (err, 0, "domainname: setting the domain name needs a new "
+  if (s->domainname && s->domainname[0] && !uts->present)
+    return moat_error_set (err, 0, "domainname: setting the domain name needs a "
                            "uts namespace");
   if (s->has_time_offsets && !(s->ns[MOAT_NS_TIME].present
                                && s->ns[MOAT_NS_TIME].path == NULL))

@@ -76,6 +76,26 @@ sleeper() {
 	assert_eq "$(nsenter -t "$PID" -u hostname)" uts-check "hostname in the uts ns"
 }
 
+# runc's rule: a uts namespace joined by path takes the hostname too (a
+# pod's shared one); the host's own never does
+@test "hostname: set in a uts namespace joined by path, refused in the host's" {
+	unshare --uts sleep 100 &
+	local holder=$!
+	helper_pid "$holder"
+	sleep 0.2
+	cfg '.hostname = "joined-uts" | (.linux.namespaces[] | select(.type == "uts")) |= {type: "uts", path: $p}' --arg p "/proc/$holder/ns/uts"
+	inside 'hostname'
+	assert_eq "$output" joined-uts "hostname in the joined uts namespace"
+	assert_eq "$(nsenter -t "$holder" -u hostname)" joined-uts "hostname seen by the namespace's holder"
+	local host
+	host=$(hostname)
+	cfg '(.linux.namespaces[] | select(.type == "uts")) |= {type: "uts", path: "/proc/self/ns/uts"}'
+	run --separate-stderr moat create --bundle "$BUNDLE" "$ID"
+	assert_error "hostname: the uts namespace \`/proc/self/ns/uts\` is the host's"
+	assert_eq "$(hostname)" "$host" "the host's hostname"
+	assert_nothing_left "$ID"
+}
+
 @test "process.cwd: the process starts in cwd" {
 	cfg '.process.cwd = "/etc"'
 	inside 'pwd'

@@ -233,7 +233,7 @@ test_errors (void)
   expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"seccomp\": "
                 "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": [\"SECCOMP_FILTER_FLAG_X\"]}}",
                 "", "linux.seccomp.flags[0]: unknown flag", "seccomp unknown flag");
-  expect_error (NULL, NULL, "\"hostname\": \"h\",", "needs a new uts namespace",
+  expect_error (NULL, NULL, "\"hostname\": \"h\",", "needs a uts namespace",
                 "hostname without uts ns");
   expect_error (NULL, NULL, "\"mounts\": [{\"destination\": \"rel\", \"type\": \"tmpfs\"}],",
                 "mounts[0].destination: `rel` is not an absolute path", "relative mount dest");

@@ -68,6 +68,28 @@ enter_cwd (const char *cwd, moat_error **err)
   return 0;
 }
 
+/* The process's stdio, when they are pipes or sockets the caller made
+   (an engine's), become the process user's, so that it can reopen
+   /dev/stdout and friends (runc does this too).  Regular files, devices
+   and terminals the caller passed are left alone: their owner is the
+   caller's choice, and a host file or terminal must not become the
+   container's.  A failure (an owner not mapped in a user namespace) only
+   leaves the stdio as they were.  */
+static void
+hand_stdio_to_user (const struct moat_spec *s)
+{
+  if (s->terminal)
+    return;
+  for (int fd = 0; fd < 3; fd++)
+    {
+      struct stat st;
+      if (fstat (fd, &st) < 0 || !(S_ISFIFO (st.st_mode) || S_ISSOCK (st.st_mode))
+          || st.st_uid == s->uid)
+        continue;
+      (void) !fchown (fd, s->uid, -1);
+    }
+}
+
 /* HOME, when process.env has none: the process user's home in the
    container's /etc/passwd, else "/" (what runc and crun do, and what
    programs expect).  Read now, in the container's root.  */
@@ -106,6 +128,7 @@ moat_finish_prepare (const struct moat_process_plan *p, struct moat_program *pro
       return -1;
     }
   prog->env = env_with_home (s);
+  hand_stdio_to_user (s);
   umask (s->umask);
   return 0;
 }

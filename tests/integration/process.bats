@@ -520,3 +520,23 @@ _userns_holder() {
 	assert_eq "$output" "[/]" "HOME with /etc/passwd -> /proc/self/environ"
 	assert_nothing_left "$ID"
 }
+
+# an engine hands the process pipes: a non-root process must be able to
+# reopen them as /dev/stdout (runc's stdio fix-up); a regular file the
+# caller passed keeps its owner
+@test "stdio: pipes from the caller are the process user's, files are not" {
+	cfg '.process.user = {"uid": 1000, "gid": 1000}'
+	set_sh 'echo via-reopen >/dev/stdout'
+	run bash -c '"$1" --root "$2" run --bundle "$3" "$4" </dev/null 2>&1 | cat' _ "$MOAT" "$ROOT" "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "$output" via-reopen
+	assert_nothing_left "$ID"
+	local f=$T/stdout-file
+	: >"$f"
+	chmod 600 "$f"
+	set_sh 'echo direct; echo via-reopen >/dev/stdout || echo refused >&2'
+	run bash -c '"$1" --root "$2" run --bundle "$3" "$4" </dev/null >"$5" 2>&1' _ "$MOAT" "$ROOT" "$BUNDLE" "$ID" "$f"
+	assert_eq "$(stat -c %u "$f")" 0 "the owner of a file the caller passed as stdout"
+	assert_contains "$(cat "$f")" direct
+	assert_nothing_left "$ID"
+}

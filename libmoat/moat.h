@@ -105,6 +105,9 @@ struct moat_state
 MOAT_PUBLIC void moat_state_clear (struct moat_state *st);
 /* The state as JSON: the OCI fields, and with full moat's own too.  */
 MOAT_PUBLIC char *moat_state_to_json (const struct moat_state *st, bool full);
+/* The public state, indented by two spaces (what `moat state` prints, as
+   runc does).  */
+MOAT_PUBLIC char *moat_state_to_json_indented (const struct moat_state *st);
 
 enum moat_cgroup_manager
 {

@@ -372,10 +372,29 @@ gen_kv (yajl_gen g, const char *k, const char *v)
   GS (g, v ? v : "");
 }
 
+static char *state_json (const struct moat_state *st, bool full, bool indented);
+
 char *
 moat_state_to_json (const struct moat_state *st, bool full)
 {
+  return state_json (st, full, false);
+}
+
+char *
+moat_state_to_json_indented (const struct moat_state *st)
+{
+  return state_json (st, false, true);
+}
+
+static char *
+state_json (const struct moat_state *st, bool full, bool indented)
+{
   yajl_gen g = yajl_gen_alloc (NULL);
+  if (indented)
+    {
+      yajl_gen_config (g, yajl_gen_beautify, 1);
+      yajl_gen_config (g, yajl_gen_indent_string, "  ");
+    }
   yajl_gen_map_open (g);
   gen_kv (g, "ociVersion", OCI_SPEC_VERSION);
   gen_kv (g, "id", st->id);

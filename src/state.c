@@ -21,7 +21,11 @@ cmd_state (struct cli *c, int argc, char **argv)
   struct moat_state st;
   if (moat_state (&c->ctx, argv[optind], &st, &err) < 0)
     cli_fail (err);
-  char *json = moat_state_to_json (&st, false);
+  /* as runc's state: indented, and the owner left empty (list shows it) */
+  char *owner = st.owner;
+  st.owner = "";
+  char *json = moat_state_to_json_indented (&st);
+  st.owner = owner;
   printf ("%s\n", json);
   free (json);
   moat_state_clear (&st);

@@ -208,8 +208,8 @@ moat_finish_note_runtime (void)
   memcpy (runtime_memory, a, sizeof a);
 }
 
-static void
-scrub_runtime_memory (void)
+void
+moat_finish_scrub_runtime (void)
 {
   unsigned long *a = runtime_memory;
   if (a[1] > a[0])
@@ -249,7 +249,7 @@ moat_finish_privileges (const struct moat_process_plan *p, int *own_fds, size_t 
       || seal_fds (p->preserve_fds, err) < 0)
     return -1;
   reset_signals ();
-  scrub_runtime_memory ();
+  moat_finish_scrub_runtime ();
   if (!s->no_new_privileges && load_filter (p, err) < 0)
     return -1;
   if (moat_caps_and_user_apply (s, &p->caps, h->last_cap, err) < 0)

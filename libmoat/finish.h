@@ -50,6 +50,10 @@ int moat_finish_privileges (const struct moat_process_plan *p, int *own_fds, siz
    line and environment are, from its own /proc (the finish sequence
    zeroes them in processes the container can see).  */
 void moat_finish_note_runtime (void);
+/* Zero the runtime's command line and environment in this process (done
+   by moat_finish_privileges; earlier for a process that becomes visible
+   before it is finished).  */
+void moat_finish_scrub_runtime (void);
 
 /* Load the filter now, if it is still to load (no_new_privs): for a
    process that makes the one the container will see, which is then born

@@ -25,6 +25,7 @@
 #include "syscalls.h"
 #include "../channel.h"
 #include "../fault.h"
+#include "../finish.h"
 #include "../internal.h"
 #include "../utils.h"
 #include <errno.h>
@@ -96,6 +97,9 @@ static void __attribute__ ((noreturn))
 maker_main (int pidns_fd, int sock)
 {
   moat_error *err = NULL;
+  /* the helper is visible to the namespace: not with the runtime's
+     command line and environment (host paths, an engine's variables) */
+  moat_finish_scrub_runtime ();
   if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0
       || setns (pidns_fd, CLONE_NEWPID) < 0)
     moat_error_set (&err, errno, "join the pid namespace for the helper");

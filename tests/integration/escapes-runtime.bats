@@ -586,19 +586,35 @@ _planted_proc_stat() {
 		[ "$(ls "$OUT" | grep -c '^survey\.')" -gt "$execs" ] && break
 		sleep 0.05
 	done
+	local with_b
+	with_b=$(ls "$OUT" | grep -c '^survey\.')
+	# C, the same on a kernel without procfs pidns=: the helper that opens
+	# its /proc is born in A's namespace too (and C's waiting init)
+	MOAT_FAULT=proc-pidns MOAT_SECRET=$secret run --separate-stderr moat create --bundle "$T/b2" "$ID-c"
+	assert_status 0
+	record_pid "$ID-c"
+	for ((k = 0; k < 40; k++)); do
+		[ "$(ls "$OUT" | grep -c '^survey\.')" -gt $((with_b + 1)) ] && break
+		sleep 0.05
+	done
 	local surveys
 	surveys=$(cat "$OUT"/survey.* 2>/dev/null)
+	run --separate-stderr moat delete -f "$ID-c"
+	assert_status 0
 	run --separate-stderr moat delete -f "$ID-b"
 	assert_status 0
 	run --separate-stderr moat delete -f "$ID"
 	assert_status 0
 	[ "$execs" -gt 0 ] || fail "the attacker caught no exec'd process before its execve in $n execs: nothing was tested"
-	[ "$(ls "$OUT" | grep -c '^survey\.')" -gt "$execs" ] || fail "the attacker did not catch the waiting init of $ID-b: nothing was tested"
+	[ "$with_b" -gt "$execs" ] || fail "the attacker did not catch the waiting init of $ID-b: nothing was tested"
+	[ "$(ls "$OUT" | grep -c '^survey\.')" -gt $((with_b + 1)) ] ||
+		fail "the attacker did not catch both the helper and the waiting init of $ID-c: nothing was tested"
 	# what the container read, cut short
 	local leaked
 	leaked=$(grep -oE "cmdline: \[[^]]*--root[^]]{0,80}|.{0,40}($secret|MOAT_TEST_TAG=[^ ]*)" <<<"$surveys" || true)
 	[ -z "$leaked" ] ||
 		fail "moat's command line or environment read by the container in $(ls "$OUT" | grep -c '^survey\.') moat processes: $leaked"
+	assert_nothing_left "$ID-c"
 	assert_nothing_left "$ID-b"
 	assert_nothing_left "$ID"
 }

@@ -143,8 +143,8 @@ _ptrace_caps() {
 }
 
 # Kernels before 6.17 cannot mount a /proc for a pid namespace from outside
-# it: there the init enters a joined pid namespace before its root is set
-# up (docs/security.md).  MOAT_FAULT=proc-pidns plays such a kernel.
+# it (no procfs pidns=): there a helper born in the namespace opens the
+# /proc (docs/security.md).  MOAT_FAULT=proc-pidns plays such a kernel.
 @test "security: a container in another's pid namespace sees that namespace, with or without procfs pidns=" {
 	set_args '["sleep", "100"]'
 	run_d_ok "$ID"

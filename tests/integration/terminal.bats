@@ -95,8 +95,8 @@ _recv() {
 }
 
 # In a pid namespace joined by path the init is a sibling made after the
-# setup (or, on kernels without procfs pidns=, one made before it): either
-# way the process that execs is the session leader with the pty.
+# setup (with or without procfs pidns=): the process that execs is the
+# session leader with the pty.
 @test "terminal: in a joined pid namespace the process has the pty as its controlling terminal" {
 	set_args '["sleep", "100"]'
 	run_d_ok "$ID-holder"

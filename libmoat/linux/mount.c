@@ -154,6 +154,29 @@ check_proc_for (int tree, int pidns_fd, moat_error **err)
   return 0;
 }
 
+/* The next option of a mount's data, cut in place at the first comma
+   outside double quotes, the quotes removed: an SELinux context such as
+   context="system_u:object_r:t:s0:c1,c2" is one option, and fsconfig(2)
+   takes the value without the quotes that mount(2)'s string needs.  */
+static char *
+next_data_option (char **cursor)
+{
+  char *start = *cursor;
+  if (start == NULL)
+    return NULL;
+  char *out = start;
+  bool quoted = false;
+  char *p = start;
+  for (; *p != '\0' && (quoted || *p != ','); p++)
+    if (*p == '"')
+      quoted = !quoted;
+    else
+      *out++ = *p;
+  *cursor = *p == ',' ? p + 1 : NULL;
+  *out = '\0';
+  return start;
+}
+
 /* A detached mount of the filesystem context fs, with p's options one by
    one; writable whatever p says when writable_first (the caller fills it
    and makes it read-only).  */
@@ -165,9 +188,11 @@ detached_tree (int fs, const struct moat_mount_plan *p, bool writable_first,
   if (sys_fsconfig (fs, FSCONFIG_SET_STRING, "source", source, 0) < 0)
     return moat_error_set (err, errno, "mount %s: source `%s`", p->fstype, source);
   autofree char *data = p->o.data ? xstrdup (p->o.data) : NULL;
-  char *save = NULL;
-  for (char *o = data ? strtok_r (data, ",", &save) : NULL; o; o = strtok_r (NULL, ",", &save))
+  char *cursor = data;
+  for (char *o; (o = next_data_option (&cursor)) != NULL;)
     {
+      if (*o == '\0')
+        continue;
       char *eq = strchr (o, '=');
       if (eq)
         *eq = '\0';

@@ -267,8 +267,9 @@ refused"
 # show every cgroup of the host, other containers' included, and a user
 # namespace may not make one; the container's own cgroup is bound instead
 @test "mounts: without a cgroup namespace, a cgroup mount shows the container's own cgroup only" {
-	mkdir "$CGROOT/moat/$ID-neighbour"
-	on_teardown "rmdir '$CGROOT/moat/$ID-neighbour' 2>/dev/null"
+	# a neighbour at the top: the parent moat/ may not exist before the run
+	mkdir "$CGROOT/$ID-neighbour"
+	on_teardown "rmdir '$CGROOT/$ID-neighbour' 2>/dev/null"
 	cfg 'del(.linux.namespaces[] | select(.type == "cgroup")) | .mounts |= map(select(.destination != "/sys/fs/cgroup")) + [{"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["nosuid", "noexec", "nodev", "ro"]}]'
 	set_sh 'ls /sys/fs/cgroup /sys/fs/cgroup/moat 2>&1; echo procs=$(cat /sys/fs/cgroup/cgroup.procs); grep " /sys/fs/cgroup " /proc/mounts | cut -d" " -f4'
 	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
@@ -284,5 +285,16 @@ refused"
 	assert_status 0
 	assert_not_contains "$output" "$ID-neighbour" "what the container sees in a user namespace"
 	assert_contains "$output" "cgroup.procs"
+	assert_nothing_left "$ID"
+}
+
+# a value in double quotes (an SELinux context="...:c1,c2" has commas) is
+# one option, passed to the filesystem without its quotes
+@test "mounts: tmpcopyup takes a quoted option value as one option, unquoted" {
+	add_mount '{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup", "size=1m", "mode=\"0701\""]}'
+	set_sh 'grep " /data " /proc/mounts'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_contains "$output" "mode=701"
 	assert_nothing_left "$ID"
 }

@@ -58,9 +58,9 @@ static const struct
 #endif
   [MOAT_FEATURE_CGROUP_V2] = { "", true, true, have_cgroup_v2,
                                "this host has no cgroup v2 hierarchy" },
-  [MOAT_FEATURE_CGROUP_V1] = { "", true, false, NULL,
-                               "cgroup v1 controllers are not supported by this version "
-                               "of moat" },
+  [MOAT_FEATURE_CGROUP_V1] = { "", true, true, moat_cgroup_host_is_hybrid,
+                               "this host has no cgroup v1 hierarchies beside a unified "
+                               "one (a hybrid host)" },
   [MOAT_FEATURE_INTEL_RDT] = { "", true, false, NULL,
                                "Intel RDT is not supported by this version of moat" },
   [MOAT_FEATURE_IDMAP] = { "", true, true, NULL, "" },
@@ -171,7 +171,7 @@ moat_features_json (void)
   gen_bool (g, "v2", moat_feature_available (MOAT_FEATURE_CGROUP_V2));
   gen_bool (g, "systemd", moat_feature_available (MOAT_FEATURE_SYSTEMD));
   gen_bool (g, "systemdUser", moat_feature_available (MOAT_FEATURE_SYSTEMD));
-  gen_bool (g, "rdma", false);
+  gen_bool (g, "rdma", moat_cgroup_has_controller ("rdma"));
   yajl_gen_map_close (g);
   GS (g, "seccomp");
   yajl_gen_map_open (g);

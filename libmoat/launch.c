@@ -199,12 +199,25 @@ take_state_dir (struct launch *l, moat_error **err)
   return 0;
 }
 
+/* Limits without a cgroup to hold them are refused, never dropped.  */
+static int
+no_cgroup_for_limits (const struct moat_spec *s, const char *why, moat_error **err)
+{
+  if (moat_resources_empty (&s->resources))
+    return 0;
+  return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0,
+                          "linux.resources: limits are set but the container has no "
+                          "cgroup to apply them (%s)", why);
+}
+
 static int
 make_cgroup (struct launch *l, moat_error **err)
 {
   struct moat_cgroup *cg = &l->cgroup;
   if (cg->driver == NULL)
-    return 0;
+    return no_cgroup_for_limits (l->plan->spec, l->ctx->cgroup_manager
+                                 == MOAT_CGROUP_DISABLED ? "--cgroup-manager disabled"
+                                 : "no cgroup v2 hierarchy", err);
   int r = cg->driver->create (cg, err);
   l->cgroup_made = r == 0 && cg->path != NULL;
   if (r < 0)
@@ -212,6 +225,8 @@ make_cgroup (struct launch *l, moat_error **err)
                               : "the container's cgroup");
   if (cg->path == NULL)
     {
+      if (no_cgroup_for_limits (l->plan->spec, "no cgroup this user may make", err) < 0)
+        return -1;
       /* the driver found it cannot make one (rootless): say so in the state */
       FREE_AND_NULL (l->state.cgroup_driver);
       FREE_AND_NULL (l->state.cgroup_path);

@@ -1,9 +1,10 @@
 /* The cgroup manager: one interface, one driver per way of managing
    cgroups.  create, run, exec and the commands on a running container
    only talk to the interface; a driver records in state.json which one it
-   is, so later commands get the same one back.  Today's driver is
-   cgroupfs on the unified (v2) hierarchy (v2.c); on a hybrid host that is
-   /sys/fs/cgroup/unified.  */
+   is, so later commands get the same one back.  The drivers: cgroupfs on
+   the unified (v2) hierarchy (v2.c), and on a hybrid host cgroupfs on the
+   unified hierarchy at /sys/fs/cgroup/unified plus the v1 hierarchies for
+   the limits of the controllers bound there (hybrid.c).  */
 #ifndef MOAT_CGROUP_H
 #define MOAT_CGROUP_H
 
@@ -75,8 +76,18 @@ void moat_cgroup_release (struct moat_cgroup *cg);
    On the unified hierarchy the controller must be empty.  */
 int moat_cgroup_enter_sub (struct moat_cgroup *cg, const char *arg, moat_error **err);
 
+/* rmdir every cgroup below path (not path), deepest first, bounded
+   depth; what cannot go stays.  */
+void moat_cgroup_remove_descendants (const char *path);
+
 /* Mount point of the cgroup v2 hierarchy, or NULL when there is none.  */
 const char *moat_cgroup_v2_mount (void);
+/* True on a hybrid host: the unified hierarchy at /sys/fs/cgroup/unified
+   and controllers on v1 hierarchies beside it (hybrid.c).  */
+bool moat_cgroup_host_is_hybrid (void);
+/* True when the driver create would pick can apply limits of controller
+   (in the unified hierarchy, or a v1 one on a hybrid host).  */
+bool moat_cgroup_has_controller (const char *controller);
 
 /* devices.c: allow only the devices the rules allow (plus the standard
    ones every container needs) to the processes of the cgroup.  */

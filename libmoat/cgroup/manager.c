@@ -11,8 +11,11 @@
 #include <unistd.h>
 
 extern const struct moat_cgroup_driver moat_cgroup_v2_driver;
+extern const struct moat_cgroup_driver moat_cgroup_hybrid_driver;
 
-static const struct moat_cgroup_driver *const drivers[] = { &moat_cgroup_v2_driver };
+static const struct moat_cgroup_driver *const drivers[] = {
+  &moat_cgroup_v2_driver, &moat_cgroup_hybrid_driver,
+};
 
 int
 moat_cgroup_driver_for (enum moat_cgroup_manager m, const struct moat_cgroup_driver **out,
@@ -28,7 +31,7 @@ moat_cgroup_driver_for (enum moat_cgroup_manager m, const struct moat_cgroup_dri
     case MOAT_CGROUP_CGROUPFS:
       break;
     }
-  *out = &moat_cgroup_v2_driver;
+  *out = moat_cgroup_host_is_hybrid () ? &moat_cgroup_hybrid_driver : &moat_cgroup_v2_driver;
   return 0;
 }
 

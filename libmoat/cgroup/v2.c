@@ -3,6 +3,7 @@
    cgroup.kill and cgroup.events.  */
 #include <config.h>
 #include "cgroup.h"
+#include "v2-resources.h"
 #include "../fault.h"
 #include "../log.h"
 #include "../utils.h"
@@ -219,6 +220,8 @@ v2_apply (struct moat_cgroup *cg, const struct moat_spec *s, moat_error **err)
   int fd = cg->dirfd;
   if (fd < 0 && (fd = own = open (cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
     return moat_error_set (err, errno, "open cgroup `%s`", cg->path);
+  if (moat_v2_apply_resources (moat_cgroup_v2_mount (), cg->path, fd, &s->resources, err) < 0)
+    return -1;
   if (moat_cgroup_devices_attach (fd, s->device_rules, s->n_device_rules, err) == 0)
     return 0;
   if (geteuid () != 0 && (*err)->errnum == EPERM)
@@ -304,6 +307,12 @@ remove_descendants (const char *path, int depth)
         rmdir (sub);
       }
   closedir (d);
+}
+
+void
+moat_cgroup_remove_descendants (const char *path)
+{
+  remove_descendants (path, 0);
 }
 
 static int

@@ -271,9 +271,6 @@ check_options (const struct moat_plan *p, moat_error **err)
   if (s->has_intel_rdt
       && moat_feature_require (MOAT_FEATURE_INTEL_RDT, "linux.intelRdt", err) < 0)
     return -1;
-  if (s->unapplied_resources)
-    moat_warn ("linux.resources: %s: limits are not applied by this version of moat",
-               s->unapplied_resources);
   return 0;
 }
 

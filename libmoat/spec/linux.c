@@ -160,29 +160,8 @@ parse_resources (struct moat_spec *s, yajl_val lin, moat_error **err)
     return -1;
   if (res == NULL)
     return 0;
-  /* the names of the members moat does not apply, ", "-separated: sized
-     first, then written once (a hostile object with a million members
-     costs linear time, not a copy of the list per member) */
-  size_t len = 0;
-  for (size_t i = 0; i < res->u.object.len; i++)
-    {
-      const char *k = res->u.object.keys[i];
-      if (strcmp (k, "devices") != 0 && !YAJL_IS_NULL (res->u.object.values[i]))
-        len += strlen (k) + 2;
-    }
-  if (len > 0)
-    {
-      char *p = s->unapplied_resources = xmalloc0 (len - 1);
-      for (size_t i = 0; i < res->u.object.len; i++)
-        {
-          const char *k = res->u.object.keys[i];
-          if (strcmp (k, "devices") == 0 || YAJL_IS_NULL (res->u.object.values[i]))
-            continue;
-          if (p != s->unapplied_resources)
-            p = stpcpy (p, ", ");
-          p = stpcpy (p, k);
-        }
-    }
+  if (moat_resources_parse (res, "linux.resources", &s->resources, err) < 0)
+    return -1;
   yajl_val arr;
   if (moat_json_get_array (res, "devices", "linux.resources.devices", &arr, err) < 0)
     return -1;
@@ -284,9 +263,6 @@ parse_devices (struct moat_spec *s, yajl_val lin, moat_error **err)
       if ((v & S_IFMT) && dev->has_mode && (mode_t) (v & S_IFMT) != want)
         return moat_error_set (err, 0, "%s: the file type bits (0%llo) are not those of "
                                "type %c", fm, (unsigned long long) (v & S_IFMT), dev->type);
-      if (dev->has_mode && (v & ~(long long) (S_IFMT | 07777)))
-        return moat_error_set (err, 0, "%s: 0%llo is not a file mode", fm,
-                               (unsigned long long) v);
       dev->mode = dev->has_mode ? (v & 07777) : 0;
       if (moat_json_get_int (d, "uid", fu, 0, UINT32_MAX - 1, &v, &dev->has_uid, err) < 0)
         return -1;

@@ -32,6 +32,11 @@ int moat_json_get_array (yajl_val obj, const char *key, const char *field, yajl_
 int moat_json_get_string_map (yajl_val obj, const char *key, const char *field,
                       struct moat_annotation **out, size_t *n, moat_error **err);
 
+/* resources.c: a linux.resources object (devices aside) into r; field
+   names it in errors */
+int moat_resources_parse (yajl_val obj, const char *field, struct moat_resources *r,
+                          moat_error **err);
+
 /* process.c: the process object */
 int moat_parse_process_section (struct moat_spec *s, yajl_val top, moat_error **err);
 

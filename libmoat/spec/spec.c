@@ -439,6 +439,6 @@ moat_spec_free (struct moat_spec *s)
   for (size_t i = 0; i < s->n_devices; i++)
     free (s->devices[i].path);
   free (s->devices);
-  free (s->unapplied_resources);
+  moat_resources_clear (&s->resources);
   free (s);
 }

@@ -75,6 +75,80 @@ struct moat_device_rule
 };
 enum { MOAT_DEV_MKNOD = 1, MOAT_DEV_READ = 2, MOAT_DEV_WRITE = 4 };
 
+/* An optional integer of linux.resources.  */
+struct moat_opt_i64
+{
+  bool set;
+  int64_t v;
+};
+
+/* A per-device value of linux.resources.blockIO.  */
+struct moat_blkio_device
+{
+  int64_t major, minor;
+  struct moat_opt_i64 weight, leaf_weight;  /* weightDevice */
+  uint64_t rate;                            /* the throttle lists */
+};
+
+struct moat_hugepage_limit
+{
+  char *page_size;     /* "2MB", "1GB", ... */
+  uint64_t limit;
+};
+
+struct moat_rdma_limit
+{
+  char *device;
+  struct moat_opt_i64 hca_handles, hca_objects;
+};
+
+/* linux.resources, but devices (config-linux.md): what was given, as
+   given; the cgroup drivers convert and check it against the host.  */
+struct moat_resources
+{
+  struct
+  {
+    struct moat_opt_i64 limit, reservation, swap, kernel, kernel_tcp, swappiness;
+    bool has_disable_oom_killer, disable_oom_killer;
+    bool has_use_hierarchy, use_hierarchy;
+    bool check_before_update;
+  } memory;
+  struct
+  {
+    struct moat_opt_i64 shares, quota, burst, period, realtime_runtime, realtime_period,
+      idle;
+    char *cpus, *mems;
+  } cpu;
+  struct moat_opt_i64 pids_limit;
+  struct
+  {
+    struct moat_opt_i64 weight, leaf_weight;
+    struct moat_blkio_device *weight_device, *read_bps, *write_bps, *read_iops, *write_iops;
+    size_t n_weight_device, n_read_bps, n_write_bps, n_read_iops, n_write_iops;
+  } blkio;
+  struct moat_hugepage_limit *hugepages;
+  size_t n_hugepages;
+  struct
+  {
+    struct moat_opt_i64 class_id;
+    struct moat_annotation *priorities;  /* interface name, priority as text */
+    size_t n_priorities;
+  } network;
+  struct moat_rdma_limit *rdma;
+  size_t n_rdma;
+  struct moat_annotation *unified;       /* cgroup v2 file, value */
+  size_t n_unified;
+};
+
+/* A linux.resources object as JSON text (`update --resources`) into r.
+   An unknown member is an error: a limit moat does not know would not be
+   applied.  */
+int moat_resources_from_json (const char *text, size_t len, struct moat_resources *r,
+                              moat_error **err);
+void moat_resources_clear (struct moat_resources *r);
+/* True when r asks for nothing.  */
+bool moat_resources_empty (const struct moat_resources *r);
+
 /* An entry of linux.devices: a node to create in the container.  */
 struct moat_device
 {
@@ -177,8 +251,7 @@ struct moat_spec
   size_t n_device_rules;
   struct moat_device *devices;
   size_t n_devices;
-  /* linux.resources members moat does not apply yet (names, for a warning) */
-  char *unapplied_resources;
+  struct moat_resources resources;  /* linux.resources, but devices */
   bool has_personality;
   unsigned long personality;
   bool has_intel_rdt;

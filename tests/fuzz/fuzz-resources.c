@@ -7,8 +7,39 @@
 #include "fuzz-plan.h"
 #include "fuzz-wrap.h"
 #include "libmoat/spec/spec.h"
+#include "libmoat/cgroup/v1-resources.h"
+#include <string.h>
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
+
+/* The limits as cgroup v2 and v1 writes: every file a name in the
+   container's cgroup directory (no path), every value one line.  */
+static void
+check_writes (const struct moat_resources *r)
+{
+  for (int v1 = 0; v1 < 2; v1++)
+    for (int bfq = 0; bfq < 2; bfq++)
+      {
+        struct moat_cgroup_writes w;
+        moat_error *err = NULL;
+        int rc = v1 ? moat_v1_resource_writes (r, bfq, &w, &err)
+          : moat_v2_resource_writes (r, bfq, &w, &err);
+        fuzz_check_result (rc < 0, err, v1 ? "moat_v1_resource_writes"
+                           : "moat_v2_resource_writes");
+        moat_error_free (&err);
+        if (rc < 0)
+          continue;
+        for (size_t i = 0; i < w.n; i++)
+          {
+            fuzz_check (strchr (w.w[i].file, '/') == NULL && strchr (w.w[i].file, '.'),
+                        "write %zu: file `%s`", i, w.w[i].file);
+            fuzz_check (strchr (w.w[i].value, '\n') == NULL || w.w[i].field == NULL
+                        || strcmp (w.w[i].field, "linux.resources.unified") == 0,
+                        "write %zu: value of %s has a newline", i, w.w[i].file);
+          }
+        moat_cgroup_writes_clear (&w);
+      }
+}
 
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
@@ -41,6 +72,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
                       (long long) r->major, (long long) r->minor);
         }
       fuzz_devices (s->device_rules, s->n_device_rules);
+      check_writes (&s->resources);
       moat_spec_free (s);
     }
   return 0;

@@ -41,12 +41,14 @@ teardown_file() {
 	return 0
 }
 
+# ctr sets cpu shares of 1024 unless told 0: a limit that holds only
+# where the cpu controller is (resources.bats tests that)
 c() {
 	timeout 60 ctr -a "$CTD/sock" -n moat "$@"
 }
 
 @test "containerd: run --rm prints from inside and passes the exit status" {
-	run c run --rm --runc-binary "$MOAT" "$CTD_IMAGE" "c$ID" sh -c 'echo from-moat; exit 5'
+	run c run --rm --cpu-shares 0 --runc-binary "$MOAT" "$CTD_IMAGE" "c$ID" sh -c 'echo from-moat; exit 5'
 	assert_status 5
 	assert_contains "$output" "from-moat"
 	# nothing left in the shim's runc root for this id
@@ -55,7 +57,7 @@ c() {
 
 @test "containerd: run -d, task exec, ps, pause, resume, kill, delete" {
 	local id=d$ID
-	run c run -d --runc-binary "$MOAT" "$CTD_IMAGE" "$id" sleep 300
+	run c run -d --cpu-shares 0 --runc-binary "$MOAT" "$CTD_IMAGE" "$id" sleep 300
 	assert_status 0
 	on_teardown "ctr -a '$CTD/sock' -n moat task kill -s SIGKILL $id; ctr -a '$CTD/sock' -n moat task delete $id; ctr -a '$CTD/sock' -n moat container rm $id"
 	run c task exec --exec-id e1 "$id" sh -c 'echo exec-ok; cat /proc/1/cmdline | tr "\0" " "'
@@ -87,8 +89,51 @@ c() {
 }
 
 @test "containerd: a failed create reaches ctr through the JSON log" {
-	run c run --rm --runc-binary "$MOAT" "$CTD_IMAGE" "f$ID" /nonexistent
+	run c run --rm --cpu-shares 0 --runc-binary "$MOAT" "$CTD_IMAGE" "f$ID" /nonexistent
 	[ "$status" -ne 0 ] || fail "ran a missing program"
 	# containerd takes the last error line of log.json: our message
 	assert_contains "$output" 'exec "/nonexistent": no such file or directory'
+}
+
+@test "containerd: ctr's default cpu shares hold or the run fails naming them" {
+	run c run --rm --runc-binary "$MOAT" "$CTD_IMAGE" "s$ID" cat /sys/fs/cgroup/cpu.weight
+	if grep -qw cpu /sys/fs/cgroup/cgroup.controllers; then
+		assert_status 0
+		assert_contains "$output" "39"
+	else
+		[ "$status" != 0 ] || fail "ran without the cpu controller: $output"
+		assert_contains "$output" "linux.resources.cpu.shares: the cpu controller is not in this host's cgroup v2 hierarchy"
+	fi
+}
+
+@test "containerd: on a hybrid host, ctr's default cpu shares and --memory-limit hold in the v1 hierarchies" {
+	need_host_layout
+	local d=$T/ctd-hv
+	mkdir -p "$d"
+	"$HV" containerd --root "$d/root" --state "$d/state" --address "$d/sock" \
+		--log-level warn >"$d/log" 2>&1 &
+	helper_pid $!
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$d/sock" ] && break
+		sleep 0.05
+	done
+	[ -S "$d/sock" ] || fail "containerd did not start: $(cat "$d/log")"
+	hc() { "$HV" timeout 60 ctr -a "$d/sock" -n moat "$@"; }
+	# ctr reports a missing digest of the archive's index, yet imports it
+	hc images import --index-name "$CTD_IMAGE" "$BATS_FILE_TMPDIR/img.tar" >/dev/null 2>&1 || true
+	hc images ls -q | grep -qx "$CTD_IMAGE" || fail "importing the test image failed"
+	on_teardown "'$HV' sh -c 'ctr -a $d/sock -n moat task kill -s SIGKILL h$ID; sleep 0.5; ctr -a $d/sock -n moat task delete h$ID; ctr -a $d/sock -n moat container rm h$ID'"
+	run hc run -d --memory-limit 67108864 --runc-binary "$MOAT" "$CTD_IMAGE" "h$ID" sleep 300
+	assert_status 0
+	local cg
+	cg=$("$HV" sh -c "ls -d /sys/fs/cgroup/memory/moat/h$ID /sys/fs/cgroup/memory/*/h$ID 2>/dev/null | head -1")
+	[ -n "$cg" ] || fail "no memory cgroup for h$ID: $("$HV" cat /proc/$(hc task ls | awk '$1 == "h'$ID'" { print $2 }')/cgroup)"
+	assert_eq "$("$HV" cat "$cg/memory.limit_in_bytes")" 67108864 "memory.limit_in_bytes"
+	assert_eq "$("$HV" cat "${cg/memory/cpu}/cpu.shares")" 1024 "cpu.shares"
+	hc task kill -s SIGKILL "h$ID"
+	sleep 0.5
+	run hc task delete "h$ID"
+	assert_status 0
+	[ -z "$("$HV" sh -c "ls -d $cg ${cg/memory/cpu} 2>/dev/null || true")" ] || fail "cgroups left"
 }

@@ -715,14 +715,22 @@ _assert_printable() {
 	[ -s "$OUT/hijacked" ] || fail "the attacker never sent a message on moat's channel in $n execs: nothing was tested"
 	# printed escaped, or not at all
 	_assert_printable "a LOG message from the container" "$T/stderr"
-	# the config: a warning that names a member of linux.resources
-	cfg '.linux.resources["evil\u001b[2J\u001b[31m\nmoat: error: the host is on fire\u0007"] = {}'
+	# the config: a warning that quotes a bind mount's data
+	cfg '.mounts += [{"destination": "/mnt", "type": "bind", "source": "/tmp", "options": ["bind", "x=evil\u001b[2J\u001b[31m\nmoat: error: the host is on fire\u0007"]}]'
 	set_args '["true"]'
 	run --separate-stderr moat run --bundle "$BUNDLE" "$ID-2"
 	assert_status 0
 	printf '%s' "$stderr" >"$T/stderr-2"
-	assert_contains "$stderr" "linux.resources" "moat's warning"
+	assert_contains "$stderr" "no effect on a bind" "moat's warning"
 	_assert_printable "a warning about the config" "$T/stderr-2"
+	# and an error that names a member of the config
+	cfg '.linux.resources["evil\u001b[2J\u001b[31m\nmoat: error: the host is on fire\u0007"] = {}'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID-3"
+	assert_status 1
+	printf '%s' "$stderr" >"$T/stderr-3"
+	assert_contains "$stderr" "unknown member" "moat's error"
+	_assert_printable "an error about the config" "$T/stderr-3"
+	assert_nothing_left "$ID-3"
 	assert_nothing_left "$ID"
 	assert_nothing_left "$ID-2"
 }

@@ -33,6 +33,11 @@ _ensure_bundle() {
 }
 
 setup() {
+	common_setup
+}
+
+# what every test starts with (a file with a setup of its own calls it)
+common_setup() {
 	_ensure_bundle
 	T=$(realpath "$BATS_TEST_TMPDIR")
 	ROOT=$T/root
@@ -57,6 +62,9 @@ teardown() {
 
 _teardown() {
 	local id pid
+	# nothing to clean without the test's directory (and an empty T would
+	# match every mount below)
+	[ -n "${T:-}" ] && [ -d "$T" ] || return 0
 	# containers known to this test's root
 	if [ -d "$ROOT" ]; then
 		for id in $("$MOAT" --root "$ROOT" list -q 2>/dev/null) $(ls "$ROOT" 2>/dev/null); do
@@ -89,6 +97,25 @@ _teardown() {
 		umount -l "$m" 2>/dev/null
 	done
 	return 0
+}
+
+# need_host_layout: skip unless the host is hybrid (v1 controller
+# hierarchies beside a unified one at /sys/fs/cgroup/unified); then $HV is
+# a command that runs its arguments with the host's own /sys/fs/cgroup,
+# which the suite covers with a cgroup2 mount (run-integration.sh)
+need_host_layout() {
+	[ -n "${MOAT_IT_HOST_LAYOUT_UNDER:-}" ] ||
+		skip "the host's /sys/fs/cgroup is cgroup2 (not a hybrid host)"
+	HV=$T/.hv
+	cat >"$HV" <<-'SH'
+	#!/bin/sh
+	exec unshare -m --propagation private sh -c 'umount /sys/fs/cgroup && exec "$0" "$@"' "$@"
+	SH
+	chmod +x "$HV"
+	"$HV" test -d /sys/fs/cgroup/memory -a -d /sys/fs/cgroup/pids ||
+		skip "this host has no memory and pids v1 hierarchies (not a hybrid host)"
+	[ "$("$HV" stat -f -c %T /sys/fs/cgroup/unified)" = cgroup2fs ] ||
+		skip "this host has no unified hierarchy at /sys/fs/cgroup/unified"
 }
 
 # register a shell command for teardown

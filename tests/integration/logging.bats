@@ -5,7 +5,7 @@ load helpers
 
 # a config that draws two warnings: one from the runtime, one from the init
 _warnings() {
-	cfg '.linux.resources = {"pids": {"limit": 50}} | .process.capabilities.bounding += ["CAP_SYS_RESOURCE"]'
+	cfg '.mounts += [{"destination": "/mnt", "type": "bind", "source": "/tmp", "options": ["bind", "mode=0755"]}] | .process.capabilities.bounding += ["CAP_SYS_RESOURCE"]'
 }
 
 @test "log: on success the warnings of the runtime and of the init are in the log" {
@@ -14,7 +14,7 @@ _warnings() {
 	assert_status 0
 	assert_eq "$(wc -l <"$T/log.json")" 2 "lines in the log"
 	jq -e 'select(.level == "warning")' "$T/log.json" >/dev/null || fail "no warning level: $(cat "$T/log.json")"
-	assert_contains "$(cat "$T/log.json")" "pids"
+	assert_contains "$(cat "$T/log.json")" "no effect on a bind"
 	assert_contains "$(cat "$T/log.json")" "CAP_SYS_RESOURCE"
 	assert_eq "$stderr" "" "stderr with a log file"
 }

@@ -19,7 +19,9 @@ setup_file() {
 	# podman's default RLIMIT_NOFILE (1048576) needs CAP_SYS_RESOURCE, which
 	# some hosts withhold from root; a lower default works everywhere
 	export CONTAINERS_CONF=$BATS_FILE_TMPDIR/containers.conf
-	printf '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n' \
+	# no default pids limit: this file's containers run where the pids
+	# controller may be missing (resources.bats tests limits)
+	printf '[containers]\npids_limit = 0\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n' \
 		>"$CONTAINERS_CONF"
 }
 
@@ -116,4 +118,40 @@ _gone() {
 	run pm run --rm --privileged "$PODMAN_IMAGE" sh -c 'grep ^CapEff /proc/self/status'
 	assert_status 0
 	assert_contains "$output" "CapEff:"
+}
+
+@test "podman: --pids-limit and --memory hold or the run fails naming them" {
+	local c missing=
+	for c in pids memory; do
+		grep -qw "$c" /sys/fs/cgroup/cgroup.controllers || missing="$missing $c"
+	done
+	run pm run --rm --pids-limit 20 --memory 64m "$PODMAN_IMAGE" \
+		sh -c 'cat /sys/fs/cgroup/pids.max /sys/fs/cgroup/memory.max'
+	if [ -z "$missing" ]; then
+		assert_status 0
+		assert_contains "$output" "20"
+		assert_contains "$output" "67108864"
+	else
+		[ "$status" != 0 ] || fail "ran without$missing: $output"
+		assert_contains "$output" "linux.resources."
+		assert_contains "$output" "controller is not in this host's cgroup v2 hierarchy"
+	fi
+}
+
+@test "podman: on a hybrid host, its default pids limit and --memory hold in the v1 hierarchies" {
+	need_host_layout
+	local name=moat-hv-$ID id
+	on_teardown "'$HV' sh -c 'podman --runtime \"$MOAT\" rm -f $name; rmdir /sys/fs/cgroup/*/libpod_parent/conmon /sys/fs/cgroup/*/libpod_parent'"
+	# podman's own default (2048), not this file's pids_limit = 0
+	run "$HV" env CONTAINERS_CONF=/dev/null timeout 120 podman --runtime "$MOAT" run -d \
+		--name "$name" --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 --memory 64m "$PODMAN_IMAGE" sleep 300
+	assert_status 0
+	id=$("$HV" podman inspect -f "{{.Id}}" "$name")
+	assert_eq "$("$HV" cat /sys/fs/cgroup/memory/libpod_parent/libpod-$id/memory.limit_in_bytes)" \
+		67108864 "memory.limit_in_bytes"
+	assert_eq "$("$HV" cat /sys/fs/cgroup/pids/libpod_parent/libpod-$id/pids.max)" 2048 "pids.max"
+	run "$HV" timeout 120 podman --runtime "$MOAT" rm -f "$name"
+	assert_status 0
+	[ -z "$("$HV" sh -c "ls -d /sys/fs/cgroup/*/libpod_parent/libpod-$id 2>/dev/null || true")" ] ||
+		fail "cgroups of the container left"
 }

@@ -1,0 +1,109 @@
+#!/usr/bin/env bats
+# The hybrid cgroup driver: on a host whose controllers are on cgroup v1
+# hierarchies beside a unified one (/sys/fs/cgroup/unified), limits go to
+# the v1 hierarchies and hold; the container's processes are in every
+# hierarchy; nothing is left in any of them.  The suite runs with cgroup2
+# mounted over the host's /sys/fs/cgroup: here every moat command, and
+# every look at the host, runs in a mount namespace where that mount is
+# gone again (hv).
+
+load helpers
+
+setup() {
+	common_setup
+	need_host_layout
+	# every moat command of this file sees the host's layout
+	printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$HV" "$MOAT" >"$T/.moat-hv"
+	chmod +x "$T/.moat-hv"
+	MOAT_V2_VIEW=$MOAT
+	MOAT=$T/.moat-hv
+}
+
+# hcat FILE...: a file of the host's own cgroup layout
+hcat() {
+	"$HV" cat "$@"
+}
+
+# _gone ID: no cgroup of ID in any hierarchy
+_gone() {
+	local left
+	left=$("$HV" sh -c 'ls -d /sys/fs/cgroup/*/moat/"$0" 2>/dev/null || true' "$1")
+	[ -z "$left" ] || fail "cgroups left: $left"
+	assert_nothing_left "$1"
+}
+
+@test "hybrid: limits are in the v1 hierarchies and the init is in every one" {
+	cfg '.linux.resources.memory = {"limit": 67108864, "swap": 67108864}
+		| .linux.resources.pids = {"limit": 20}
+		| .linux.resources.cpu = {"shares": 512, "quota": 50000, "period": 100000}'
+	set_args '["sleep", "60"]'
+	run_d_ok "$ID"
+	local cg=/sys/fs/cgroup pid
+	pid=$(pid_of "$ID")
+	assert_eq "$(hcat $cg/memory/moat/$ID/memory.limit_in_bytes)" 67108864 memory.limit_in_bytes
+	assert_eq "$(hcat $cg/memory/moat/$ID/memory.memsw.limit_in_bytes 2>/dev/null || echo 67108864)" \
+		67108864 memory.memsw.limit_in_bytes
+	assert_eq "$(hcat $cg/pids/moat/$ID/pids.max)" 20 pids.max
+	assert_eq "$(hcat $cg/cpu/moat/$ID/cpu.shares)" 512 cpu.shares
+	assert_eq "$(hcat $cg/cpu/moat/$ID/cpu.cfs_quota_us)" 50000 cpu.cfs_quota_us
+	# every hierarchy, v1 and unified, has the init in the container's cgroup
+	local line
+	while read -r line; do
+		case $line in
+		*:/moat/"$ID") ;;
+		*) fail "init not in its cgroup: $line (all: $(tr '\n' ' ' </proc/$pid/cgroup))" ;;
+		esac
+	done </proc/"$pid"/cgroup
+	# and so is an exec'd process
+	moat exec -d "$ID" sleep 60
+	local h
+	for h in memory pids cpu unified; do
+		assert_eq "$(hcat $cg/$h/moat/$ID/cgroup.procs | wc -l)" 2 "processes in $h"
+	done
+	moat delete -f "$ID"
+	_gone "$ID"
+}
+
+@test "hybrid: a memory limit holds (OOM-killed, 137)" {
+	cfg '.linux.resources.memory = {"limit": 33554432, "swap": 33554432}'
+	# dd allocates its block: 96 MB
+	set_args '["dd", "if=/dev/zero", "of=/dev/null", "bs=96M", "count=1"]'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 137
+	_gone "$ID"
+}
+
+@test "hybrid: a pids limit holds" {
+	cfg '.linux.resources.pids = {"limit": 10}'
+	set_sh 'n=0; while [ $n -lt 30 ]; do sleep 5 & n=$((n + 1)); done; wait'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_contains "$stderr" "can't fork"
+	_gone "$ID"
+}
+
+@test "hybrid: a refused value fails the create, naming it, leaving nothing" {
+	cfg '.linux.resources.cpu = {"cpus": "0-4095"}'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 1
+	assert_contains "$stderr" "linux.resources.cpu.cpus"
+	assert_contains "$stderr" "cpuset.cpus"
+	_gone "$ID"
+	_gone "$ID"
+}
+
+@test "hybrid: create killed after the cgroups are made leaves nothing after delete -f" {
+	cfg '.linux.resources.pids = {"limit": 20}'
+	run --separate-stderr env MOAT_FAULT=kill:cgroup-apply "$MOAT" --root "$ROOT" create --bundle "$BUNDLE" "$ID"
+	[ "$status" != 0 ] || fail "create survived its kill"
+	moat delete -f "$ID" || true
+	_gone "$ID"
+}
+
+@test "hybrid: features says cgroup v1 where the hybrid driver is used, not on a v2 host" {
+	run --separate-stderr moat features
+	assert_status 0
+	assert_eq "$(jq -c '.linux.cgroup | [.v1, .v2, .systemd]' <<<"$output")" '[true,true,false]' \
+		"hybrid: v1, v2, systemd"
+	run --separate-stderr "$MOAT_V2_VIEW" features
+	assert_eq "$(jq -c .linux.cgroup.v1 <<<"$output")" false "cgroup2 at /sys/fs/cgroup"
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env bats
+# linux.resources on the unified hierarchy: every limit moat accepts is
+# written where the kernel applies it, or the create fails naming it and
+# leaves nothing behind.  Which controllers the hierarchy has depends on
+# the host (a hybrid host keeps most of them on v1): each test says which
+# one it needs, and the VM lane runs the same checks with all of them.
+
+load helpers
+
+# true when the unified hierarchy offers controller $1
+_has() {
+	grep -qw "$1" "$CGROOT/cgroup.controllers"
+}
+
+# $1: a controller the test needs; skip with the reason when absent
+_need() {
+	_has "$1" || skip "the $1 controller is not in this host's cgroup v2 hierarchy"
+}
+
+@test "resources: hugepage limits are written to hugetlb.<size>.max" {
+	_need hugetlb
+	[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2 MB huge pages on this host"
+	cfg '.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]'
+	set_args '["sleep", "30"]'
+	run_d_ok "$ID"
+	assert_eq "$(cat "$CGROOT/moat/$ID/hugetlb.2MB.max")" 4194304 "hugetlb.2MB.max"
+	moat delete -f "$ID"
+	assert_nothing_left "$ID"
+}
+
+@test "resources: unified keys are written as given" {
+	_need hugetlb
+	[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2 MB huge pages on this host"
+	cfg '.linux.resources.unified = {"hugetlb.2MB.max": "2097152", "cgroup.max.depth": "3"}'
+	set_args '["sleep", "30"]'
+	run_d_ok "$ID"
+	assert_eq "$(cat "$CGROOT/moat/$ID/hugetlb.2MB.max")" 2097152 "hugetlb.2MB.max"
+	assert_eq "$(cat "$CGROOT/moat/$ID/cgroup.max.depth")" 3 "cgroup.max.depth"
+	moat delete -f "$ID"
+}
+
+@test "resources: a limit whose controller is missing fails the create, naming it" {
+	local c
+	for c in memory pids cpu; do
+		_has "$c" || break
+	done
+	_has "$c" && skip "every controller this test could miss is in the hierarchy (the VM lane tests them)"
+	case $c in
+	memory) cfg '.linux.resources.memory = {"limit": 67108864}'; field=memory.limit ;;
+	pids) cfg '.linux.resources.pids = {"limit": 20}'; field=pids.limit ;;
+	cpu) cfg '.linux.resources.cpu = {"shares": 512}'; field=cpu.shares ;;
+	esac
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 1
+	assert_contains "$stderr" "linux.resources.$field"
+	assert_contains "$stderr" "the $c controller is not in this host's cgroup v2 hierarchy"
+	assert_nothing_left "$ID"
+	[ ! -e "$CGROOT/moat/$ID" ] || fail "cgroup left"
+}
+
+@test "resources: limits without a cgroup are refused" {
+	cfg '.linux.resources.pids = {"limit": 20}'
+	run --separate-stderr moat --cgroup-manager disabled run --bundle "$BUNDLE" "$ID"
+	assert_status 1
+	assert_contains "$stderr" "no cgroup to apply them (--cgroup-manager disabled)"
+	assert_nothing_left "$ID"
+}
+
+@test "resources: what v2 cannot do is refused, not dropped" {
+	local cfgs=(
+		'.linux.resources.memory = {"swappiness": 10}|memory.swappiness'
+		'.linux.resources.memory = {"disableOOMKiller": true}|memory.disableOOMKiller'
+		'.linux.resources.cpu = {"realtimeRuntime": 1000}|cpu.realtimeRuntime'
+		'.linux.resources.unified = {"cgroup.procs": "1"}|unified'
+		'.linux.resources.unified = {"../hugetlb.2MB.max": "1"}|unified'
+		'.linux.resources.unified = {"nosuch.file": "1"}|nosuch'
+		'.linux.resources.memory = {"limit": "64m"}|memory.limit'
+		'.linux.resources.nosuch = {}|unknown member'
+	)
+	local one
+	for one in "${cfgs[@]}"; do
+		cfg "del(.linux.resources.memory, .linux.resources.cpu, .linux.resources.unified, .linux.resources.nosuch) | ${one%|*}"
+		run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+		[ "$status" = 1 ] || fail "${one%|*}: status $status, stderr: $stderr"
+		assert_contains "$stderr" "${one#*|}" "error for ${one%|*}"
+		assert_nothing_left "$ID"
+	done
+}

@@ -198,6 +198,36 @@ struct moat_exec_options
 MOAT_PUBLIC int moat_exec (const struct moat_context *ctx,
                            const struct moat_exec_options *o, int *status,
                            moat_error **err);
+struct moat_update_options
+{
+  const char *id;
+  /* a linux.resources object (--resources), or NULL; its device rules, if
+     any, must be the container's own (they cannot change) */
+  const char *resources_json;
+  size_t resources_len;
+  /* runc's flags, each setting one member over the object's (NULL: not
+     given).  Sizes in bytes, with an optional k, m or g suffix (1024s);
+     -1 means unlimited where the member allows it.  */
+  const char *memory, *memory_reservation, *memory_swap;
+  const char *cpu_shares, *cpu_period, *cpu_quota, *cpu_burst;
+  const char *cpu_rt_period, *cpu_rt_runtime, *cpuset_cpus, *cpuset_mems;
+  const char *pids_limit, *blkio_weight;
+};
+
+/* update: change the limits of a created, running or paused container:
+   what is given is applied (each limit where the host's cgroups hold it,
+   as at create), or nothing is and the error names the member.  */
+MOAT_PUBLIC int moat_update (const struct moat_context *ctx,
+                             const struct moat_update_options *o, moat_error **err);
+/* events: what runc's `events` prints, one JSON object per call of emit:
+   {"type":"stats","id":ID,"data":{cpu, memory, pids, blkio, hugetlb}}
+   once (stats_once), else every interval_ms until the container stops,
+   with {"type":"oom","id":ID} as soon as (within a second) the OOM
+   killer takes one of its processes.  */
+MOAT_PUBLIC int moat_events (const struct moat_context *ctx, const char *id,
+                             bool stats_once, unsigned interval_ms,
+                             void (*emit) (const char *json, void *arg), void *arg,
+                             moat_error **err);
 /* ps: the host pids of the container's processes (free *pids).  */
 MOAT_PUBLIC int moat_ps (const struct moat_context *ctx, const char *id, int **pids,
                          size_t *n, moat_error **err);

@@ -24,6 +24,8 @@ static const char usage[] =
   "  ps         list the processes of a container\n"
   "  pause      freeze a running container\n"
   "  resume     thaw a paused container\n"
+  "  update     change the resource limits of a container\n"
+  "  events     print a container's usage figures and OOM kills\n"
   "  kill       send a signal to a container\n"
   "  delete     delete a container\n"
   "  list       list containers\n"
@@ -143,6 +145,7 @@ static const struct
   { "run", cmd_run }, { "state", cmd_state }, { "kill", cmd_kill },
   { "delete", cmd_delete }, { "list", cmd_list }, { "features", cmd_features },
   { "exec", cmd_exec }, { "ps", cmd_ps }, { "pause", cmd_pause }, { "resume", cmd_resume },
+  { "update", cmd_update }, { "events", cmd_events },
 };
 
 enum

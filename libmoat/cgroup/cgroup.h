@@ -14,6 +14,7 @@
 #include "../spec/spec.h"
 
 struct moat_cgroup_driver;
+struct moat_cgroup_stats;
 
 /* One container's cgroup.  */
 struct moat_cgroup
@@ -47,12 +48,12 @@ struct moat_cgroup_driver
   int (*attach) (const struct moat_cgroup *cg, pid_t pid, moat_error **err);
   /* Apply linux.resources before the init is born in it.  */
   int (*apply) (struct moat_cgroup *cg, const struct moat_spec *s, moat_error **err);
-  /* Change the resources of a running container; NULL: not supported.  */
-  int (*update) (struct moat_cgroup *cg, const struct moat_spec *resources,
-                 moat_error **err);
-  /* Usage figures (memory, pids, cpu, ...) as JSON, for a stats command;
-     NULL: not supported.  */
-  int (*stats) (const struct moat_cgroup *cg, char **json, moat_error **err);
+  /* Change the limits of a running container (what r sets; the rest
+     stays); NULL: not supported.  */
+  int (*update) (struct moat_cgroup *cg, const struct moat_resources *r, moat_error **err);
+  /* Usage figures (cpu, memory, pids, I/O, huge pages, OOM kills) into s
+     (cleared by the caller); NULL: not supported.  */
+  int (*stats) (const struct moat_cgroup *cg, struct moat_cgroup_stats *s, moat_error **err);
   /* Freeze or thaw, waiting until the kernel says it is done.  */
   int (*freeze) (const struct moat_cgroup *cg, bool freeze, moat_error **err);
   bool (*frozen) (const struct moat_cgroup *cg);
@@ -75,6 +76,11 @@ void moat_cgroup_release (struct moat_cgroup *cg);
    path below the container's (no "..", no symlink, nothing outside it).
    On the unified hierarchy the controller must be empty.  */
 int moat_cgroup_enter_sub (struct moat_cgroup *cg, const char *arg, moat_error **err);
+
+/* This process's cgroup ("/" or "/a/b", from the hierarchy's root) in
+   the hierarchy whose /proc/self/cgroup line has these controllers (""
+   for the unified one, "memory", "name=systemd").  Free it.  */
+char *moat_cgroup_self (const char *controllers, moat_error **err);
 
 /* rmdir every cgroup below path (not path), deepest first, bounded
    depth; what cannot go stays.  */

@@ -5,9 +5,11 @@
    OCI semantics: the last rule that matches a request decides; nothing
    matching is denied.  The program tests the rules from the last to the
    first and returns on the first match.  The devices every container
-   needs (null, zero, full, random, urandom, tty, console, ptmx, pts), and
-   mknod of any node, are always allowed, after the configured rules, as
-   engines expect.  */
+   needs (null, zero, full, random, urandom, tty, ptmx, pts), and mknod of
+   any node, are always allowed, after the configured rules, as engines
+   expect.  Not c 5:1, the host's console: a container's /dev/console is
+   its terminal (a pts), and a node it makes with CAP_MKNOD must not open
+   the host's.  */
 #include <config.h>
 #include "cgroup.h"
 #include "../log.h"
@@ -20,7 +22,7 @@
 static const struct moat_device_rule implicit_rules[] = {
   { true, 'c', 1, 3, 7 }, { true, 'c', 1, 5, 7 }, { true, 'c', 1, 7, 7 },
   { true, 'c', 1, 8, 7 }, { true, 'c', 1, 9, 7 }, { true, 'c', 5, 0, 7 },
-  { true, 'c', 5, 1, 7 }, { true, 'c', 5, 2, 7 }, { true, 'c', 136, -1, 7 },
+  { true, 'c', 5, 2, 7 }, { true, 'c', 136, -1, 7 },
   /* making a node is harmless without the right to open it; the runtime
      itself makes linux.devices from inside the cgroup */
   { true, 'c', -1, -1, MOAT_DEV_MKNOD }, { true, 'b', -1, -1, MOAT_DEV_MKNOD },

@@ -10,6 +10,7 @@
    process is.  */
 #include <config.h>
 #include "cgroup.h"
+#include "stats.h"
 #include "v1.h"
 #include "v2-resources.h"
 #include "../utils.h"
@@ -179,8 +180,12 @@ split (const struct moat_resources *r, const char *v2_controllers, bool v1_netwo
 #undef MOVE
 }
 
+/* r's limits, each in the hierarchy of its controller.  s: at create,
+   the spec, whose device filter goes on too; NULL: an update, which
+   checks memory.checkBeforeUpdate first.  */
 static int
-hybrid_apply (struct moat_cgroup *cg, const struct moat_spec *s, moat_error **err)
+apply_limits (struct moat_cgroup *cg, const struct moat_spec *s,
+              const struct moat_resources *r, moat_error **err)
 {
   struct moat_v1_hierarchies hs;
   const char *rel;
@@ -189,20 +194,43 @@ hybrid_apply (struct moat_cgroup *cg, const struct moat_spec *s, moat_error **er
   autofree char *controllers_file = xasprintf ("%s/cgroup.controllers",
                                                moat_cgroup_v2_mount ());
   autofree char *controllers = NULL;
-  int r = moat_read_file_at (AT_FDCWD, controllers_file, 4096, &controllers, NULL, err);
-  if (r == 0)
+  int ret = moat_read_file_at (AT_FDCWD, controllers_file, 4096, &controllers, NULL, err);
+  if (ret == 0)
     {
-      struct moat_spec v2_part = *s;
-      struct moat_resources v1_part;
+      struct moat_resources v2_part, v1_part;
       bool v1_network = moat_v1_hierarchy_of (&hs, "net_cls")
         || moat_v1_hierarchy_of (&hs, "net_prio");
-      split (&s->resources, controllers, v1_network, &v2_part.resources, &v1_part);
-      r = moat_v1_apply (&hs, rel, &v1_part, err);
-      if (r == 0)
-        r = V2.apply (cg, &v2_part, err);
+      split (r, controllers, v1_network, &v2_part, &v1_part);
+      const struct moat_v1_hierarchy *memory = moat_v1_hierarchy_of (&hs, "memory");
+      autofree char *usage = memory ? xasprintf ("%s/%s/memory.usage_in_bytes", memory->mount,
+                                                 rel) : NULL;
+      if (usage && s == NULL)
+        ret = moat_cgroup_check_memory_usage (usage, &v1_part, err);
+      if (ret == 0)
+        ret = moat_v1_apply (&hs, rel, &v1_part, err);
+      if (ret == 0 && s != NULL)
+        {
+          struct moat_spec v2_spec = *s;
+          v2_spec.resources = v2_part;
+          ret = V2.apply (cg, &v2_spec, err);
+        }
+      else if (ret == 0)
+        ret = V2.update (cg, &v2_part, err);
     }
   moat_v1_hierarchies_clear (&hs);
-  return r;
+  return ret;
+}
+
+static int
+hybrid_apply (struct moat_cgroup *cg, const struct moat_spec *s, moat_error **err)
+{
+  return apply_limits (cg, s, &s->resources, err);
+}
+
+static int
+hybrid_update (struct moat_cgroup *cg, const struct moat_resources *r, moat_error **err)
+{
+  return apply_limits (cg, NULL, r, err);
 }
 
 static int
@@ -232,6 +260,18 @@ hybrid_destroy (struct moat_cgroup *cg, moat_error **err)
     }
   moat_error_free (&v1_err);
   return r;
+}
+
+static int
+hybrid_stats (const struct moat_cgroup *cg, struct moat_cgroup_stats *s, moat_error **err)
+{
+  struct moat_v1_hierarchies hs;
+  const char *rel;
+  if (V2.stats (cg, s, err) < 0 || hierarchies (cg, &hs, &rel, err) < 0)
+    return -1;
+  moat_v1_read_stats (&hs, rel, s);
+  moat_v1_hierarchies_clear (&hs);
+  return 0;
 }
 
 static bool
@@ -279,8 +319,8 @@ const struct moat_cgroup_driver moat_cgroup_hybrid_driver = {
   .clone_fd = hybrid_clone_fd,
   .attach = hybrid_attach,
   .apply = hybrid_apply,
-  .update = NULL,
-  .stats = NULL,
+  .update = hybrid_update,
+  .stats = hybrid_stats,
   .freeze = hybrid_freeze,
   .frozen = hybrid_frozen,
   .kill = hybrid_kill,

@@ -57,6 +57,28 @@ moat_cgroup_from_state (const char *driver, const char *path, const char *create
   return 0;
 }
 
+char *
+moat_cgroup_self (const char *controllers, moat_error **err)
+{
+  autofree char *text = NULL;
+  if (moat_read_file_at (AT_FDCWD, "/proc/self/cgroup", 1 << 16, &text, NULL, err) < 0)
+    return NULL;
+  autofree char *want = xasprintf (":%s:/", controllers);
+  char *save = NULL;
+  for (char *line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      char *at = strstr (line, want);
+      if (at == NULL || strchr (line, ':') != at)
+        continue;
+      const char *path = at + strlen (want) - 1;
+      if (strstr (path, "/..") || strstr (path, "(deleted)"))
+        return moat_error_set (err, 0, "unexpected cgroup `%s`", path), NULL;
+      return xstrdup (path);
+    }
+  return moat_error_set (err, 0, "no `%s` line in /proc/self/cgroup",
+                         controllers[0] ? controllers : "0::"), NULL;
+}
+
 void
 moat_cgroup_release (struct moat_cgroup *cg)
 {

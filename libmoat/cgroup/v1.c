@@ -61,6 +61,18 @@ moat_v1_has_controller (const struct moat_v1_hierarchy *h, const char *c)
   return false;
 }
 
+/* "/", or "/.." repeated.  */
+static bool
+hierarchy_root (const char *root)
+{
+  if (strcmp (root, "/") == 0)
+    return true;
+  for (; *root; root += 3)
+    if (strncmp (root, "/..", 3) != 0)
+      return false;
+  return true;
+}
+
 int
 moat_v1_hierarchies_find (struct moat_v1_hierarchies *out, moat_error **err)
 {
@@ -72,14 +84,16 @@ moat_v1_hierarchies_find (struct moat_v1_hierarchies *out, moat_error **err)
   for (char *line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
     {
       /* id parent major:minor root mountpoint opts [tags] - fstype source super */
-      char dev[32], root[8], mount[4096];
+      char dev[32], root[4096], mount[4096];
       char *dash = strstr (line, " - ");
       if (dash == NULL || strncmp (dash, " - cgroup ", 10) != 0
-          || sscanf (line, "%*d %*d %31s %7s %4095s", dev, root, mount) != 3)
+          || sscanf (line, "%*d %*d %31s %4095s %4095s", dev, root, mount) != 3)
         continue;
       /* the root of its hierarchy only (a bind of a sub-cgroup is not the
-         hierarchy), and not a path with mountinfo's \ escapes */
-      if (strcmp (root, "/") != 0 || strchr (mount, '\\'))
+         hierarchy; seen from a cgroup namespace below the root, the
+         hierarchy's root is "/.." once per level), and not a path with
+         mountinfo's \ escapes */
+      if (!hierarchy_root (root) || strchr (mount, '\\'))
         continue;
       char *super = strrchr (dash, ' ');
       bool seen = false;

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -106,6 +107,24 @@ moat_cgroup_write_at (int dirfd, const char *path, const struct moat_cgroup_writ
                             ? MOAT_ERR_INVALID_CONFIG : MOAT_ERR_FAILED, n < 0 ? errno : EIO,
                             "%s: write `%s` to `%s/%s`", x->field ? x->field : x->file,
                             x->value, path, x->file);
+  return 0;
+}
+
+int
+moat_cgroup_check_memory_usage (const char *usage_file, const struct moat_resources *r,
+                                moat_error **err)
+{
+  if (!r->memory.check_before_update || !r->memory.limit.set || r->memory.limit.v <= 0)
+    return 0;
+  autofree char *text = NULL;
+  if (moat_read_file_at (AT_FDCWD, usage_file, 64, &text, NULL, err) < 0)
+    return moat_error_prefix (err, "linux.resources.memory.checkBeforeUpdate");
+  long long usage = strtoll (text, NULL, 10);
+  if (usage > r->memory.limit.v)
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                            "linux.resources.memory.limit: %lld is below the %lld bytes in "
+                            "use (`%s`; checkBeforeUpdate)", (long long) r->memory.limit.v,
+                            usage, usage_file);
   return 0;
 }
 

@@ -128,10 +128,18 @@ cpu_writes (const struct moat_resources *r, struct moat_cgroup_writes *w, moat_e
   if ((r->cpu.quota.set && r->cpu.quota.v != 0) || (r->cpu.period.set && r->cpu.period.v != 0))
     {
       int64_t quota = r->cpu.quota.set && r->cpu.quota.v > 0 ? r->cpu.quota.v : -1;
-      int64_t period = r->cpu.period.set && r->cpu.period.v > 0 ? r->cpu.period.v : 100000;
-      autofree char *q = num_or_max (quota);
+      bool period = r->cpu.period.set && r->cpu.period.v > 0;
+      /* without a period the kernel keeps the cgroup's (100000 when new;
+         an update of the quota alone keeps the one set before) */
+      char *q = num_or_max (quota);
+      if (period)
+        {
+          char *with_period = xasprintf ("%s %" PRId64, q, r->cpu.period.v);
+          free (q);
+          q = with_period;
+        }
       add (w, r->cpu.quota.set ? "linux.resources.cpu.quota" : "linux.resources.cpu.period",
-           xstrdup ("cpu.max"), xasprintf ("%s %" PRId64, q, period));
+           xstrdup ("cpu.max"), q);
     }
   if (r->cpu.burst.set)
     add (w, "linux.resources.cpu.burst", xstrdup ("cpu.max.burst"),

@@ -45,6 +45,12 @@ bool moat_cgroup_list_has (const char *list, const char *word);
 int moat_cgroup_write_at (int dirfd, const char *path, const struct moat_cgroup_write *x,
                           moat_error **err);
 
+/* memory.checkBeforeUpdate: when r asks for it, a new memory limit below
+   what usage_file (memory.current, memory.usage_in_bytes) says is in use
+   is refused.  */
+int moat_cgroup_check_memory_usage (const char *usage_file, const struct moat_resources *r,
+                                    moat_error **err);
+
 /* Enable the controllers r needs down from mount to path's parent, then
    write every file of r to the cgroup dirfd (path, for messages).  */
 int moat_v2_apply_resources (const char *mount, const char *path, int dirfd,

@@ -3,6 +3,7 @@
    cgroup.kill and cgroup.events.  */
 #include <config.h>
 #include "cgroup.h"
+#include "stats.h"
 #include "v2-resources.h"
 #include "../fault.h"
 #include "../log.h"
@@ -106,7 +107,14 @@ v2_locate (const char *cgroups_path, const char *id, struct moat_cgroup *cg,
     return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
                             "linux.cgroupsPath: `%s` looks like a systemd "
                             "slice:prefix:name path; use --systemd-cgroup", cgroups_path);
-  autofree char *rel = cgroups_path ? xstrdup (cgroups_path) : xasprintf ("moat/%s", id);
+  /* absolute: below the hierarchy's root; relative: below moat's own
+     cgroup (runc's rule); none: moat/<id> below the root */
+  autofree char *self = NULL;
+  if (cgroups_path && cgroups_path[0] != '/' && (self = moat_cgroup_self ("", err)) == NULL)
+    return moat_error_prefix (err, "linux.cgroupsPath `%s` is relative to moat's cgroup",
+                              cgroups_path);
+  autofree char *rel = cgroups_path == NULL ? xasprintf ("moat/%s", id)
+    : self ? xasprintf ("%s/%s", self, cgroups_path) : xstrdup (cgroups_path);
   /* "/a//b/" is a/b */
   autofree char *clean = xmalloc0 (strlen (rel) + 1);
   char *save = NULL;
@@ -232,6 +240,27 @@ v2_apply (struct moat_cgroup *cg, const struct moat_spec *s, moat_error **err)
       return 0;
     }
   return -1;
+}
+
+static int
+v2_stats (const struct moat_cgroup *cg, struct moat_cgroup_stats *s, moat_error **err)
+{
+  if (access (cg->path, F_OK) < 0)
+    return moat_error_set (err, errno, "cgroup `%s`", cg->path);
+  moat_v2_read_stats (cg->path, s);
+  return 0;
+}
+
+static int
+v2_update (struct moat_cgroup *cg, const struct moat_resources *r, moat_error **err)
+{
+  autofree char *usage = xasprintf ("%s/memory.current", cg->path);
+  autoclose int fd = open (cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return moat_error_set (err, errno, "open cgroup `%s`", cg->path);
+  if (moat_cgroup_check_memory_usage (usage, r, err) < 0)
+    return -1;
+  return moat_v2_apply_resources (moat_cgroup_v2_mount (), cg->path, fd, r, err);
 }
 
 /* A container that can write its cgroup mount can make cgroups below its
@@ -483,8 +512,8 @@ const struct moat_cgroup_driver moat_cgroup_v2_driver = {
   .clone_fd = v2_clone_fd,
   .attach = v2_attach,
   .apply = v2_apply,
-  .update = NULL,        /* the cgroup issue: resources */
-  .stats = NULL,
+  .update = v2_update,
+  .stats = v2_stats,
   .freeze = v2_freeze,
   .frozen = v2_frozen,
   .kill = v2_kill,

@@ -71,15 +71,27 @@ moat_make_default_devices (int rootfd, bool in_userns, moat_error **err)
   static const struct { const char *target, *name; } links[] = {
     { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
     { "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
-    { "pts/ptmx", "ptmx" },
   };
   for (size_t i = 0; i < ARRAY_SIZE (links); i++)
-    {
-      if (strcmp (links[i].name, "ptmx") == 0)
-        unlinkat (devfd, "ptmx", 0);
-      if (symlinkat (links[i].target, devfd, links[i].name) < 0 && errno != EEXIST)
-        return moat_error_set (err, errno, "create symlink /dev/%s", links[i].name);
-    }
+    if (symlinkat (links[i].target, devfd, links[i].name) < 0 && errno != EEXIST)
+      return moat_error_set (err, errno, "create symlink /dev/%s", links[i].name);
+  return 0;
+}
+
+/* /dev/ptmx is the container's devpts's, after the config's devices: a
+   /dev/ptmx node among them (Podman's --privileged lists the host's)
+   would open the host's devpts instance, whose terminals are not the
+   container's.  */
+int
+moat_link_ptmx (int rootfd, moat_error **err)
+{
+  autoclose int devfd = moat_open_in_root (rootfd, "/dev", O_RDONLY | O_DIRECTORY);
+  if (devfd < 0)
+    return moat_error_set (err, errno, "open /dev in the container");
+  if (unlinkat (devfd, "ptmx", 0) < 0 && errno != ENOENT)
+    return moat_error_set (err, errno, "remove /dev/ptmx");
+  if (symlinkat ("pts/ptmx", devfd, "ptmx") < 0)
+    return moat_error_set (err, errno, "create symlink /dev/ptmx");
   return 0;
 }
 

@@ -43,7 +43,14 @@ int moat_apply_personality (const struct moat_spec *s, moat_error **err);
 char *moat_passwd_home (uid_t uid);
 /* A cgroup mount without a cgroup namespace of the container's own: its
    own cgroup bound in place of the whole hierarchy.  */
-int moat_mount_own_cgroup (int rootfd, const struct moat_mount_plan *p, moat_error **err);
+/* cgroup-mount.c: a `cgroup` mount of the config.  With a cgroup
+   namespace of the container's own, the hierarchies as that namespace
+   shows them; without, the container's own cgroup bound (a new mount
+   would show every cgroup of the host).  On a hybrid host, a tmpfs with
+   each v1 hierarchy and the unified one below it, as /sys/fs/cgroup is
+   on the host.  */
+int moat_mount_cgroup (int rootfd, const struct moat_mount_plan *p, bool own_cgroupns,
+                       moat_error **err);
 /* Copy the directory tree from into to, both directory fds (copyup.c).  */
 int moat_copy_tree (int from, int to, moat_error **err);
 /* Bring up "lo" in this (new) network namespace (net.c).  */
@@ -83,11 +90,15 @@ int moat_make_in_root (int rootfd, const char *path, bool file, moat_error **err
 
 /* devices.c */
 int moat_make_default_devices (int rootfd, bool in_userns, moat_error **err);
+int moat_link_ptmx (int rootfd, moat_error **err);
 int moat_make_config_device (int rootfd, const struct moat_device *d, bool in_userns,
                              moat_error **err);
 
 /* mount.c */
 int moat_set_propagation_fd (int fd, unsigned long prop);
+/* MOUNT_ATTR_* of MS_* flags; *clear: the atime bits to clear first.  */
+unsigned long long moat_mount_attrs_from_flags (unsigned long flags,
+                                                unsigned long long *clear);
 /* Bind `source` (a host path) onto the fd `target`.  */
 int moat_bind_mount_fd (const char *source, int target, const struct moat_mount_opts *o,
                         moat_error **err);

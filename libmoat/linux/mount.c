@@ -23,8 +23,8 @@
 # define MS_NOSYMFOLLOW 256
 #endif
 
-static unsigned long long
-attrs_from_flags (unsigned long flags, unsigned long long *clear)
+unsigned long long
+moat_mount_attrs_from_flags (unsigned long flags, unsigned long long *clear)
 {
   unsigned long long a = 0;
   *clear = 0;
@@ -77,13 +77,13 @@ set_bind_flags (int tree, const struct moat_mount_opts *o, moat_error **err)
   if (o->rflags || o->rclear)
     {
       struct mount_attr rattr = { 0 };
-      rattr.attr_set = attrs_from_flags (o->rflags, &atime_clear);
+      rattr.attr_set = moat_mount_attrs_from_flags (o->rflags, &atime_clear);
       rattr.attr_clr = attrs_cleared (o->rclear) | atime_clear;
       if (sys_mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &rattr) < 0)
         return moat_error_set (err, errno, "set recursive flags");
     }
   struct mount_attr attr = { 0 };
-  attr.attr_set = attrs_from_flags (o->flags, &atime_clear);
+  attr.attr_set = moat_mount_attrs_from_flags (o->flags, &atime_clear);
   attr.attr_clr = attrs_cleared (o->clear) | atime_clear;
   if ((attr.attr_set || attr.attr_clr)
       && sys_mount_setattr (tree, "", AT_EMPTY_PATH, &attr) < 0)
@@ -116,14 +116,39 @@ moat_bind_mount_fd (const char *source, int target, const struct moat_mount_opts
 /* A filesystem mount (proc, sysfs, tmpfs, ...) on the resolved target.
    The target is named through /proc/self/fd so that mount(2) acts on the
    fd's object, not on a path that could be swapped.  */
+static bool
+has_data_option (const char *data, const char *key)
+{
+  size_t n = strlen (key);
+  for (const char *o = data; o; o = strchr (o, ',') ? strchr (o, ',') + 1 : NULL)
+    if (strncmp (o, key, n) == 0)
+      return true;
+  return false;
+}
+
+/* A tmpfs without mode= gets the mode of the directory it covers, as
+   runc gives it, not tmpfs's 1777: a /data the image has as 0755 must not
+   become writable by every user of the container.  */
+static char *
+tmpfs_data (const struct moat_mount_plan *p, int target)
+{
+  struct stat st;
+  if (strcmp (p->fstype, "tmpfs") != 0 || (p->o.data && has_data_option (p->o.data, "mode="))
+      || fstat (target, &st) < 0)
+    return p->o.data ? xstrdup (p->o.data) : NULL;
+  return xasprintf ("mode=%o%s%s", (unsigned) (st.st_mode & 07777), p->o.data ? "," : "",
+                    p->o.data ? p->o.data : "");
+}
+
 static int
 fs_mount_fd (int rootfd, const struct moat_mount_plan *p, int target, moat_error **err)
 {
   char fdbuf[FD_PATH_MAX];
   const struct moat_mount *m = p->m;
   unsigned long flags = p->o.flags & ~(MS_REMOUNT | MS_BIND | MS_REC);
+  autofree char *data = tmpfs_data (p, target);
   if (mount (m->source ? m->source : p->fstype, moat_fd_path (target, fdbuf), p->fstype,
-             flags, p->o.data) < 0)
+             flags, data) < 0)
     return moat_error_set (err, errno, "mount %s", p->fstype);
   if (p->o.propagation)
     {
@@ -211,7 +236,7 @@ detached_tree (int fs, const struct moat_mount_plan *p, bool writable_first,
     return moat_error_set (err, errno, "mount %s", p->fstype);
   unsigned long long clear;
   unsigned long flags = writable_first ? p->o.flags & ~MS_RDONLY : p->o.flags;
-  int tree = sys_fsmount (fs, FSMOUNT_CLOEXEC, attrs_from_flags (flags, &clear));
+  int tree = sys_fsmount (fs, FSMOUNT_CLOEXEC, moat_mount_attrs_from_flags (flags, &clear));
   if (tree < 0)
     return moat_error_set (err, errno, "mount %s", p->fstype);
   return tree;
@@ -267,42 +292,6 @@ tmpfs_copyup (const struct moat_mount_plan *p, int target, moat_error **err)
       && sys_mount_setattr (tree, "", AT_EMPTY_PATH, &ro) < 0)
     return moat_error_set (err, errno, "tmpcopyup: make the tmpfs read-only");
   return attach_tree (tree, p, target, err);
-}
-
-/* The unified-hierarchy cgroup this process is in, as a host path.  */
-static char *
-own_cgroup_path (moat_error **err)
-{
-  const char *top = moat_cgroup_v2_mount ();
-  if (top == NULL)
-    return moat_error_set (err, 0, "no cgroup v2 hierarchy to bind"), NULL;
-  autofree char *text = NULL;
-  if (moat_read_file_at (AT_FDCWD, "/proc/self/cgroup", 1 << 16, &text, NULL, err) < 0)
-    return NULL;
-  char *line = strstr (text, "0::/");
-  if (line == NULL || (line != text && line[-1] != '\n'))
-    return moat_error_set (err, 0, "no cgroup v2 entry in /proc/self/cgroup"), NULL;
-  line += 3;
-  line[strcspn (line, "\n")] = '\0';
-  if (strstr (line, "/..") || strstr (line, "(deleted)"))
-    return moat_error_set (err, 0, "unexpected cgroup `%s`", line), NULL;
-  return xasprintf ("%s%s", top, strcmp (line, "/") == 0 ? "" : line);
-}
-
-int
-moat_mount_own_cgroup (int rootfd, const struct moat_mount_plan *p, moat_error **err)
-{
-  autofree char *source = own_cgroup_path (err);
-  if (source == NULL)
-    return moat_error_prefix (err, "the container's cgroup");
-  autoclose int target = moat_make_in_root (rootfd, p->m->destination, false, err);
-  if (target < 0)
-    return -1;
-  struct moat_mount_opts o = p->o;
-  o.bind = true;
-  o.rbind = false;
-  o.data = NULL;
-  return moat_bind_mount_fd (source, target, &o, err);
 }
 
 /* An idmapped mount the parent prepared: set the flags, attach it.  */

@@ -39,6 +39,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* How long the helper, a process of the shared namespace, may take.  */
@@ -47,8 +48,9 @@
 bool
 moat_proc_takes_pidns (int pidns_fd)
 {
-  /* the test suite plays an older kernel with MOAT_FAULT=proc-pidns */
-  if (moat_fault ("proc-pidns", NULL) < 0)
+  /* the test suite plays an older kernel with MOAT_FAULT=proc-pidns (or
+     proc-pidns-slow: a helper that lives long enough to be seen) */
+  if (moat_fault ("proc-pidns", NULL) < 0 || moat_fault ("proc-pidns-slow", NULL) < 0)
     return false;
   autoclose int fs = sys_fsopen ("proc", FSOPEN_CLOEXEC);
   return fs >= 0 && sys_fsconfig (fs, FSCONFIG_SET_FD, "pidns", NULL, pidns_fd) == 0;
@@ -59,6 +61,11 @@ static void __attribute__ ((noreturn))
 helper_main (int sock)
 {
   moat_error *err = NULL;
+  if (moat_fault ("proc-pidns-slow", NULL) < 0)
+    {
+      struct timespec ts = { 0, 300 * 1000 * 1000 };
+      nanosleep (&ts, NULL);
+    }
   int fs = sys_fsopen ("proc", FSOPEN_CLOEXEC);
   if (fs < 0)
     {

@@ -35,13 +35,14 @@ mask_path (int rootfd, const char *path, moat_error **err)
   autoclose int tree = -1;
   if (S_ISDIR (st.st_mode))
     {
-      /* an empty read-only tmpfs */
+      /* an empty tmpfs, read-only in its superblock and its mount (as
+         runc makes it): nothing can ever be put there */
       autoclose int fs = sys_fsopen ("tmpfs", FSOPEN_CLOEXEC);
-      if (fs < 0 || sys_fsconfig (fs, FSCONFIG_SET_STRING, "size", "4k", 0) < 0
+      if (fs < 0 || sys_fsconfig (fs, FSCONFIG_SET_STRING, "source", "tmpfs", 0) < 0
+          || sys_fsconfig (fs, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0
           || sys_fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
         return moat_error_set (err, errno, "linux.maskedPaths: tmpfs for `%s`", path);
-      tree = sys_fsmount (fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID
-                          | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+      tree = sys_fsmount (fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
     }
   else
     tree = sys_open_tree (AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
@@ -153,15 +154,11 @@ moat_rootfs_setup (const struct moat_plan *p, const struct moat_rootfs_opts *o,
   if (rootfd < 0)
     return moat_error_set (err, errno, "open rootfs `%s`", p->rootfs);
 
-  /* without a cgroup namespace of its own, a fresh cgroup2 mount would
-     show every cgroup of the host (and a user namespace may not make one):
-     the container's own cgroup is bound instead, as runc does */
   bool own_cgroupns = s->ns[MOAT_NS_CGROUP].present;
   for (size_t i = 0; i < s->n_mounts; i++)
     if (moat_fault ("mount", err) < 0
-        || (!own_cgroupns && p->mounts[i].fstype
-            && strcmp (p->mounts[i].fstype, "cgroup2") == 0
-            ? moat_mount_own_cgroup (rootfd, &p->mounts[i], err)
+        || (p->mounts[i].fstype && strcmp (p->mounts[i].fstype, "cgroup2") == 0
+            ? moat_mount_cgroup (rootfd, &p->mounts[i], own_cgroupns, err)
             : moat_mount_one (rootfd, &p->mounts[i], p->pid_joined
                               ? p->ns_fds[MOAT_NS_PID] : -1, err)) < 0)
       return moat_error_prefix (err, "mounts[%zu] (%s on `%s`)", i,
@@ -172,6 +169,8 @@ moat_rootfs_setup (const struct moat_plan *p, const struct moat_rootfs_opts *o,
   for (size_t i = 0; i < s->n_devices; i++)
     if (moat_make_config_device (rootfd, &s->devices[i], p->in_userns, err) < 0)
       return moat_error_prefix (err, "linux.devices[%zu] (`%s`)", i, s->devices[i].path);
+  if (moat_link_ptmx (rootfd, err) < 0)
+    return -1;
   if (o->terminal && moat_terminal_create (rootfd, s, true, o->terminal, err) < 0)
     return -1;
   if (apply_sysctl (rootfd, p, err) < 0)

@@ -107,13 +107,15 @@ moat_capsets_build (const struct moat_caps *names, const struct moat_host *h,
                             "process.capabilities: %s is in inheritable but not in "
                             "bounding (the kernel refuses an inheritable capability "
                             "outside the bounding set)", cap_name (c, buf));
-  /* an ambient capability must be permitted and inheritable: runc and crun
-     warn and go on, and so does moat (`runc spec` writes such a config) */
+  /* an ambient capability must be permitted and inheritable: the kernel
+     could never raise it, so nothing the config grants is lost, and runc
+     drops it without a word (`runc spec` writes such a config; buildah
+     sends it on every RUN): said at debug level only */
   uint64_t possible = out->permitted & out->inheritable;
   while ((c = first_missing (out->ambient, possible)) >= 0)
     {
-      moat_warn ("process.capabilities.ambient: %s is not both permitted and "
-                 "inheritable; ignored", cap_name (c, buf));
+      moat_debug ("process.capabilities.ambient: %s is not both permitted and "
+                  "inheritable; left out", cap_name (c, buf));
       out->ambient &= ~(1ULL << c);
     }
   return 0;

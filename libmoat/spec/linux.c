@@ -162,18 +162,27 @@ parse_resources (struct moat_spec *s, yajl_val lin, moat_error **err)
     return 0;
   if (moat_resources_parse (res, "linux.resources", &s->resources, err) < 0)
     return -1;
+  return moat_device_rules_parse (res, "linux.resources", &s->device_rules,
+                                  &s->n_device_rules, err);
+}
+
+int
+moat_device_rules_parse (yajl_val res, const char *field, struct moat_device_rule **rules,
+                         size_t *n, moat_error **err)
+{
   yajl_val arr;
-  if (moat_json_get_array (res, "devices", "linux.resources.devices", &arr, err) < 0)
+  autofree char *fd = xasprintf ("%s.devices", field);
+  if (moat_json_get_array (res, "devices", fd, &arr, err) < 0)
     return -1;
   if (arr == NULL)
     return 0;
-  s->n_device_rules = arr->u.array.len;
-  s->device_rules = xmalloc0 (s->n_device_rules * sizeof *s->device_rules);
-  for (size_t i = 0; i < s->n_device_rules; i++)
+  *n = arr->u.array.len;
+  *rules = xmalloc0 (*n * sizeof **rules);
+  for (size_t i = 0; i < *n; i++)
     {
       yajl_val d = arr->u.array.values[i];
-      struct moat_device_rule *r = &s->device_rules[i];
-      autofree char *f = xasprintf ("linux.resources.devices[%zu]", i);
+      struct moat_device_rule *r = &(*rules)[i];
+      autofree char *f = xasprintf ("%s[%zu]", fd, i);
       if (!YAJL_IS_OBJECT (d))
         return moat_json_type_error (err, f, "an object", d);
       autofree char *fa = xasprintf ("%s.allow", f);

@@ -34,6 +34,10 @@ int moat_json_get_string_map (yajl_val obj, const char *key, const char *field,
 
 /* resources.c: a linux.resources object (devices aside) into r; field
    names it in errors */
+/* linux.resources.devices of the resources object res (field: its name
+   in messages) into *rules, *n (left alone when absent).  */
+int moat_device_rules_parse (yajl_val res, const char *field, struct moat_device_rule **rules,
+                             size_t *n, moat_error **err);
 int moat_resources_parse (yajl_val obj, const char *field, struct moat_resources *r,
                           moat_error **err);
 

@@ -368,18 +368,33 @@ moat_resources_parse (yajl_val res, const char *field, struct moat_resources *r,
 
 int
 moat_resources_from_json (const char *text, size_t len, struct moat_resources *r,
-                          moat_error **err)
+                          struct moat_device_rule **rules, size_t *n_rules, moat_error **err)
 {
   memset (r, 0, sizeof *r);
+  if (rules)
+    {
+      *rules = NULL;
+      *n_rules = 0;
+    }
   yajl_val top = moat_json_parse (text, len, err);
   if (top == NULL)
     return moat_error_prefix (err, "resources");
   int ret = YAJL_IS_OBJECT (top)
     ? moat_resources_parse (top, "resources", r, err)
     : moat_json_type_error (err, "resources", "an object", top);
+  if (ret == 0 && rules)
+    ret = moat_device_rules_parse (top, "resources", rules, n_rules, err);
   yajl_tree_free (top);
   if (ret < 0)
-    moat_resources_clear (r);
+    {
+      moat_resources_clear (r);
+      if (rules)
+        {
+          free (*rules);
+          *rules = NULL;
+          *n_rules = 0;
+        }
+    }
   return ret;
 }
 

@@ -140,10 +140,12 @@ struct moat_resources
   size_t n_unified;
 };
 
-/* A linux.resources object as JSON text (`update --resources`) into r.
-   An unknown member is an error: a limit moat does not know would not be
-   applied.  */
+/* A linux.resources object as JSON text (`update --resources`) into r,
+   and its device rules into *rules, *n_rules (free *rules) unless rules
+   is NULL.  An unknown member is an error: a limit moat does not know
+   would not be applied.  */
 int moat_resources_from_json (const char *text, size_t len, struct moat_resources *r,
+                              struct moat_device_rule **rules, size_t *n_rules,
                               moat_error **err);
 void moat_resources_clear (struct moat_resources *r);
 /* True when r asks for nothing.  */

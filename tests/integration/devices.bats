@@ -10,12 +10,13 @@ _with_mknod() {
 
 @test "devices: a host device made with mknod cannot be opened" {
 	_with_mknod
-	set_sh 'mknod /dev/disk b 8 0 && echo made; head -c1 /dev/disk >/dev/null 2>&1 && echo OPENED-DISK; echo x >/dev/null && echo null-ok; head -c1 /dev/zero | wc -c'
+	set_sh 'mknod /dev/disk b 8 0 && echo made; head -c1 /dev/disk >/dev/null 2>&1 && echo OPENED-DISK; mknod /dev/hostconsole c 5 1 && echo x 2>/dev/null >/dev/hostconsole && echo OPENED-CONSOLE; echo x >/dev/null && echo null-ok; head -c1 /dev/zero | wc -c'
 	cfg '.linux.resources = {"devices": [{"allow": false, "access": "rwm"}]}'
 	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
 	assert_status 0
 	assert_contains "$output" "made"
 	assert_not_contains "$output" "OPENED-DISK" "opening a block device"
+	assert_not_contains "$output" "OPENED-CONSOLE" "opening the host's console (c 5:1)"
 	assert_contains "$output" "null-ok" "the default devices stay usable"
 	assert_contains "$output" "1" "reading /dev/zero"
 }
@@ -51,4 +52,14 @@ _with_mknod() {
 	run --separate-stderr moat create --bundle "$BUNDLE" "$ID"
 	assert_error "linux.devices[0].type"
 	assert_nothing_left "$ID"
+}
+
+# Podman's --privileged lists the host's /dev/ptmx among linux.devices: it
+# must not replace the link to the container's own devpts
+@test "devices: a /dev/ptmx among linux.devices still leaves /dev/ptmx the container's" {
+	cfg '.linux.devices = [{"path": "/dev/ptmx", "type": "c", "major": 5, "minor": 2, "fileMode": 8630}]'
+	set_sh 'readlink /dev/ptmx'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "$output" "pts/ptmx" "/dev/ptmx"
 }

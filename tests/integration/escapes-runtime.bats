@@ -589,8 +589,9 @@ _planted_proc_stat() {
 	local with_b
 	with_b=$(ls "$OUT" | grep -c '^survey\.')
 	# C, the same on a kernel without procfs pidns=: the helper that opens
-	# its /proc is born in A's namespace too (and C's waiting init)
-	MOAT_FAULT=proc-pidns MOAT_SECRET=$secret run --separate-stderr moat create --bundle "$T/b2" "$ID-c"
+	# its /proc is born in A's namespace too (and C's waiting init); it
+	# lives 300 ms longer here, so that the attacker sees it every time
+	MOAT_FAULT=proc-pidns-slow MOAT_SECRET=$secret run --separate-stderr moat create --bundle "$T/b2" "$ID-c"
 	assert_status 0
 	record_pid "$ID-c"
 	for ((k = 0; k < 40; k++)); do

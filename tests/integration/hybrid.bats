@@ -107,3 +107,91 @@ _gone() {
 	run --separate-stderr "$MOAT_V2_VIEW" features
 	assert_eq "$(jq -c .linux.cgroup.v1 <<<"$output")" false "cgroup2 at /sys/fs/cgroup"
 }
+
+@test "hybrid: update changes the limits in the v1 hierarchies, or nothing" {
+	cfg '.linux.resources.memory = {"limit": 67108864} | .linux.resources.pids = {"limit": 20}'
+	set_args '["sleep", "60"]'
+	run_d_ok "$ID"
+	local cg=/sys/fs/cgroup
+	run --separate-stderr moat update --memory 128m --pids-limit 40 --cpu-share 256 \
+		--cpu-quota 20000 "$ID"
+	assert_status 0
+	assert_eq "$(hcat $cg/memory/moat/$ID/memory.limit_in_bytes)" 134217728 memory.limit_in_bytes
+	assert_eq "$(hcat $cg/pids/moat/$ID/pids.max)" 40 pids.max
+	assert_eq "$(hcat $cg/cpu/moat/$ID/cpu.shares)" 256 cpu.shares
+	assert_eq "$(hcat $cg/cpu/moat/$ID/cpu.cfs_quota_us)" 20000 cpu.cfs_quota_us
+	# a resources object, on a paused container
+	moat pause "$ID"
+	echo '{"pids": {"limit": 30}, "memory": {"limit": 100663296, "swap": 100663296}}' >"$T/r.json"
+	run --separate-stderr moat update -r "$T/r.json" "$ID"
+	assert_status 0
+	assert_eq "$(hcat $cg/pids/moat/$ID/pids.max)" 30 "pids.max from --resources"
+	assert_eq "$(hcat $cg/memory/moat/$ID/memory.limit_in_bytes)" 100663296 "memory from --resources"
+	moat resume "$ID"
+	# a limit below what is in use, with checkBeforeUpdate: refused, nothing changed
+	run --separate-stderr moat update -r - "$ID" <<<'{"memory": {"limit": 4096, "checkBeforeUpdate": true}}'
+	assert_status 1
+	assert_contains "$stderr" "bytes in use"
+	assert_eq "$(hcat $cg/memory/moat/$ID/memory.limit_in_bytes)" 100663296 "memory after a refused update"
+	moat delete -f "$ID"
+	_gone "$ID"
+}
+
+# what a program in the container reads to learn its limits (a JVM reads
+# memory/memory.limit_in_bytes on such a host): the container's own cgroup
+# in each hierarchy, and no other container's
+@test "hybrid: a cgroup mount shows each hierarchy with the container's limits, no neighbour" {
+	"$HV" mkdir -p /sys/fs/cgroup/memory/moat/"$ID"-neighbour
+	on_teardown "'$HV' rmdir /sys/fs/cgroup/memory/moat/$ID-neighbour"
+	cfg '.linux.resources.memory = {"limit": 67108864} | .linux.resources.pids = {"limit": 25}
+		| .mounts |= map(select(.destination != "/sys/fs/cgroup"))
+		+ [{"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["nosuid", "noexec", "nodev", "ro"]}]'
+	set_sh 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max;
+		grep -qx 1 /sys/fs/cgroup/memory/cgroup.procs && echo init-is-here;
+		ls /sys/fs/cgroup; ls -R /sys/fs/cgroup/memory | grep -c neighbour;
+		test -e /sys/fs/cgroup/unified/cgroup.procs && echo unified;
+		touch /sys/fs/cgroup/x 2>/dev/null || echo read-only'
+	local with
+	for with in cgroupns no-cgroupns userns; do
+		case $with in
+		no-cgroupns) cfg 'del(.linux.namespaces[] | select(.type == "cgroup"))' ;;
+		userns)
+			cfg '.linux.namespaces += [{"type": "cgroup"}] | .linux.namespaces += [{"type": "user"}]
+				| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+				| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+			local d=$BUNDLE
+			while [ "$d" != / ]; do chmod o+x "$d"; d=$(dirname "$d"); done
+			;;
+		esac
+		run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+		assert_status 0
+		assert_eq "$(sed -n 1,2p <<<"$output" | tr '\n' ' ')" "67108864 25 " "limits seen ($with)"
+		assert_contains "$output" "init-is-here" "the container's own cgroup ($with)"
+		assert_contains "$output" "memory"
+		assert_contains "$output" "pids"
+		assert_contains "$output" "unified"
+		assert_contains "$output" "read-only"
+		assert_eq "$(grep -x 0 <<<"$output")" 0 "no neighbour visible ($with)"
+		_gone "$ID"
+	done
+}
+
+@test "hybrid: events --stats reports the v1 figures; events reports an OOM kill" {
+	cfg '.linux.resources.memory = {"limit": 33554432, "swap": 33554432} | .linux.resources.pids = {"limit": 25}'
+	# one process the OOM killer takes, the init stays
+	set_sh 'sleep 2; dd if=/dev/zero of=/dev/null bs=96M count=1; sleep 60'
+	run_d_ok "$ID"
+	run --separate-stderr moat events --stats "$ID"
+	assert_status 0
+	assert_eq "$(jq -r '.type + " " + .id' <<<"$output")" "stats $ID" "event"
+	assert_eq "$(jq '.data.memory.usage.limit' <<<"$output")" 33554432 "memory limit"
+	assert_eq "$(jq '.data.pids.limit' <<<"$output")" 25 "pids limit"
+	assert_eq "$(jq '.data.pids.current >= 1 and .data.cpu.usage.total > 0 and (.data.memory.raw | length) > 5' <<<"$output")" true \
+		"pids, cpu and memory.stat figures: $output"
+	# the stream: stats at once, then the oom event within a few seconds
+	timeout 8 "$MOAT" --root "$ROOT" events --interval 1s "$ID" >"$T/events" 2>"$T/events.err" || true
+	grep -q '"type":"oom"' "$T/events" || fail "no oom event: $(cat "$T/events" "$T/events.err" | cut -c1-200)"
+	[ "$(grep -c '"type":"stats"' "$T/events")" -ge 3 ] || fail "stats not every second: $(grep -c stats "$T/events")"
+	moat delete -f "$ID"
+	_gone "$ID"
+}

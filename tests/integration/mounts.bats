@@ -298,3 +298,21 @@ refused"
 	assert_contains "$output" "mode=701"
 	assert_nothing_left "$ID"
 }
+
+# tmpfs's own default is 1777: a directory the image keeps 0755 would
+# become writable by every user of the container
+@test "mounts: a tmpfs without mode= takes the mode of the directory it covers" {
+	mkdir -p "$ROOTFS/data" "$ROOTFS/spool"
+	chmod 0750 "$ROOTFS/data"
+	chmod 1777 "$ROOTFS/spool"
+	add_mount '{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}'
+	add_mount '{"destination": "/spool", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}'
+	add_mount '{"destination": "/given", "type": "tmpfs", "source": "tmpfs", "options": ["mode=0711"]}'
+	set_sh 'stat -c "%n %a" /data /spool /given'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "$output" "/data 750
+/spool 1777
+/given 711"
+	assert_nothing_left "$ID"
+}

@@ -144,7 +144,8 @@ _gone() {
 	on_teardown "'$HV' sh -c 'podman --runtime \"$MOAT\" rm -f $name; rmdir /sys/fs/cgroup/*/libpod_parent/conmon /sys/fs/cgroup/*/libpod_parent'"
 	# podman's own default (2048), not this file's pids_limit = 0
 	run "$HV" env CONTAINERS_CONF=/dev/null timeout 120 podman --runtime "$MOAT" run -d \
-		--name "$name" --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 --memory 64m "$PODMAN_IMAGE" sleep 300
+		--name "$name" --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 --memory 64m \
+		--network none "$PODMAN_IMAGE" sleep 300
 	assert_status 0
 	id=$("$HV" podman inspect -f "{{.Id}}" "$name")
 	assert_eq "$("$HV" cat /sys/fs/cgroup/memory/libpod_parent/libpod-$id/memory.limit_in_bytes)" \
@@ -154,4 +155,23 @@ _gone() {
 	assert_status 0
 	[ -z "$("$HV" sh -c "ls -d /sys/fs/cgroup/*/libpod_parent/libpod-$id 2>/dev/null || true")" ] ||
 		fail "cgroups of the container left"
+}
+
+@test "podman: update on a hybrid host changes the limits in the v1 hierarchies" {
+	need_host_layout
+	local name=moat-up-$ID id
+	on_teardown "'$HV' sh -c 'podman --runtime \"$MOAT\" rm -f $name; rmdir /sys/fs/cgroup/*/libpod_parent/conmon /sys/fs/cgroup/*/libpod_parent'"
+	# no network: each podman call here has a mount namespace of its own,
+	# where another call's network namespace mount is not
+	run "$HV" timeout 120 podman --runtime "$MOAT" run -d --name "$name" --memory 64m \
+		--network none "$PODMAN_IMAGE" sleep 300
+	assert_status 0
+	id=$("$HV" podman inspect -f "{{.Id}}" "$name")
+	run "$HV" timeout 120 podman --runtime "$MOAT" update --memory 128m --cpu-shares 99 "$name"
+	assert_status 0
+	assert_eq "$("$HV" cat /sys/fs/cgroup/memory/libpod_parent/libpod-$id/memory.limit_in_bytes)" \
+		134217728 "memory.limit_in_bytes after podman update"
+	assert_eq "$("$HV" cat /sys/fs/cgroup/cpu/libpod_parent/libpod-$id/cpu.shares)" 99 "cpu.shares after podman update"
+	run "$HV" timeout 120 podman --runtime "$MOAT" rm -f "$name"
+	assert_status 0
 }

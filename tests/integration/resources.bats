@@ -86,3 +86,66 @@ _need() {
 		assert_nothing_left "$ID"
 	done
 }
+
+@test "update: limits on the unified hierarchy, refusals named, nothing half-done" {
+	set_args '["sleep", "60"]'
+	run_d_ok "$ID"
+	if _has hugetlb && [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ]; then
+		run --separate-stderr moat update -r - "$ID" <<<'{"hugepageLimits": [{"pageSize": "2MB", "limit": 6291456}]}'
+		assert_status 0
+		assert_eq "$(cat "$CGROOT/moat/$ID/hugetlb.2MB.max")" 6291456 "hugetlb.2MB.max after update"
+	fi
+	local c flag
+	for c in memory pids; do
+		_has "$c" && continue
+		case $c in memory) flag="--memory 64m" ;; pids) flag="--pids-limit 20" ;; esac
+		run --separate-stderr moat update $flag "$ID"
+		assert_status 1
+		assert_contains "$stderr" "the $c controller is not in this host's cgroup v2 hierarchy"
+	done
+	# the device rules cannot change; the container's own are accepted back
+	run --separate-stderr moat update -r - "$ID" <<<'{"devices": [{"allow": true, "access": "rwm"}]}'
+	assert_status 1
+	assert_contains "$stderr" "device rules of a container cannot be changed"
+	jq -c '{devices: .linux.resources.devices}' "$CFG" >"$T/same.json"
+	run --separate-stderr moat update -r "$T/same.json" "$ID"
+	assert_status 0
+	# bad input
+	run --separate-stderr moat update --memory 12x "$ID"
+	assert_status 1
+	assert_contains "$stderr" "--memory \`12x\`: not a size"
+	run --separate-stderr moat update -r - "$ID" <<<'{"memory": {"limitt": 1}}'
+	assert_status 1
+	assert_contains "$stderr" "resources.memory.limitt: unknown member"
+	run --separate-stderr moat update --kernel-memory 1m "$ID"
+	assert_status 1
+	run --separate-stderr moat update --pids-limit 5 nosuch
+	assert_status 1
+	assert_contains "$stderr" "nosuch"
+	moat delete -f "$ID"
+	run --separate-stderr moat update --pids-limit 5 "$ID"
+	assert_status 1
+	assert_nothing_left "$ID"
+}
+
+@test "events: --stats on the unified hierarchy, bad intervals and stopped containers refused" {
+	set_args '["sleep", "60"]'
+	run_d_ok "$ID"
+	run --separate-stderr moat events --stats "$ID"
+	assert_status 0
+	assert_eq "$(jq -r '.type + " " + .id' <<<"$output")" "stats $ID" "event"
+	assert_eq "$(jq '.data.cpu.usage.total > 0' <<<"$output")" true "cpu usage from cpu.stat: $output"
+	run --separate-stderr moat events --interval 0 "$ID"
+	assert_status 1
+	assert_contains "$stderr" "--interval \`0\`: not a duration"
+	# the stream ends when the container stops
+	(sleep 1.5; "$MOAT" --root "$ROOT" kill "$ID" KILL) &
+	run --separate-stderr timeout 10 "$MOAT" --root "$ROOT" events --interval 500ms "$ID"
+	assert_status 0
+	[ "$(grep -c '"type":"stats"' <<<"$output")" -ge 2 ] || fail "stats: $output"
+	run --separate-stderr moat events --stats "$ID"
+	assert_status 1
+	assert_contains "$stderr" "is stopped"
+	moat delete "$ID"
+	assert_nothing_left "$ID"
+}

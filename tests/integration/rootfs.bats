@@ -405,6 +405,26 @@ _host_untouched() {
 	assert_nothing_left "$ID" "$cg"
 }
 
+@test "cgroup: a relative linux.cgroupsPath is below moat's own cgroup" {
+	local parent=moat-it-parent-$ID
+	mkdir "$CGROOT/$parent"
+	on_teardown "rmdir '$CGROOT/$parent/rel' '$CGROOT/$parent' 2>/dev/null"
+	cfg '.linux.cgroupsPath = "rel/c1"'
+	set_args '["sleep", "100"]'
+	# moat runs in $parent
+	MOAT_TEST_TAG=$TAG sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" --root "$3" run -d --bundle "$4" "$5"' \
+		sh "$CGROOT/$parent" "$MOAT" "$ROOT" "$BUNDLE" "$ID" >"$T/run.out" 2>"$T/run.err" ||
+		fail "moat run -d from $parent: $(cat "$T/run.err")"
+	record_pid "$ID"
+	local pid
+	pid=$(pid_of "$ID")
+	grep -qx "0::/$parent/rel/c1" "/proc/$pid/cgroup" || fail "cgroup of the init: $(cat "/proc/$pid/cgroup")"
+	run --separate-stderr moat delete -f "$ID"
+	assert_status 0
+	[ ! -e "$CGROOT/$parent/rel" ] || fail "relative cgroup directories left"
+	assert_nothing_left "$ID" "$parent/rel/c1"
+}
+
 @test "cgroup: the cgroup is removed when a run in the foreground ends" {
 	set_sh 'cat /proc/self/cgroup; exit 0'
 	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"

@@ -18,7 +18,7 @@ writes_for (const char *json, bool v1, bool bfq, char **msg)
   moat_error *err = NULL;
   struct moat_cgroup_writes w;
   *msg = NULL;
-  if (moat_resources_from_json (json, strlen (json), &r, &err) < 0
+  if (moat_resources_from_json (json, strlen (json), &r, NULL, NULL, &err) < 0
       || (v1 ? moat_v1_resource_writes (&r, bfq, &w, &err)
           : moat_v2_resource_writes (&r, bfq, &w, &err)) < 0)
     {
@@ -115,8 +115,8 @@ test_writes (void)
                  "\"cpus\": \"0-1\", \"mems\": \"0\"}}", false,
                  "cpu.weight=39;cpu.max=50000 100000;cpuset.cpus=0-1;cpuset.mems=0",
                  "cpu: weight, max, cpuset");
-  expect_writes ("{\"cpu\": {\"quota\": 20000}}", false, "cpu.max=20000 100000",
-                 "cpu: quota alone takes the default period");
+  expect_writes ("{\"cpu\": {\"quota\": 20000}}", false, "cpu.max=20000",
+                 "cpu: quota alone keeps the period the cgroup has");
   expect_writes ("{\"cpu\": {\"quota\": -1, \"period\": 50000, \"burst\": 1000, "
                  "\"idle\": 1}}", false, "cpu.max=max 50000;cpu.max.burst=1000;cpu.idle=1",
                  "cpu: unlimited quota, burst, idle");

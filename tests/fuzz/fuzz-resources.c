@@ -1,5 +1,5 @@
-/* libFuzzer target: linux.resources (standing in for `update --resources`
-   until moat has an update command), in an otherwise minimal config.
+/* libFuzzer target: linux.resources, as `update --resources` reads it
+   and in an otherwise minimal config.
    When it parses, the device cgroup program is built from its device
    rules and run, by a small interpreter, on requests made from the rules'
    own numbers: its answer must be the rules' (the last match decides).  */
@@ -53,6 +53,22 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
+  /* the input as `update --resources` reads it: a resources object */
+  {
+    struct moat_resources r;
+    struct moat_device_rule *rules;
+    size_t n_rules;
+    moat_error *uerr = NULL;
+    int rc = moat_resources_from_json ((const char *) data, size, &r, &rules, &n_rules, &uerr);
+    fuzz_check_result (rc < 0, uerr, "moat_resources_from_json");
+    moat_error_free (&uerr);
+    if (rc == 0)
+      {
+        check_writes (&r);
+        moat_resources_clear (&r);
+        free (rules);
+      }
+  }
   size_t len;
   char *text = fuzz_wrap ("resources", data, size, &len);
   moat_error *err = NULL;

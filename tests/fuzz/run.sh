@@ -8,8 +8,9 @@
 #   fuzz-seccomp    a linux.seccomp profile, compiled to BPF
 #   fuzz-mountopts  a mount's options (NUL-separated), parsed and planned
 #   fuzz-json       the strict JSON tree builder, against yajl_tree_parse
-#   fuzz-resources  linux.resources (for `update --resources`), and the
-#                   device cgroup program built from its rules
+#   fuzz-resources  linux.resources as `update --resources` and a config
+#                   read it, its cgroup v2 and v1 writes, and the device
+#                   cgroup program built from its rules
 #
 #   tests/fuzz/run.sh [SECONDS_PER_TARGET]      (default 20; 0: replay only)
 #

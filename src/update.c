@@ -26,6 +26,7 @@ static const char help[] =
   "      --cpuset-mems LIST    memory nodes allowed\n"
   "      --pids-limit N        maximum number of processes (-1: none)\n"
   "      --blkio-weight N      block I/O weight (10-1000)\n"
+  "      --kernel-memory N, --kernel-memory-tcp N  ignored, with a warning\n"
   "  -h, --help                print this help\n";
 
 enum
@@ -83,8 +84,11 @@ cmd_update (struct cli *c, int argc, char **argv)
       case O_BLKIO_WEIGHT: o.blkio_weight = optarg; break;
       case O_KERNEL_MEMORY:
       case O_KERNEL_MEMORY_TCP:
-        cli_failf ("update: --kernel-memory and --kernel-memory-tcp: the kernel no longer "
-                   "limits kernel memory apart");
+        /* as runc: it counts in the memory limit on every kernel moat runs on */
+        moat_warn ("update: --%s: the kernel no longer limits kernel memory apart (it "
+                   "counts in --memory): ignored", opt == O_KERNEL_MEMORY ? "kernel-memory"
+                   : "kernel-memory-tcp");
+        break;
       case O_L3_CACHE:
       case O_MEM_BW:
         cli_failf ("update: --l3-cache-schema and --mem-bw-schema: Intel RDT is not "

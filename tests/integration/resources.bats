@@ -118,7 +118,11 @@ _need() {
 	assert_status 1
 	assert_contains "$stderr" "resources.memory.limitt: unknown member"
 	run --separate-stderr moat update --kernel-memory 1m "$ID"
+	assert_status 0
+	assert_contains "$stderr" "--kernel-memory: the kernel no longer limits kernel memory apart"
+	run --separate-stderr moat update --l3-cache-schema L3:0=f "$ID"
 	assert_status 1
+	assert_contains "$stderr" "Intel RDT is not supported"
 	run --separate-stderr moat update --pids-limit 5 nosuch
 	assert_status 1
 	assert_contains "$stderr" "nosuch"

@@ -31,6 +31,15 @@ moat_cgroup_list_has (const char *list, const char *word)
   return false;
 }
 
+static bool
+has_processes (const char *dir)
+{
+  autofree char *procs = xasprintf ("%s/cgroup.procs", dir);
+  autoclose int fd = open (procs, O_RDONLY | O_CLOEXEC);
+  char c;
+  return fd >= 0 && read (fd, &c, 1) == 1;
+}
+
 /* Enable controller c in cgroup.subtree_control of every directory from
    the mount down to the container's parent.  */
 static int
@@ -54,10 +63,22 @@ enable_controller (const char *mount, const char *path, const char *c, const cha
     {
       autofree char *ctl = xasprintf ("%s/cgroup.subtree_control", dir);
       autofree char *now = NULL;
-      if (moat_read_file_at (AT_FDCWD, ctl, 4096, &now, NULL, NULL) < 0 || !moat_cgroup_list_has (now, c))
-        if (moat_write_file (ctl, plus, err) < 0)
-          return moat_error_prefix (err, "%s: enable the %s controller in `%s`", field, c,
-                                    ctl);
+      if (moat_read_file_at (AT_FDCWD, ctl, 4096, &now, NULL, NULL) < 0
+          || !moat_cgroup_list_has (now, c))
+        {
+          /* below the root, a cgroup with processes of its own cannot
+             pass a controller down: the kernel refuses a domain one, and
+             a threaded one (pids, cpu) would make the cgroup threaded, so
+             that no container could live below it any more */
+          if (strcmp (dir, mount) != 0 && has_processes (dir))
+            return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0,
+                                    "%s: cgroup `%s` has processes of its own, so cgroup v2 "
+                                    "cannot enable the %s controller for the cgroups below "
+                                    "it (give a cgroupsPath elsewhere)", field, dir, c);
+          if (moat_write_file (ctl, plus, err) < 0)
+            return moat_error_prefix (err, "%s: enable the %s controller in `%s`", field, c,
+                                      ctl);
+        }
       /* the next component, unless it is the container's cgroup itself */
       const char *next = strchr (rest + 1, '/');
       if (next == NULL)

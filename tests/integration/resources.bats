@@ -153,3 +153,26 @@ _need() {
 	moat delete "$ID"
 	assert_nothing_left "$ID"
 }
+
+# a threaded controller (pids) enabled in a cgroup with processes would
+# make it threaded: no container could live below it any more
+@test "resources: a parent with processes of its own is refused, and left as it was" {
+	_has hugetlb || skip "the hugetlb controller is not in this host's cgroup v2 hierarchy"
+	[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2 MB huge pages on this host"
+	local p=$CGROOT/$ID-busy
+	mkdir "$p"
+	sleep 1000 &
+	local holder=$!
+	echo "$holder" >"$p/cgroup.procs"
+	on_teardown "kill -9 $holder; sleep 0.2; rmdir '$p/c' '$p' 2>/dev/null"
+	local before
+	before=$(cat "$p/cgroup.subtree_control")
+	cfg '.linux.cgroupsPath = $c | .linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 2097152}]' --arg c "/$ID-busy/c"
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 1
+	assert_contains "$stderr" "has processes of its own"
+	assert_contains "$stderr" "linux.resources.hugepageLimits"
+	assert_eq "$(cat "$p/cgroup.subtree_control")" "$before" "the parent's subtree_control"
+	[ ! -e "$p/c" ] || fail "cgroup $p/c left"
+	assert_nothing_left "$ID" "$ID-busy/c"
+}

@@ -32,6 +32,10 @@ Usage: bench/run.sh [OPTIONS]
             entry NAME=PATH measures the binary PATH under the name NAME,
             e.g. "moat moat-old=/tmp/old/moat runc crun" (NAME: letters,
             digits, '.', '_' and '-')
+  -l JSON   a linux.resources object (without devices) for every bundle,
+            to measure the cost of applying limits, e.g.
+            '{"hugepageLimits": [{"pageSize": "2MB", "limit": 4194304}]}'
+            (default: none; a runtime that cannot apply it fails)
   -k        keep the temporary directory (bundles, logs, a copy of the
             state roots)
   -h        print this help
@@ -48,6 +52,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 what=run
 n=100
+limits=
 warm=5
 rss_runs=20
 moat=$top/moat
@@ -67,8 +72,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 set -- ${cli_args[@]+"${cli_args[@]}"}
-while getopts x:n:w:s:m:r:kh opt; do
+while getopts x:n:w:s:m:r:l:kh opt; do
   case $opt in
+    l) limits=$OPTARG ;;
     x) what=$OPTARG ;;
     n) n=$OPTARG ;;
     w) warm=$OPTARG ;;
@@ -228,6 +234,12 @@ json.dump(c, open(p, "w"), indent=2)' "$dir/config.json"
     else
       die "config.json has linux.resources and neither python3 nor jq is there to strip it"
     fi
+  fi
+  if [ -n "${limits:-}" ]; then
+    command -v jq >/dev/null || die "-l needs jq"
+    jq --argjson r "$limits" '.linux.resources = $r' "$dir/config.json" >"$dir/config.json.new" \
+      || die "-l: not a JSON object: $limits"
+    mv "$dir/config.json.new" "$dir/config.json"
   fi
 }
 bundle=$tmp/bundle

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The whole test suite: install dependencies, build, run the unit tests
 # (make check), the integration tests (real containers, as root), the
-# sanitizer lane, the fuzz lane and the compatibility corpus, and end
+# sanitizer lane, the fuzz lane, the cgroup v2 VM lane and the
+# compatibility corpus, and end
 # with one line
 # "N passed, N failed, N skipped".
 set -u
@@ -63,6 +64,13 @@ set -- $(lane_counts "$san_log"); s_pass=$1 s_fail=$2 s_skip=$3
 fuzz_log=$(mktemp)
 bash tests/fuzz/run.sh 15 2>&1 | tee "$fuzz_log"
 set -- $(lane_counts "$fuzz_log"); f_pass=$1 f_fail=$2 f_skip=$3
+# The cgroup v2 controllers (memory, pids, cpu, cpuset, io), which a hybrid
+# host keeps on v1, in a VM booted with cgroup_no_v1=all
+# (tests/vm/lane.sh); a host that cannot run the VM counts one skip, with
+# the reason.
+vm_log=$(mktemp)
+MOAT="$top/moat" bash tests/vm/lane.sh 2>&1 | tee "$vm_log"
+set -- $(lane_counts "$vm_log"); v_pass=$1 v_fail=$2 v_skip=$3
 # The differential compatibility corpus: the configs runc, crun, Podman,
 # containerd and buildah write, run with runc and with moat, what the
 # process sees compared (tests/compat/run.sh; every difference allowed
@@ -70,13 +78,14 @@ set -- $(lane_counts "$fuzz_log"); f_pass=$1 f_fail=$2 f_skip=$3
 compat_log=$(mktemp)
 MOAT="$top/moat" bash tests/compat/run.sh 2>&1 | tee "$compat_log"
 set -- $(lane_counts "$compat_log"); c_pass=$1 c_fail=$2 c_skip=$3
-rm -f "$san_log" "$fuzz_log" "$compat_log"
+rm -f "$san_log" "$fuzz_log" "$compat_log" "$vm_log"
 
 echo "unit: $u_pass passed, $u_fail failed, $u_skip skipped"
 echo "integration: $i_pass passed, $i_fail failed, $i_skip skipped"
 echo "sanitize: $s_pass passed, $s_fail failed, $s_skip skipped"
 echo "fuzz: $f_pass passed, $f_fail failed, $f_skip skipped"
+echo "vm: $v_pass passed, $v_fail failed, $v_skip skipped"
 echo "compat: $c_pass passed, $c_fail failed, $c_skip skipped"
-failed=$((u_fail + i_fail + s_fail + f_fail + c_fail))
-echo "$((u_pass + i_pass + s_pass + f_pass + c_pass)) passed, $failed failed, $((u_skip + i_skip + s_skip + f_skip + c_skip)) skipped"
+failed=$((u_fail + i_fail + s_fail + f_fail + v_fail + c_fail))
+echo "$((u_pass + i_pass + s_pass + f_pass + v_pass + c_pass)) passed, $failed failed, $((u_skip + i_skip + s_skip + f_skip + v_skip + c_skip)) skipped"
 [ "$failed" = 0 ]

@@ -1,0 +1,131 @@
+#!/bin/bash
+# The VM lane of the test suite: the cgroup v2 controllers (memory, pids,
+# cpu, cpuset, io) that a hybrid host keeps on cgroup v1, tested on a pure
+# cgroup v2 host, the VM of tests/vm/run-in-vm.sh.
+#
+#   tests/vm/lane.sh
+#
+# It builds nothing: it tests the host's build, $MOAT (default: ./moat of
+# the repository).  One VM boots; in it tests/run-integration.sh runs
+#   tests/integration/vm-cgroup-v2.bats   the VM itself, every limit's file
+#                                         and its enforcement, runc's files
+#   tests/integration/resources.bats      the checks a hybrid host runs with
+#                                         the few controllers it has
+# Its output is printed as it comes; the last line is the lane's summary,
+# "N passed, N failed, N skipped" (the one of the run in the VM, printed
+# before it, is marked "# in the VM:").
+#
+# Counted:
+#   - no VM possible here (no qemu or kernel, and none installable): one
+#     skip, with the reason;
+#   - a VM that does not boot, stops, or is still running after
+#     $MOAT_VM_LANE_TIMEOUT seconds (default 480): one failure more, with
+#     the reason;
+#   - otherwise the counts of the run in the VM.
+# Exit status: 0 when nothing failed, else 1.
+#
+# (tests/vm/lane.sh --guest WORK FILE... is the part that runs in the VM.)
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd -P)
+repo=$(cd "$here/../.." && pwd -P)
+cd "$repo" || exit 1
+
+files=(tests/integration/vm-cgroup-v2.bats tests/integration/resources.bats)
+
+# ---- in the VM ------------------------------------------------------------------
+
+# WORK is a directory shared with the host: moat, the test bundle, and the
+# log the host counts from (the console may lose or mangle a line; the
+# shared file does not)
+guest() {
+	local work=$1 key cache=/tmp/moat-it-cache
+	shift
+	if [ "${MOAT_VM:-}" != 1 ]; then
+		echo "lane.sh: --guest runs in the VM of tests/vm/run-in-vm.sh only" >&2
+		exit 2
+	fi
+	# the bundle made on the host, where it takes a tenth of the time;
+	# under the key run-integration.sh looks for (a stale key only means
+	# the run builds its own)
+	key=$(cat "$work/bundle.key" 2>/dev/null)
+	if [ -n "$key" ] && [ -s "$work/bundle.tar" ] && mkdir -p "$cache/unpack" &&
+		tar -C "$cache/unpack" -xf "$work/bundle.tar"; then
+		mv -T "$cache/unpack/bundle" "$cache/bundle-$key"
+	fi
+	rm -rf "$cache/unpack"
+	MOAT=$work/moat MOAT_IT_CACHE=$cache bash tests/run-integration.sh "$@" 2>&1 | tee "$work/log"
+	exit "${PIPESTATUS[0]}"
+}
+
+if [ "${1:-}" = --guest ]; then
+	shift
+	[ $# -ge 2 ] || { echo "usage: lane.sh --guest WORK FILE..." >&2; exit 2; }
+	guest "$@"
+fi
+
+# ---- on the host ------------------------------------------------------------------
+
+start=$SECONDS
+limit=${MOAT_VM_LANE_TIMEOUT:-480}
+
+# the lane's last line, and its status
+finish() {
+	echo "# vm lane: $((SECONDS - start)) s"
+	echo "$1 passed, $2 failed, $3 skipped"
+	[ "$2" = 0 ]
+	exit
+}
+
+moat=${MOAT:-$repo/moat}
+if [ ! -x "$moat" ]; then
+	echo "not ok vm lane: $moat is not built (the lane tests the host's build: make first)"
+	finish 0 1 0
+fi
+
+# A host that cannot run the VM at all is a limitation of the host, said
+# and counted as a skip; one that can but whose VM then fails is a failure.
+if ! ready=$(tests/vm/run-in-vm.sh --check 2>&1); then
+	# what the check said (apt-get's messages ...), then its reason
+	echo "$ready" | sed '$d; s/^/# /'
+	echo "ok vm lane # skip no VM on this host: $(echo "$ready" | tail -n 1)"
+	finish 0 0 1
+fi
+echo "# vm lane: $(echo "$ready" | tail -n 1 | sed "s/^[^:]*: //")"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/moat-vm-lane.XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT
+# the guest sees the host's / but a /tmp of its own: moat and the bundle
+# go where it can read them (and a rebuild meanwhile changes nothing)
+cp "$moat" "$work/moat" || finish 0 1 0
+# run-integration.sh's bundle (make-bundle.sh forks once per busybox
+# applet: seconds here, ten times that emulated), under its cache key
+if sh tests/lib/make-bundle.sh "$work/bundle" "$work/moat" '["true"]' >"$work/bundle.log" 2>&1 &&
+	tar -C "$work" -cf "$work/bundle.tar" bundle; then
+	cat "$work/moat" tests/lib/make-bundle.sh /bin/busybox 2>/dev/null | sha256sum | cut -c1-16 >"$work/bundle.key"
+fi
+rm -rf "$work/bundle"
+
+# the summary of the run in the VM is marked: the lane's own comes last
+tests/vm/run-in-vm.sh --timeout "$limit" --share "$work" -- \
+	/bin/bash tests/vm/lane.sh --guest "$work" "${files[@]}" 2>&1 |
+	sed -u 's/^[0-9]* passed, [0-9]* failed, [0-9]* skipped$/# in the VM: &/'
+rc=${PIPESTATUS[0]}
+
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$work/log" 2>/dev/null | tail -n 1)
+if [ -z "$summary" ]; then
+	case $rc in
+	124) why="the VM was still running after ${limit}s: stopped" ;;
+	125) why="the VM did not boot, or stopped before the tests ended (run-in-vm.sh's reason above)" ;;
+	*) why="the tests in the VM printed no summary (status $rc)" ;;
+	esac
+	echo "not ok vm lane: $why"
+	finish 0 1 0
+fi
+read -r passed _ failed _ skipped _ <<<"$summary"
+# run-integration.sh ends 0 or 1; anything else is the VM's doing
+if [ "$rc" != 0 ] && [ "$rc" != 1 ]; then
+	echo "not ok vm lane: the VM ended with status $rc after the tests"
+	failed=$((failed + 1))
+fi
+finish "$passed" "$failed" "$skipped"

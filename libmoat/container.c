@@ -187,6 +187,26 @@ out:
   return r;
 }
 
+/* SIGKILL every process of the container's cgroup, first: through the
+   driver, which also thaws what the container may have frozen itself (a
+   v1 freezer a writable cgroup mount shows), where SIGKILL alone would
+   wait for ever.  What fails here is seen by kill_and_wait.  */
+static void
+kill_cgroup (const struct moat_state *st)
+{
+  struct moat_cgroup cg;
+  moat_error *ignored = NULL;
+  if (st->cgroup_path
+      && moat_cgroup_from_state (st->cgroup_driver, st->cgroup_path,
+                                 st->cgroup_created_from, &cg, &ignored) == 0)
+    {
+      if (cg.driver)
+        cg.driver->kill (&cg, SIGKILL, &ignored);
+      moat_cgroup_release (&cg);
+    }
+  moat_error_free (&ignored);
+}
+
 /* SIGKILL the init and wait (bounded) until it has exited.  */
 static int
 kill_and_wait (const struct moat_state *st, moat_error **err)
@@ -299,6 +319,7 @@ moat_delete (const struct moat_context *ctx, const char *id, bool force,
                                "is %s (use --force)", id, moat_status_name (o.st.status));
           goto out;
         }
+      kill_cgroup (&o.st);
       if (kill_and_wait (&o.st, err) < 0)
         {
           r = -1;

@@ -570,8 +570,16 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
 out:
   if (run.pid > 0)
     {
+      /* without a pidfd, run.pid is still moat's own first child, not
+         reaped, so its pid cannot have been reused: kill it too (it may
+         wait on the channel, or in a cgroup the container froze) */
       if (run.pidfd >= 0)
         sys_pidfd_send_signal (run.pidfd, SIGKILL);
+      else
+        kill (run.pid, SIGKILL);
+      if (run.sock >= 0)
+        close (run.sock);
+      run.sock = -1;
       while (waitpid (run.pid, NULL, 0) < 0 && errno == EINTR)
         ;
     }

@@ -199,15 +199,28 @@ take_state_dir (struct launch *l, moat_error **err)
   return 0;
 }
 
-/* Limits without a cgroup to hold them are refused, never dropped.  */
+/* A container without a cgroup of its own: limits are refused, never
+   dropped; so is a cgroup mount when moat is the host's root, whose own
+   cgroup is the host's (its mount would show, and let the container
+   write, every other container's cgroups).  */
 static int
-no_cgroup_for_limits (const struct moat_spec *s, const char *why, moat_error **err)
+no_cgroup_check (const struct moat_plan *p, const char *why, moat_error **err)
 {
-  if (moat_resources_empty (&s->resources))
+  const struct moat_spec *s = p->spec;
+  if (!moat_resources_empty (&s->resources))
+    return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0,
+                            "linux.resources: limits are set but the container has no "
+                            "cgroup to apply them (%s)", why);
+  if (p->host.euid != 0 || !p->host.initial_userns)
     return 0;
-  return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0,
-                          "linux.resources: limits are set but the container has no "
-                          "cgroup to apply them (%s)", why);
+  for (size_t i = 0; i < s->n_mounts; i++)
+    if (p->mounts[i].fstype && strcmp (p->mounts[i].fstype, "cgroup2") == 0)
+      return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0,
+                              "mounts[%zu] (cgroup on `%s`): the container has no cgroup "
+                              "of its own (%s), and moat's is the host's: the mount would "
+                              "show every container's cgroups", i,
+                              s->mounts[i].destination, why);
+  return 0;
 }
 
 static int
@@ -215,9 +228,8 @@ make_cgroup (struct launch *l, moat_error **err)
 {
   struct moat_cgroup *cg = &l->cgroup;
   if (cg->driver == NULL)
-    return no_cgroup_for_limits (l->plan->spec, l->ctx->cgroup_manager
-                                 == MOAT_CGROUP_DISABLED ? "--cgroup-manager disabled"
-                                 : "no cgroup v2 hierarchy", err);
+    return no_cgroup_check (l->plan, l->ctx->cgroup_manager == MOAT_CGROUP_DISABLED
+                            ? "--cgroup-manager disabled" : "no cgroup v2 hierarchy", err);
   int r = cg->driver->create (cg, err);
   l->cgroup_made = r == 0 && cg->path != NULL;
   if (r < 0)
@@ -225,7 +237,7 @@ make_cgroup (struct launch *l, moat_error **err)
                               : "the container's cgroup");
   if (cg->path == NULL)
     {
-      if (no_cgroup_for_limits (l->plan->spec, "no cgroup this user may make", err) < 0)
+      if (no_cgroup_check (l->plan, "no cgroup this user may make", err) < 0)
         return -1;
       /* the driver found it cannot make one (rootless): say so in the state */
       FREE_AND_NULL (l->state.cgroup_driver);

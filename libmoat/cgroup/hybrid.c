@@ -14,8 +14,10 @@
 #include "v1.h"
 #include "v2-resources.h"
 #include "../utils.h"
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -82,6 +84,7 @@ moat_cgroup_has_controller (const char *controller)
 }
 
 static int hybrid_destroy (struct moat_cgroup *cg, moat_error **err);
+static void thaw_container_v1 (const struct moat_cgroup *cg);
 
 static int
 hybrid_create (struct moat_cgroup *cg, moat_error **err)
@@ -245,6 +248,7 @@ hybrid_destroy (struct moat_cgroup *cg, moat_error **err)
   const char *stop = cg->created_from ? relative (cg->created_from) : NULL;
   autofree char *rel_copy = rel ? xstrdup (rel) : NULL;
   autofree char *stop_copy = stop ? xstrdup (stop) : NULL;
+  thaw_container_v1 (cg);
   int r = V2.destroy (cg, err);
   if (rel_copy == NULL || stop_copy == NULL)
     return r;
@@ -280,21 +284,87 @@ hybrid_in_use (const struct moat_cgroup *cg)
   return V2.in_use (cg);
 }
 
+/* The v1 freezer: moat freezes through the unified hierarchy, but a
+   container that may write its cgroup mount can freeze itself (or a
+   child cgroup) here, and a frozen process neither dies nor exits.  Thaw
+   dirfd's cgroup and every one below it (bounded depth: an fd per
+   level).  */
+static void
+thaw_v1 (int dirfd, int depth)
+{
+  /* a failure is seen later: what stays frozen does not die, and kill
+     or delete reports it */
+  autoclose int state = openat (dirfd, "freezer.state", O_WRONLY | O_CLOEXEC);
+  if (state >= 0)
+    (void) !write (state, "THAWED", 6);
+  int fd = depth < 512 ? openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+  DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
+  if (d == NULL)
+    {
+      if (fd >= 0)
+        close (fd);
+      return;
+    }
+  struct dirent *de;
+  while ((de = readdir (d)) != NULL)
+    if (de->d_type == DT_DIR && strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
+      {
+        autoclose int sub = openat (dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW
+                                    | O_CLOEXEC);
+        if (sub >= 0)
+          thaw_v1 (sub, depth + 1);
+      }
+  closedir (d);
+}
+
+/* The container's cgroup in the v1 freezer hierarchy, opened; -1.  */
+static int
+v1_freezer (const struct moat_cgroup *cg)
+{
+  struct moat_v1_hierarchies hs;
+  const char *rel;
+  if (hierarchies (cg, &hs, &rel, NULL) < 0)
+    return -1;
+  const struct moat_v1_hierarchy *h = moat_v1_hierarchy_of (&hs, "freezer");
+  autofree char *dir = h ? xasprintf ("%s/%s", h->mount, rel) : NULL;
+  moat_v1_hierarchies_clear (&hs);
+  return dir ? open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+}
+
+static void
+thaw_container_v1 (const struct moat_cgroup *cg)
+{
+  autoclose int fd = v1_freezer (cg);
+  if (fd >= 0)
+    thaw_v1 (fd, 0);
+}
+
 static int
 hybrid_freeze (const struct moat_cgroup *cg, bool freeze, moat_error **err)
 {
+  if (!freeze)
+    thaw_container_v1 (cg);
   return V2.freeze (cg, freeze, err);
 }
 
+/* Frozen through either hierarchy: state says paused, and resume thaws
+   both.  */
 static bool
 hybrid_frozen (const struct moat_cgroup *cg)
 {
-  return V2.frozen (cg);
+  if (V2.frozen (cg))
+    return true;
+  autoclose int fd = v1_freezer (cg);
+  autofree char *state = NULL;
+  return fd >= 0 && moat_read_file_at (fd, "freezer.state", 64, &state, NULL, NULL) == 0
+    && strncmp (state, "THAWED", 6) != 0;
 }
 
 static int
 hybrid_kill (const struct moat_cgroup *cg, int sig, moat_error **err)
 {
+  if (sig == SIGKILL)
+    thaw_container_v1 (cg);
   return V2.kill (cg, sig, err);
 }
 

@@ -248,8 +248,28 @@ moat_v1_apply (const struct moat_v1_hierarchies *hs, const char *rel,
   if (moat_v1_resource_writes (r, bfq, &w, err) < 0)
     return -1;
   int ret = 0;
+  bool memsw_done = false;
   for (size_t i = 0; ret == 0 && i < w.n; i++)
-    ret = write_one (hs, rel, &w.w[i], err);
+    {
+      bool memsw = strcmp (w.w[i].file, "memory.memsw.limit_in_bytes") == 0;
+      if (memsw && memsw_done)
+        continue;
+      ret = write_one (hs, rel, &w.w[i], err);
+      /* the kernel keeps memory <= memory+swap at every step: raising
+         both (an update) takes memsw first */
+      if (ret < 0 && (*err)->errnum == EINVAL
+          && strcmp (w.w[i].file, "memory.limit_in_bytes") == 0)
+        for (size_t j = i + 1; j < w.n; j++)
+          if (strcmp (w.w[j].file, "memory.memsw.limit_in_bytes") == 0)
+            {
+              moat_error_free (err);
+              ret = write_one (hs, rel, &w.w[j], err);
+              if (ret == 0)
+                ret = write_one (hs, rel, &w.w[i], err);
+              memsw_done = true;
+              break;
+            }
+    }
   moat_cgroup_writes_clear (&w);
   return ret;
 }

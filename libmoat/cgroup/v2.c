@@ -263,6 +263,14 @@ v2_update (struct moat_cgroup *cg, const struct moat_resources *r, moat_error **
   return moat_v2_apply_resources (moat_cgroup_v2_mount (), cg->path, fd, r, err);
 }
 
+/* "." and "..": every other name, dots first included, is a cgroup the
+   container may have made.  */
+static bool
+is_dot_entry (const char *n)
+{
+  return n[0] == '.' && (n[1] == '\0' || (n[1] == '.' && n[2] == '\0'));
+}
+
 /* A container that can write its cgroup mount can make cgroups below its
    own and move processes there: what acts on the container's processes
    acts on the whole subtree.  Bounded depth, no symlinks (cgroupfs has
@@ -293,7 +301,7 @@ collect_pids (const char *path, int depth, int **pids, size_t *n, size_t *cap,
   int r = 0;
   struct dirent *de;
   while (r == 0 && (de = readdir (d)) != NULL)
-    if (de->d_type == DT_DIR && de->d_name[0] != '.')
+    if (de->d_type == DT_DIR && !is_dot_entry (de->d_name))
       {
         autofree char *sub = xasprintf ("%s/%s", path, de->d_name);
         moat_error *gone = NULL;
@@ -320,28 +328,62 @@ pids_of (const char *path, int **pids, size_t *n, moat_error **err)
   return collect_pids (path, 0, pids, n, &cap, err);
 }
 
-/* rmdir every cgroup below path, deepest first.  */
-static void
-remove_descendants (const char *path, int depth)
+/* The name of a subdirectory of dirfd into name, or false.  */
+static bool
+first_subdir (int dirfd, char name[static 256])
 {
-  DIR *d = depth < MAX_DEPTH ? opendir (path) : NULL;
+  int fd = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
   if (d == NULL)
-    return;
+    {
+      if (fd >= 0)
+        close (fd);
+      return false;
+    }
+  bool found = false;
   struct dirent *de;
-  while ((de = readdir (d)) != NULL)
-    if (de->d_type == DT_DIR && de->d_name[0] != '.')
+  while (!found && (de = readdir (d)) != NULL)
+    if (de->d_type == DT_DIR && !is_dot_entry (de->d_name) && strlen (de->d_name) < 256)
       {
-        autofree char *sub = xasprintf ("%s/%s", path, de->d_name);
-        remove_descendants (sub, depth + 1);
-        rmdir (sub);
+        strcpy (name, de->d_name);
+        found = true;
       }
   closedir (d);
+  return found;
 }
 
+/* rmdir every cgroup below path, deepest first: one leaf at a time, found
+   by descending through directory fds, so that neither depth nor the
+   length of the names (a container can nest deeper than PATH_MAX) keeps
+   one from going.  Stops at the first that will not go (a process in it).  */
 void
 moat_cgroup_remove_descendants (const char *path)
 {
-  remove_descendants (path, 0);
+  autoclose int top = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  while (top >= 0)
+    {
+      int cur = openat (top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), parent = -1;
+      char name[256], leaf[256] = "";
+      while (cur >= 0 && first_subdir (cur, name))
+        {
+          int next = openat (cur, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          if (next < 0)
+            break;
+          if (parent >= 0)
+            close (parent);
+          parent = cur;
+          cur = next;
+          strcpy (leaf, name);
+        }
+      if (cur >= 0)
+        close (cur);
+      if (parent < 0)
+        return;  /* nothing below path any more */
+      int r = unlinkat (parent, leaf, AT_REMOVEDIR);
+      close (parent);
+      if (r < 0)
+        return;
+    }
 }
 
 static int
@@ -476,7 +518,7 @@ v2_destroy (struct moat_cgroup *cg, moat_error **err)
     }
   if (cg->created_from == NULL)
     return 0;
-  remove_descendants (path, 0);
+  moat_cgroup_remove_descendants (path);
   /* Remove from the leaf up to the first directory create made; a parent
      shared with another container stays (EBUSY/ENOTEMPTY).  */
   autofree char *cur = xstrdup (path);
@@ -485,7 +527,9 @@ v2_destroy (struct moat_cgroup *cg, moat_error **err)
     {
       if (rmdir (cur) < 0)
         {
-          if (errno == ENOENT)
+          /* gone, or never made: a create that failed on a name too long
+             for a path made the components above it */
+          if (errno == ENOENT || errno == ENAMETOOLONG)
             ;
           else if ((errno == EBUSY || errno == ENOTEMPTY) && strcmp (cur, path) != 0)
             return 0;

@@ -374,6 +374,24 @@ parse_seccomp_args (yajl_val rule, const char *f, struct moat_seccomp_rule *r,
   return 0;
 }
 
+/* A cgroupsPath whose components are names: no `.` or `..` (a "/." is
+   the root cgroup itself), no newline (a cgroup line of /proc).  */
+static bool
+plain_cgroup_path (const char *path)
+{
+  if (strchr (path, '\n'))
+    return false;
+  for (const char *c = path; *c;)
+    {
+      size_t n = strcspn (c, "/");
+      if ((n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+        return false;
+      c += n;
+      c += strspn (c, "/");
+    }
+  return true;
+}
+
 static int
 parse_seccomp (struct moat_spec *s, yajl_val sc, moat_error **err)
 {
@@ -523,9 +541,10 @@ moat_parse_linux_section (struct moat_spec *s, yajl_val top, moat_error **err)
   s->has_seccomp = sc != NULL;
   if (sc && parse_seccomp (s, sc, err) < 0)
     return -1;
-  if (s->cgroups_path && strstr (s->cgroups_path, "..") != NULL)
-    return moat_error_set (err, 0, "linux.cgroupsPath: `%s` must not contain `..`",
-                           s->cgroups_path);
+  if (s->cgroups_path && !plain_cgroup_path (s->cgroups_path))
+    return moat_error_set (err, 0, "linux.cgroupsPath: `%s` must not contain `.` or `..` "
+                           "components (it would name another cgroup, the root's "
+                           "included)", s->cgroups_path);
   static const char *const props[] = { "private", "rprivate", "slave", "rslave",
                                        "shared", "rshared", "unbindable", "runbindable" };
   if (s->rootfs_propagation)

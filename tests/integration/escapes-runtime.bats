@@ -155,9 +155,13 @@ _neighbour_bundle() {
 		if [ "$status" -eq 0 ]; then
 			record_pid "$b"
 			bpid=$(pid_of "$b")
-			# the recorded init must be B's own: a process of its cgroup
-			grep -qx "$bpid" "$CGROOT/moat/$b/cgroup.procs" 2>/dev/null ||
+			# the recorded init must be B's own: a process of its cgroup, or
+			# gone (the attacker may kill B's real init after READY), and
+			# never the victim
+			[ "$bpid" != "$V" ] || errs="$errs [create $k: the state of $b names the victim $V]"
+			if [ -e "/proc/$bpid" ] && ! grep -qx "$bpid" "$CGROOT/moat/$b/cgroup.procs" 2>/dev/null; then
 				errs="$errs [create $k: the state of $b names pid $bpid, not a process of its cgroup ($(tr '\0' ' ' <"/proc/$bpid/cmdline" 2>/dev/null))]"
+			fi
 			# the operator's routine exec into B: never on the host
 			run --separate-stderr moat exec "$b" sh -c "touch $MARK/written-by-exec-in-b 2>/dev/null; true"
 		fi
@@ -673,6 +677,30 @@ _writable_cgroup_mount() {
 	hidden=$(cat "$CGROOT/moat/$ID/sub/deeper/cgroup.procs" 2>/dev/null)
 	[[ "$hidden" =~ ^[0-9]+$ ]] || { fail "the container's nested cgroup holds [$hidden] (setup)"; return 1; }
 	echo "$hidden" >>"$T/.pids.$ID"
+	run --separate-stderr moat delete -f "$ID"
+	assert_status 0
+	assert_nothing_left "$ID"
+}
+
+# Names the container picks: a leading dot, a depth beyond any fixed
+# bound.  ps and kill --all see the process in .h; delete -f removes the
+# whole tree (it stayed: the scans skipped dot names and stopped at 64
+# levels).
+@test "escapes: child cgroups named with a dot, or nested 80 deep, are seen by ps and removed by delete -f" {
+	bind_out
+	_writable_cgroup_mount
+	set_sh 'mkdir /sys/fs/cgroup/.h && sleep 1002 & p=$!; sleep 0.2; echo $p >/sys/fs/cgroup/.h/cgroup.procs || exit 1
+		d=/sys/fs/cgroup/deep; i=0; while [ $i -lt 80 ]; do d=$d/d; i=$((i + 1)); done
+		mkdir -p "$d" || exit 1; echo ok >/out/made; exec sleep 100'
+	run_d_ok "$ID"
+	wait_file "$OUT/made"
+	local hidden
+	hidden=$(cat "$CGROOT/moat/$ID/.h/cgroup.procs" 2>/dev/null)
+	[[ "$hidden" =~ ^[0-9]+$ ]] || { fail "the container's .h cgroup holds [$hidden] (setup)"; return 1; }
+	echo "$hidden" >>"$T/.pids.$ID"
+	run --separate-stderr moat ps --format json "$ID"
+	assert_status 0
+	assert_contains "$output" "$hidden" "ps of a process in .h"
 	run --separate-stderr moat delete -f "$ID"
 	assert_status 0
 	assert_nothing_left "$ID"

@@ -128,6 +128,13 @@ _gone() {
 	assert_eq "$(hcat $cg/pids/moat/$ID/pids.max)" 30 "pids.max from --resources"
 	assert_eq "$(hcat $cg/memory/moat/$ID/memory.limit_in_bytes)" 100663296 "memory from --resources"
 	moat resume "$ID"
+	# raising memory and memory+swap together (memsw must go first)
+	run --separate-stderr moat update --memory 200m --memory-swap 200m "$ID"
+	assert_status 0
+	assert_eq "$(hcat $cg/memory/moat/$ID/memory.limit_in_bytes)" 209715200 "memory raised"
+	assert_eq "$(hcat $cg/memory/moat/$ID/memory.memsw.limit_in_bytes)" 209715200 "memsw raised"
+	run --separate-stderr moat update --memory 100663296 --memory-swap 100663296 "$ID"
+	assert_status 0
 	# a limit below what is in use, with checkBeforeUpdate: refused, nothing changed
 	run --separate-stderr moat update -r - "$ID" <<<'{"memory": {"limit": 4096, "checkBeforeUpdate": true}}'
 	assert_status 1
@@ -193,5 +200,32 @@ _gone() {
 	grep -q '"type":"oom"' "$T/events" || fail "no oom event: $(cat "$T/events" "$T/events.err" | cut -c1-200)"
 	[ "$(grep -c '"type":"stats"' "$T/events")" -ge 3 ] || fail "stats not every second: $(grep -c stats "$T/events")"
 	moat delete -f "$ID"
+	_gone "$ID"
+}
+
+# a container that may write its cgroup mount freezes itself through the
+# v1 freezer: state says paused, resume thaws it, and delete -f removes it
+# (it stayed, unkillable); an exec into it fails instead of hanging
+@test "hybrid: a container frozen through the v1 freezer is paused to moat, resumed, killed and deleted" {
+	cfg '.mounts |= map(select(.destination != "/sys/fs/cgroup"))
+		+ [{"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["rw"]}]'
+	set_sh 'sleep 1; echo FROZEN >/sys/fs/cgroup/freezer/freezer.state; sleep 1000'
+	run_d_ok "$ID"
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ "$(hcat /sys/fs/cgroup/freezer/moat/$ID/freezer.state)" = FROZEN ] && break
+		sleep 0.1
+	done
+	assert_eq "$(hcat /sys/fs/cgroup/freezer/moat/$ID/freezer.state)" FROZEN "setup: the container froze itself"
+	assert_eq "$(status_of "$ID")" paused "status"
+	run --separate-stderr timeout 20 "$MOAT" --root "$ROOT" exec "$ID" true
+	[ "$status" != 124 ] || fail "exec into a self-frozen container hung"
+	assert_status 1
+	run --separate-stderr moat resume "$ID"
+	assert_status 0
+	assert_eq "$(hcat /sys/fs/cgroup/freezer/moat/$ID/freezer.state)" THAWED "after resume"
+	"$HV" sh -c "echo FROZEN >/sys/fs/cgroup/freezer/moat/$ID/freezer.state"
+	run --separate-stderr moat delete -f "$ID"
+	assert_status 0
 	_gone "$ID"
 }

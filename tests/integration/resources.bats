@@ -176,3 +176,11 @@ _need() {
 	[ ! -e "$p/c" ] || fail "cgroup $p/c left"
 	assert_nothing_left "$ID" "$ID-busy/c"
 }
+
+@test "resources: a cgroup mount without a cgroup of the container's own is refused to the host's root" {
+	cfg '.mounts += [{"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["rw"]}]'
+	run --separate-stderr moat --cgroup-manager disabled run --bundle "$BUNDLE" "$ID"
+	assert_status 1
+	assert_contains "$stderr" "the container has no cgroup of its own (--cgroup-manager disabled)"
+	assert_nothing_left "$ID"
+}

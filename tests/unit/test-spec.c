@@ -242,6 +242,12 @@ test_errors (void)
   expect_error (NULL, NULL, "\"mounts\": {},", "mounts: expected an array", "mounts object");
   expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"cgroupsPath\": "
                 "\"/a/../b\"}", "", "linux.cgroupsPath", "cgroupsPath with ..");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"cgroupsPath\": "
+                "\"/.\"}", "", "must not contain `.` or `..` components",
+                "cgroupsPath /. (the root cgroup)");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"cgroupsPath\": "
+                "\"a/./b\"}", "", "must not contain `.` or `..` components",
+                "cgroupsPath with a . component");
   expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"rootfsPropagation\": "
                 "\"weird\"}", "", "linux.rootfsPropagation: unknown value", "bad propagation");
   expect_error (NULL, NULL, "\"hooks\": {\"prestart\": [{\"path\": \"rel\"}]},",

@@ -229,3 +229,24 @@ _gone() {
 	assert_status 0
 	_gone "$ID"
 }
+
+# the container makes its cgroup refuse new processes (its own moved to a
+# child, a controller enabled for the children): exec fails, it does not
+# wait for ever on its own child
+@test "hybrid: an exec the container's cgroup refuses fails instead of hanging" {
+	grep -qw hugetlb "$CGROOT/cgroup.controllers" || skip "no hugetlb controller in the unified hierarchy"
+	cfg '.mounts |= map(select(.destination != "/sys/fs/cgroup"))
+		+ [{"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["rw"]}]
+		| .linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 2097152}]'
+	bind_out
+	set_sh 'u=/sys/fs/cgroup/unified; mkdir $u/sub; for p in $(cat $u/cgroup.procs); do echo $p >$u/sub/cgroup.procs; done
+		echo +hugetlb >$u/cgroup.subtree_control && echo ok >/out/refusing; sleep 1000'
+	run_d_ok "$ID"
+	wait_file "$OUT/refusing"
+	run --separate-stderr timeout 30 "$MOAT" --root "$ROOT" exec "$ID" true
+	[ "$status" != 124 ] || fail "exec hung"
+	assert_status 1
+	run --separate-stderr moat delete -f "$ID"
+	assert_status 0
+	_gone "$ID"
+}

@@ -273,17 +273,16 @@ is_dot_entry (const char *n)
 
 /* A container that can write its cgroup mount can make cgroups below its
    own and move processes there: what acts on the container's processes
-   acts on the whole subtree.  Bounded depth, no symlinks (cgroupfs has
-   none).  */
-#define MAX_DEPTH 64
+   acts on the whole subtree.  Walked through directory fds (no path
+   grows with the depth), an fd per level, bounded; no symlinks (cgroupfs
+   has none).  */
+#define MAX_DEPTH 512
 
 static int
-collect_pids (const char *path, int depth, int **pids, size_t *n, size_t *cap,
-              moat_error **err)
+collect_pids (int dirfd, int depth, int **pids, size_t *n, size_t *cap, moat_error **err)
 {
-  autofree char *procs = xasprintf ("%s/cgroup.procs", path);
   autofree char *text = NULL;
-  if (moat_read_file_at (AT_FDCWD, procs, 16u << 20, &text, NULL, err) < 0)
+  if (moat_read_file_at (dirfd, "cgroup.procs", 16u << 20, &text, NULL, err) < 0)
     return -1;
   char *save = NULL;
   for (char *l = strtok_r (text, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
@@ -295,19 +294,31 @@ collect_pids (const char *path, int depth, int **pids, size_t *n, size_t *cap,
         }
       (*pids)[(*n)++] = atoi (l);
     }
-  DIR *d = depth < MAX_DEPTH ? opendir (path) : NULL;
+  int fd = depth < MAX_DEPTH ? openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+  DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
   if (d == NULL)
-    return 0;
+    {
+      if (fd >= 0)
+        close (fd);
+      return 0;
+    }
   int r = 0;
   struct dirent *de;
   while (r == 0 && (de = readdir (d)) != NULL)
     if (de->d_type == DT_DIR && !is_dot_entry (de->d_name))
       {
-        autofree char *sub = xasprintf ("%s/%s", path, de->d_name);
         moat_error *gone = NULL;
+        autoclose int sub = openat (dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW
+                                    | O_CLOEXEC);
         /* a child cgroup removed meanwhile is no error */
+        if (sub < 0)
+          {
+            if (errno != ENOENT)
+              r = moat_error_set (err, errno, "open cgroup `%s`", de->d_name);
+            continue;
+          }
         if (collect_pids (sub, depth + 1, pids, n, cap, &gone) < 0
-            && gone->errnum != ENOENT)
+            && gone->errnum != ENOENT && gone->errnum != ENODEV)
           {
             r = -1;
             if (err && *err == NULL)
@@ -325,7 +336,10 @@ pids_of (const char *path, int **pids, size_t *n, moat_error **err)
   size_t cap = 0;
   *pids = NULL;
   *n = 0;
-  return collect_pids (path, 0, pids, n, &cap, err);
+  autoclose int top = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (top < 0)
+    return moat_error_set (err, errno, "open cgroup `%s`", path);
+  return collect_pids (top, 0, pids, n, &cap, err);
 }
 
 /* The name of a subdirectory of dirfd into name, or false.  */

@@ -691,16 +691,21 @@ _writable_cgroup_mount() {
 	_writable_cgroup_mount
 	set_sh 'mkdir /sys/fs/cgroup/.h && sleep 1002 & p=$!; sleep 0.2; echo $p >/sys/fs/cgroup/.h/cgroup.procs || exit 1
 		d=/sys/fs/cgroup/deep; i=0; while [ $i -lt 80 ]; do d=$d/d; i=$((i + 1)); done
-		mkdir -p "$d" || exit 1; echo ok >/out/made; exec sleep 100'
+		mkdir -p "$d" || exit 1; sleep 1003 & q=$!; sleep 0.2; echo $q >"$d/cgroup.procs" || exit 1
+		echo ok >/out/made; exec sleep 100'
 	run_d_ok "$ID"
 	wait_file "$OUT/made"
-	local hidden
+	local hidden deep
 	hidden=$(cat "$CGROOT/moat/$ID/.h/cgroup.procs" 2>/dev/null)
 	[[ "$hidden" =~ ^[0-9]+$ ]] || { fail "the container's .h cgroup holds [$hidden] (setup)"; return 1; }
+	deep=$(pgrep -f "sleep 1003" | head -1)
+	[[ "$deep" =~ ^[0-9]+$ ]] || { fail "no process in the deep cgroup (setup)"; return 1; }
 	echo "$hidden" >>"$T/.pids.$ID"
+	echo "$deep" >>"$T/.pids.$ID"
 	run --separate-stderr moat ps --format json "$ID"
 	assert_status 0
 	assert_contains "$output" "$hidden" "ps of a process in .h"
+	assert_contains "$output" "$deep" "ps of a process 80 cgroups deep"
 	run --separate-stderr moat delete -f "$ID"
 	assert_status 0
 	assert_nothing_left "$ID"

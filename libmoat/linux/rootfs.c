@@ -164,10 +164,13 @@ moat_rootfs_setup (const struct moat_plan *p, const struct moat_rootfs_opts *o,
       return moat_error_prefix (err, "mounts[%zu] (%s on `%s`)", i,
                                 s->mounts[i].type ? s->mounts[i].type : "no type",
                                 s->mounts[i].destination);
-  if (moat_make_default_devices (rootfd, p->in_userns, err) < 0)
+  /* no mknod in any user namespace but the host's: the container's own,
+     or the one moat runs in (under rootless Podman) */
+  bool no_mknod = p->in_userns || !p->host.initial_userns;
+  if (moat_make_default_devices (rootfd, no_mknod, err) < 0)
     return moat_error_prefix (err, "default devices");
   for (size_t i = 0; i < s->n_devices; i++)
-    if (moat_make_config_device (rootfd, &s->devices[i], p->in_userns, err) < 0)
+    if (moat_make_config_device (rootfd, &s->devices[i], no_mknod, err) < 0)
       return moat_error_prefix (err, "linux.devices[%zu] (`%s`)", i, s->devices[i].path);
   if (moat_link_ptmx (rootfd, err) < 0)
     return -1;

@@ -73,7 +73,7 @@ moat_validate_id (const char *id, moat_error **err)
 char *
 moat_default_state_root (void)
 {
-  if (geteuid () == 0 && moat_in_initial_userns ())
+  if (!moat_running_rootless ())
     return xstrdup ("/run/moat");
   const char *xdg = getenv ("XDG_RUNTIME_DIR");
   if (xdg && xdg[0] == '/')

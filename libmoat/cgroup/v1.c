@@ -220,7 +220,7 @@ static int
 write_one (const struct moat_v1_hierarchies *hs, const char *rel,
            const struct moat_cgroup_write *x, moat_error **err)
 {
-  autofree char *controller = xasprintf ("%.*s", (int) strcspn (x->file, "."), x->file);
+  autofree char *controller = moat_cgroup_controller_of (x->file);
   const struct moat_v1_hierarchy *h = moat_v1_hierarchy_of (hs, controller);
   if (h == NULL)
     return x->field == NULL ? 0

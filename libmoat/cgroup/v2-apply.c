@@ -14,9 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* "memory" of "memory.max"; "io" of "io.bfq.weight".  */
-static char *
-controller_of (const char *file)
+char *
+moat_cgroup_controller_of (const char *file)
 {
   return xasprintf ("%.*s", (int) strcspn (file, "."), file);
 }
@@ -96,11 +95,11 @@ enable_controllers (const char *mount, const char *path, const struct moat_cgrou
 {
   for (size_t i = 0; i < w->n; i++)
     {
-      autofree char *c = controller_of (w->w[i].file);
+      autofree char *c = moat_cgroup_controller_of (w->w[i].file);
       bool seen = false;
       for (size_t j = 0; j < i && !seen; j++)
         {
-          autofree char *d = controller_of (w->w[j].file);
+          autofree char *d = moat_cgroup_controller_of (w->w[j].file);
           seen = strcmp (c, d) == 0;
         }
       /* cgroup.* files need no controller; optional files none enabled */

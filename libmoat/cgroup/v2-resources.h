@@ -36,6 +36,9 @@ void moat_cgroup_rdma_writes (const struct moat_resources *r, struct moat_cgroup
 /* v as text, "max" when negative.  */
 char *moat_cgroup_num_or_max (int64_t v);
 
+/* The controller a cgroup file belongs to: "memory" of "memory.max",
+   "io" of "io.bfq.weight", "blkio" of "blkio.weight" (free it).  */
+char *moat_cgroup_controller_of (const char *file);
 /* True when the space-separated list (cgroup.controllers) has word.  */
 bool moat_cgroup_list_has (const char *list, const char *word);
 

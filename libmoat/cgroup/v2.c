@@ -157,15 +157,6 @@ v2_locate (const char *cgroups_path, const char *id, struct moat_cgroup *cg,
 
 static int v2_destroy (struct moat_cgroup *cg, moat_error **err);
 
-/* Without the host's root: not root, or root of a user namespace that is
-   not the initial one (moat under rootless Podman is uid 0 there), where
-   the cgroup tree and the device filter are the host's to give.  */
-static bool
-rootless (void)
-{
-  return geteuid () != 0 || !moat_in_initial_userns ();
-}
-
 /* The test suite plays a driver that cannot use CLONE_INTO_CGROUP (as a
    cgroup v1 one) with MOAT_FAULT=attach-cgroup.  */
 static bool
@@ -198,8 +189,8 @@ v2_create (struct moat_cgroup *cg, moat_error **err)
           moat_error_free (&ignored);
         }
       free (made);
-      if (rootless () && ((*err)->errnum == EACCES || (*err)->errnum == EPERM
-                          || (*err)->errnum == EROFS))
+      int e = (*err)->errnum;
+      if (moat_running_rootless () && (e == EACCES || e == EPERM || e == EROFS))
         {
           /* rootless without a delegated cgroup: run without one */
           moat_warn ("%s; the container runs without its own cgroup", (*err)->msg);
@@ -243,7 +234,7 @@ v2_apply (struct moat_cgroup *cg, const struct moat_spec *s, moat_error **err)
     return -1;
   if (moat_cgroup_devices_attach (fd, s->device_rules, s->n_device_rules, err) == 0)
     return 0;
-  if (rootless () && (*err)->errnum == EPERM)
+  if (moat_running_rootless () && (*err)->errnum == EPERM)
     {
       /* without privileges there is no mknod either */
       moat_debug ("%s; continuing without a device filter", (*err)->msg);

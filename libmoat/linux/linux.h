@@ -57,6 +57,9 @@ int moat_copy_tree (int from, int to, moat_error **err);
 int moat_loopback_up (moat_error **err);
 /* True when this process is in the host's (the initial) user namespace.  */
 bool moat_in_initial_userns (void);
+/* Without the host's root: not uid 0, or uid 0 of a user namespace that
+   is not the host's (rootless Podman runs its runtime so).  */
+bool moat_running_rootless (void);
 /* A session keyring of the container's own, "moat-<id>": the kernel
    keyring is not namespaced, and the caller's keys must not be reachable.
    Failing to join one fails (a kernel without keyrings aside).  */

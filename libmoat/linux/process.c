@@ -202,6 +202,12 @@ moat_in_initial_userns (void)
   return st.st_ino == INITIAL_USERNS_INO;
 }
 
+bool
+moat_running_rootless (void)
+{
+  return geteuid () != 0 || !moat_in_initial_userns ();
+}
+
 #ifndef KEYCTL_JOIN_SESSION_KEYRING
 # define KEYCTL_JOIN_SESSION_KEYRING 1
 #endif

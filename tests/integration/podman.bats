@@ -25,10 +25,13 @@ setup_file() {
 		>"$CONTAINERS_CONF"
 }
 
-# podman keeps a cgroup of its own for conmon; this run made it, so it
-# goes once empty (the containers' cgroups are moat's, removed at delete)
+# podman keeps a cgroup of its own for conmon, and makes podman_probe
+# (empty) when it checks what the host's cgroups allow; this run made
+# them, so they go once empty (the containers' cgroups are moat's,
+# removed at delete)
 teardown_file() {
-	rmdir /sys/fs/cgroup/libpod_parent/conmon /sys/fs/cgroup/libpod_parent 2>/dev/null
+	rmdir /sys/fs/cgroup/libpod_parent/conmon /sys/fs/cgroup/libpod_parent \
+		/sys/fs/cgroup/podman_probe 2>/dev/null
 	return 0
 }
 

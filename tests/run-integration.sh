@@ -58,6 +58,10 @@ if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
 	export MOAT_IT_HOST_LAYOUT_UNDER=1
 fi
 
+# a /dev/shm of this run: Podman (podman.bats) keeps its locks there, and a
+# lock another Podman left held would make this run's wait for it
+mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm 2>/dev/null
+
 export MOAT=${MOAT:-$repo/moat}
 if [ ! -x "$MOAT" ]; then
 	echo "run-integration.sh: $MOAT is not executable (run make first)" >&2

@@ -88,6 +88,10 @@ if [ "${COMPAT_INNER:-}" != 1 ]; then
 	exit 2
 fi
 ip link set lo up 2>/dev/null
+# a /dev/shm of this run: Podman keeps its locks there (one segment for
+# every storage root), and a lock another Podman left held would make
+# this run's wait for it
+mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm 2>/dev/null
 
 filter=${1:-}
 start=$(date +%s)
@@ -398,13 +402,34 @@ gen_spec() {
 	done
 }
 
+# progress of the generators, a line before each engine command that
+# makes a case: when one hangs, the last line printed names it
+gen_step() { # WHAT
+	echo "# compat:   $1"
+}
+
+# Podman, with storage of its own.  A podman command still running after
+# its time is stopped, and Podman counts as wedged for the rest of the
+# run (a stuck lock makes every later command wait for it: Podman's
+# `run --rm` can deadlock with its own cleanup, a known bug of it), so
+# the cases left fail at once instead of each waiting its time.
 pm() {
-	timeout 120 podman --root "$work/podman/root" --runroot "$work/podman/runroot" \
+	if [ -n "${podman_wedged:-}" ]; then
+		echo "podman: not run: an earlier podman command hung ($podman_wedged)" >&2
+		return 125
+	fi
+	local rc=0
+	timeout -k 10 120 podman --root "$work/podman/root" --runroot "$work/podman/runroot" \
 		--tmpdir "$work/podman/tmp" --events-backend none --cgroup-manager cgroupfs \
-		--runtime "$work/capture-runtime" "$@"
+		--runtime "$work/capture-runtime" "$@" || rc=$?
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		podman_wedged="podman $*"
+		echo "podman: stopped after 120 s" >&2
+	fi
+	return "$rc"
 }
 bh() {
-	timeout 120 buildah --root "$work/podman/root" --runroot "$work/podman/runroot" "$@"
+	timeout -k 10 120 buildah --root "$work/podman/root" --runroot "$work/podman/runroot" "$@"
 }
 image=localhost/moat-compat:latest
 
@@ -422,6 +447,7 @@ podman_image() {
 	export CONTAINERS_CONF=$work/podman/containers.conf
 	printf '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n' \
 		>"$CONTAINERS_CONF"
+	gen_step "importing the test image into podman"
 	if ! tar -C "$rootfs" -c . | pm import -q - "$image" >"$work/podman/import.log" 2>&1; then
 		podman_err="podman import of the test image failed: $(tail -1 "$work/podman/import.log")"
 		return 1
@@ -461,33 +487,35 @@ gen_podman() {
 		want "$name" || continue
 		log=$work/gen-logs/$name.log
 		take_captured
-		# the config is taken at create; -t gets a terminal from script
-		if [ "$name" = podman-tty ]; then
-			script -qec "timeout 120 podman --root '$work/podman/root' --runroot '$work/podman/runroot' --tmpdir '$work/podman/tmp' --events-backend none --cgroup-manager cgroupfs --runtime '$work/capture-runtime' run --rm --cgroup-parent /$cgparent/podman --name $name -t $image true" /dev/null </dev/null >"$log" 2>&1
-		else
-			# shellcheck disable=SC2086
-			pm run --rm --cgroup-parent "/$cgparent/podman" --name "$name" $opts "$image" true </dev/null >"$log" 2>&1
-		fi
+		gen_step "making $name"
+		# the config is what the runtime's create gets: `podman init`
+		# creates and does not start (no terminal needed for -t, and no
+		# `run --rm` racing Podman's own cleanup)
+		# shellcheck disable=SC2086
+		pm create --cgroup-parent "/$cgparent/podman" --name "$name" $opts "$image" true \
+			</dev/null >"$log" 2>&1 && pm init "$name" >>"$log" 2>&1
 		if [ "$(captured)" -ge 1 ]; then
 			take_captured "$name"
 		else
-			not_generated "$name" fail "podman run $opts wrote no bundle" "$log"
+			not_generated "$name" fail "podman create $opts + init wrote no bundle" "$log"
 		fi
+		pm rm -f -t 0 "$name" >>"$log" 2>&1
 	done
 	if want_any podman-pod-infra podman-pod-member; then
 		# the infra container runs the test image's /pause (this host has
 		# no catatonit for podman's own pause image)
 		log=$work/gen-logs/podman-pod.log
 		take_captured
+		gen_step "making podman-pod-infra and podman-pod-member"
 		if pm pod create --name compat-pod --cgroup-parent "/$cgparent/podman" \
 			--infra-image "$image" --infra-command /pause >"$log" 2>&1 &&
-			pm run --rm --pod compat-pod --name podman-pod-member "$image" true </dev/null >>"$log" 2>&1 &&
-			[ "$(captured)" -eq 2 ]; then
+			pm create --pod compat-pod --name podman-pod-member "$image" true </dev/null >>"$log" 2>&1 &&
+			pm init podman-pod-member >>"$log" 2>&1 && [ "$(captured)" -eq 2 ]; then
 			take_captured podman-pod-infra podman-pod-member
 			echo podman-pod-infra >"$configs/podman-pod-member.infra"
 		else
 			for c in podman-pod-infra podman-pod-member; do
-				want "$c" && not_generated "$c" fail "podman pod create + run --pod did not write both bundles" "$log"
+				want "$c" && not_generated "$c" fail "podman pod create + create --pod + init did not write both bundles" "$log"
 			done
 		fi
 		pm pod rm -f -t 0 compat-pod >>"$log" 2>&1
@@ -511,6 +539,7 @@ gen_buildah() {
 	fi
 	if want buildah-run; then
 		take_captured
+		gen_step "making buildah-run"
 		local ctr
 		if ctr=$(bh from --pull-never "$image" 2>"$log") &&
 			bh run --runtime "$work/capture-runtime" "$ctr" -- true </dev/null >>"$log" 2>&1 &&
@@ -523,6 +552,7 @@ gen_buildah() {
 	fi
 	if want buildah-bud; then
 		take_captured
+		gen_step "making buildah-bud"
 		mkdir -p "$work/bud-capture"
 		printf 'FROM %s\nRUN true\n' "$image" >"$work/bud-capture/Containerfile"
 		if bh bud --pull-never --runtime "$work/capture-runtime" \
@@ -562,6 +592,7 @@ gen_containerd() {
 	# CRI plugin is not needed
 	printf 'version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n[plugins."io.containerd.internal.v1.opt"]\n  path = "%s/opt"\n' \
 		"$d" >"$d/config.toml"
+	gen_step "starting containerd and importing the test image"
 	containerd --config "$d/config.toml" --root "$d/root" --state "$d/state" --address "$d/sock" \
 		--log-level warn >"$d/log" 2>&1 &
 	local i
@@ -569,7 +600,7 @@ gen_containerd() {
 		[ -S "$d/sock" ] && break
 		sleep 0.05
 	done
-	cr() { timeout 60 ctr -a "$d/sock" -n "$ctd_ns" "$@"; }
+	cr() { timeout -k 10 60 ctr -a "$d/sock" -n "$ctd_ns" "$@"; }
 	if [ ! -S "$d/sock" ]; then
 		err="containerd did not start"
 	else
@@ -586,10 +617,11 @@ gen_containerd() {
 		name=${c%%|*} opts=${c#*|}
 		want "$name" || continue
 		take_captured
+		gen_step "making $name"
 		# the wrapper copies config.json from the bundle the shim made in
 		# containerd's state directory
 		if [ "$name" = ctr-tty ]; then
-			script -qec "timeout 60 ctr -a '$d/sock' -n '$ctd_ns' run --rm --runc-binary '$work/capture-runtime' $opts $image $name true" /dev/null </dev/null >>"$log" 2>&1
+			script -qec "timeout --foreground -k 10 60 ctr -a '$d/sock' -n '$ctd_ns' run --rm --runc-binary '$work/capture-runtime' $opts $image $name true" /dev/null </dev/null >>"$log" 2>&1
 		else
 			# shellcheck disable=SC2086
 			cr run --rm --runc-binary "$work/capture-runtime" $opts "$image" "$name" true </dev/null >>"$log" 2>&1
@@ -751,7 +783,7 @@ run_case() { # RUNTIME
 		jq '.process.terminal = false' "$dir-infra/config.json" >"$dir-infra/c" &&
 			mv "$dir-infra/c" "$dir-infra/config.json"
 		rt_cmd "$r"
-		if ! timeout 60 "${RT[@]}" run -d --bundle "$dir-infra" "$infra_id" \
+		if ! timeout -k 10 60 "${RT[@]}" run -d --bundle "$dir-infra" "$infra_id" \
 			</dev/null >"$dir-infra/stdout" 2>"$dir-infra/stderr"; then
 			echo "the pod's infra container did not start: $(cat "$dir-infra/stderr")" >"$dir/stderr"
 			echo 125 >"$dir/rc"
@@ -785,7 +817,7 @@ run_case() { # RUNTIME
 	if [ "$(jq -r '.process.terminal // false' "$dir/config.json")" = true ]; then
 		# in the foreground under script(1): the container's terminal output
 		# comes on its stdout
-		{ timeout 90 script -qec "$(printf '%q ' "${RT[@]}" run --bundle "$dir" "$id")" /dev/null \
+		{ timeout -k 10 90 script -qec "$(printf '%q ' "${RT[@]}" run --bundle "$dir" "$id")" /dev/null \
 			</dev/null >"$dir/stdout" 2>"$dir/stderr"
 		  echo $? >"$dir/rc"; } &
 		job=$!
@@ -793,8 +825,8 @@ run_case() { # RUNTIME
 		# as an engine runs it: detached, the runtime's stdio handed to the
 		# process (stdin /dev/null, stdout a pipe, stderr a file); the
 		# pipe ends when the process does
-		{ { timeout 60 "${RT[@]}" run -d --bundle "$dir" "$id" </dev/null 2>"$dir/stderr"
-		    echo $? >"$dir/rc-run"; } | timeout 90 cat >"$dir/stdout"; } &
+		{ { timeout -k 10 60 "${RT[@]}" run -d --bundle "$dir" "$id" </dev/null 2>"$dir/stderr"
+		    echo $? >"$dir/rc-run"; } | timeout -k 10 90 cat >"$dir/stdout"; } &
 		job=$!
 	fi
 	# the probe has written its report and waits: read its cgroups
@@ -829,6 +861,12 @@ run_case() { # RUNTIME
 	return 0
 }
 
+# the work directory's path in the filesystem that holds it, as a mount's
+# root shows it (the same as $work but where /tmp, say, is a mount)
+work_mount=$(stat -c %m "$work")
+work_in_mount=$work
+[ "$work_mount" != / ] && work_in_mount=${work#"$work_mount"}
+
 # the report of RUNTIME, normalised, on stdout: "outcome ok" and the
 # report, or "outcome failed"
 normalise() { # RUNTIME
@@ -848,7 +886,8 @@ normalise() { # RUNTIME
 		else
 			echo "outcome failed"
 		fi
-	} | awk -v bundle="$dir" -v id="$cid" -v cg="/$cgparent/$c" -v work="$work" -v own="$own_cgroups" '
+	} | awk -v bundle="$dir" -v id="$cid" -v cg="/$cgparent/$c" -v work="$work" -v workrel="$work_in_mount" \
+		-v own="$own_cgroups" '
 		function subst(s, from, to,   i, out) {
 			out = ""
 			while ((i = index(s, from)) > 0) { out = out substr(s, 1, i - 1) to; s = substr(s, i + length(from)) }
@@ -858,7 +897,11 @@ normalise() { # RUNTIME
 		!sep && $0 == "--" { sep = 1; next }
 		!sep { if (!($2 in what)) what[$2] = $1; next }
 		$1 ~ /^ns\./ { $2 = ($2 in what) ? what[$2] : ($2 ~ /^[0-9]+$/ ? "new" : $2); print; next }
-		{ s = subst($0, bundle "-infra", "@BUNDLE-infra"); s = subst(s, bundle, "@BUNDLE")
+		{ s = $0
+		  # a mount root under the work directory, where that is on a
+		  # filesystem of its own (a tmpfs /tmp): its path from the host
+		  if (workrel != work) s = subst(s, "root=" workrel "/", "root=" work "/")
+		  s = subst(s, bundle "-infra", "@BUNDLE-infra"); s = subst(s, bundle, "@BUNDLE")
 		  s = subst(s, cg, "@CGROUP"); s = subst(s, id, "@ID"); s = subst(s, work, "@WORK")
 		  for (i = 1; i <= n_own; i++) if (owns[i] != "") s = subst(s, owns[i], "@OWN")
 		  print s }'

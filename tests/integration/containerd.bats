@@ -44,7 +44,7 @@ teardown_file() {
 # ctr sets cpu shares of 1024 unless told 0: a limit that holds only
 # where the cpu controller is (resources.bats tests that)
 c() {
-	timeout 60 ctr -a "$CTD/sock" -n moat "$@"
+	timeout -k 10 60 ctr -a "$CTD/sock" -n moat "$@"
 }
 
 @test "containerd: run --rm prints from inside and passes the exit status" {
@@ -119,7 +119,7 @@ c() {
 		sleep 0.05
 	done
 	[ -S "$d/sock" ] || fail "containerd did not start: $(cat "$d/log")"
-	hc() { "$HV" timeout 60 ctr -a "$d/sock" -n moat "$@"; }
+	hc() { "$HV" timeout -k 10 60 ctr -a "$d/sock" -n moat "$@"; }
 	# ctr reports a missing digest of the archive's index, yet imports it
 	hc images import --index-name "$CTD_IMAGE" "$BATS_FILE_TMPDIR/img.tar" >/dev/null 2>&1 || true
 	hc images ls -q | grep -qx "$CTD_IMAGE" || fail "importing the test image failed"

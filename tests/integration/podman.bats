@@ -36,7 +36,7 @@ teardown_file() {
 }
 
 pm() {
-	timeout 120 podman --runtime "$MOAT" "$@"
+	timeout -k 10 120 podman --runtime "$MOAT" "$@"
 }
 
 _gone() {
@@ -146,7 +146,7 @@ _gone() {
 	local name=moat-hv-$ID id
 	on_teardown "'$HV' sh -c 'podman --runtime \"$MOAT\" rm -f $name; rmdir /sys/fs/cgroup/*/libpod_parent/conmon /sys/fs/cgroup/*/libpod_parent'"
 	# podman's own default (2048), not this file's pids_limit = 0
-	run "$HV" env CONTAINERS_CONF=/dev/null timeout 120 podman --runtime "$MOAT" run -d \
+	run "$HV" env CONTAINERS_CONF=/dev/null timeout -k 10 120 podman --runtime "$MOAT" run -d \
 		--name "$name" --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 --memory 64m \
 		--network none "$PODMAN_IMAGE" sleep 300
 	assert_status 0
@@ -154,7 +154,7 @@ _gone() {
 	assert_eq "$("$HV" cat /sys/fs/cgroup/memory/libpod_parent/libpod-$id/memory.limit_in_bytes)" \
 		67108864 "memory.limit_in_bytes"
 	assert_eq "$("$HV" cat /sys/fs/cgroup/pids/libpod_parent/libpod-$id/pids.max)" 2048 "pids.max"
-	run "$HV" timeout 120 podman --runtime "$MOAT" rm -f "$name"
+	run "$HV" timeout -k 10 120 podman --runtime "$MOAT" rm -f "$name"
 	assert_status 0
 	[ -z "$("$HV" sh -c "ls -d /sys/fs/cgroup/*/libpod_parent/libpod-$id 2>/dev/null || true")" ] ||
 		fail "cgroups of the container left"
@@ -166,15 +166,15 @@ _gone() {
 	on_teardown "'$HV' sh -c 'podman --runtime \"$MOAT\" rm -f $name; rmdir /sys/fs/cgroup/*/libpod_parent/conmon /sys/fs/cgroup/*/libpod_parent'"
 	# no network: each podman call here has a mount namespace of its own,
 	# where another call's network namespace mount is not
-	run "$HV" timeout 120 podman --runtime "$MOAT" run -d --name "$name" --memory 64m \
+	run "$HV" timeout -k 10 120 podman --runtime "$MOAT" run -d --name "$name" --memory 64m \
 		--network none "$PODMAN_IMAGE" sleep 300
 	assert_status 0
 	id=$("$HV" podman inspect -f "{{.Id}}" "$name")
-	run "$HV" timeout 120 podman --runtime "$MOAT" update --memory 128m --cpu-shares 99 "$name"
+	run "$HV" timeout -k 10 120 podman --runtime "$MOAT" update --memory 128m --cpu-shares 99 "$name"
 	assert_status 0
 	assert_eq "$("$HV" cat /sys/fs/cgroup/memory/libpod_parent/libpod-$id/memory.limit_in_bytes)" \
 		134217728 "memory.limit_in_bytes after podman update"
 	assert_eq "$("$HV" cat /sys/fs/cgroup/cpu/libpod_parent/libpod-$id/cpu.shares)" 99 "cpu.shares after podman update"
-	run "$HV" timeout 120 podman --runtime "$MOAT" rm -f "$name"
+	run "$HV" timeout -k 10 120 podman --runtime "$MOAT" rm -f "$name"
 	assert_status 0
 }

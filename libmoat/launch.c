@@ -397,7 +397,13 @@ spawn_init (struct launch *l, bool with_fifo, moat_error **err)
   fflush (NULL);
   pid_t pid = sys_clone3 (&ca);
   if (pid < 0)
-    return moat_error_set (err, errno, "clone3 the container's init");
+    {
+      int e = errno;
+      const char *hint = moat_ns_clone_hint (e, flags, moat_running_rootless ());
+      if (hint)
+        return moat_error_set (err, e, "clone3 the container's init: %s", hint);
+      return moat_error_set (err, e, "clone3 the container's init");
+    }
   if (pid == 0)
     moat_init_main (&a);
   l->pid = pid;

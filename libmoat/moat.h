@@ -109,6 +109,19 @@ MOAT_PUBLIC char *moat_state_to_json (const struct moat_state *st, bool full);
    runc does).  */
 MOAT_PUBLIC char *moat_state_to_json_indented (const struct moat_state *st);
 
+/* Whether moat runs without the host's root (a rootless moat: no cgroup
+   tree of its own unless delegated, its own ids mapped by itself, state
+   under $XDG_RUNTIME_DIR): found out by default (euid not 0, or a user
+   namespace that is not the host's), or forced, as `--rootless true`
+   and `false` do.  Process-wide.  */
+enum moat_rootless_mode
+{
+  MOAT_ROOTLESS_AUTO = 0,
+  MOAT_ROOTLESS_TRUE,
+  MOAT_ROOTLESS_FALSE,
+};
+MOAT_PUBLIC void moat_set_rootless_mode (enum moat_rootless_mode mode);
+
 enum moat_cgroup_manager
 {
   MOAT_CGROUP_CGROUPFS = 0,

@@ -41,7 +41,8 @@ static const char usage[] =
   "  --systemd-cgroup          use the systemd cgroup driver\n"
   "  --cgroup-manager M        cgroupfs, systemd or disabled (default cgroupfs)\n"
   "  --rootless auto|true|false\n"
-  "                            choose the rootless state directory\n"
+  "                            without the host's root or not (auto: not uid 0,\n"
+  "                            or in a user namespace of its own)\n"
   "  -v, --version             print version information\n"
   "  -h, --help                print this help\n"
   "\n"
@@ -236,23 +237,12 @@ main (int argc, char **argv)
   if (strcmp (rootless, "auto") != 0 && strcmp (rootless, "true") != 0
       && strcmp (rootless, "false") != 0)
     cli_failf ("--rootless: unknown value `%s` (auto, true or false)", rootless);
+  moat_set_rootless_mode (strcmp (rootless, "true") == 0 ? MOAT_ROOTLESS_TRUE
+                          : strcmp (rootless, "false") == 0 ? MOAT_ROOTLESS_FALSE
+                          : MOAT_ROOTLESS_AUTO);
   autofree char *default_root = NULL;
   if (root == NULL)
-    {
-      if (strcmp (rootless, "false") == 0)
-        root = "/run/moat";
-      else
-        root = default_root = moat_default_state_root ();
-      if (strcmp (rootless, "true") == 0 && strcmp (root, "/run/moat") == 0)
-        {
-          const char *xdg = getenv ("XDG_RUNTIME_DIR");
-          if (xdg && xdg[0] == '/')
-            {
-              free (default_root);
-              root = default_root = xasprintf ("%s/moat", xdg);
-            }
-        }
-    }
+    root = default_root = moat_default_state_root ();
   c.ctx.state_root = root;
   c.ctx.cgroup_manager = manager;
   c.ctx.reexec_sealed = reexec_sealed;

@@ -17,13 +17,28 @@ struct moat_bpf;
 
 /* ns.c */
 unsigned long long moat_ns_clone_flag (enum moat_ns_type t);
-/* Write one id map file ("uid_map", "gid_map") of pid.  */
-int moat_write_id_map (pid_t pid, const char *file, const struct moat_idmap *m, size_t n,
-                       moat_error **err);
-/* Write uid_map, setgroups and gid_map of pid (parent side).  */
-int moat_write_id_maps (pid_t pid, const struct moat_spec *s, moat_error **err);
+/* Why clone3/unshare with FLAGS may have failed with ERRNUM, from the
+   host's settings (user namespaces disabled, a limit reached, ...), or
+   NULL when there is nothing to add.  */
+const char *moat_ns_clone_hint (int errnum, unsigned long long flags, bool rootless);
 int moat_ns_join (int fd, enum moat_ns_type t, const char *path, moat_error **err);
 int moat_ns_write_time_offsets (const struct moat_spec *s, moat_error **err);
+
+/* idmaps.c */
+/* Write one id map file ("uid_map", "gid_map") of pid, directly.  */
+int moat_write_id_map (pid_t pid, const char *file, const struct moat_idmap *m, size_t n,
+                       moat_error **err);
+/* Write uid_map and gid_map of pid (parent side): directly where moat
+   may (CAP_SETUID/CAP_SETGID, or only its own id, setgroups then denied),
+   through newuidmap/newgidmap otherwise.  */
+int moat_write_id_maps (pid_t pid, const struct moat_spec *s, moat_error **err);
+/* The first subordinate range of the user (by uid or name) in FILE
+   (/etc/subuid, /etc/subgid); -1 if it has none.  */
+int moat_subid_range (const char *file, uid_t id, const char *name, uint32_t *start,
+                      uint32_t *count);
+/* NAME in an absolute directory of $PATH (a default one when unset),
+   executable; NULL if none.  */
+char *moat_find_program (const char *name);
 
 /* caps.c: drop the bounding set and switch to the process user, keeping
    the capabilities of the sets.  */
@@ -58,7 +73,8 @@ int moat_loopback_up (moat_error **err);
 /* True when this process is in the host's (the initial) user namespace.  */
 bool moat_in_initial_userns (void);
 /* Without the host's root: not uid 0, or uid 0 of a user namespace that
-   is not the host's (rootless Podman runs its runtime so).  */
+   is not the host's (rootless Podman runs its runtime so); or as forced
+   by moat_set_rootless_mode.  */
 bool moat_running_rootless (void);
 /* A session keyring of the container's own, "moat-<id>": the kernel
    keyring is not namespaced, and the caller's keys must not be reachable.

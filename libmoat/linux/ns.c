@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const unsigned long long clone_flags[MOAT_NS_COUNT] = {
@@ -21,51 +22,46 @@ moat_ns_clone_flag (enum moat_ns_type t)
   return clone_flags[t];
 }
 
-static char *
-format_map (const struct moat_idmap *m, size_t n)
+/* A sysctl's value as a number; -1 if it cannot be read.  */
+static long
+read_sysctl (const char *path)
 {
-  size_t cap = n * 36 + 1;
-  char *buf = xmalloc0 (cap), *p = buf;
-  for (size_t i = 0; i < n; i++)
-    p += snprintf (p, cap - (p - buf), "%u %u %u\n", m[i].container_id,
-                   m[i].host_id, m[i].size);
-  return buf;
-}
-
-static int
-write_proc (pid_t pid, const char *file, const char *data, moat_error **err)
-{
-  char path[64];
-  snprintf (path, sizeof path, "/proc/%d/%s", pid, file);
-  autoclose int fd = open (path, O_WRONLY | O_CLOEXEC);
+  char buf[32];
+  autoclose int fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return moat_error_set (err, errno, "open `%s`", path);
-  ssize_t len = strlen (data);
-  if (write (fd, data, len) != len)
-    return moat_error_set (err, errno, "write `%s`", path);
-  return 0;
-}
-
-int
-moat_write_id_map (pid_t pid, const char *file, const struct moat_idmap *m, size_t n,
-                   moat_error **err)
-{
-  autofree char *text = format_map (m, n);
-  return write_proc (pid, file, text, err);
-}
-
-int
-moat_write_id_maps (pid_t pid, const struct moat_spec *s, moat_error **err)
-{
-  if (moat_write_id_map (pid, "uid_map", s->uid_mappings, s->n_uid_mappings, err) < 0)
-    return moat_error_prefix (err, "linux.uidMappings");
-  /* A caller without CAP_SETGID in the parent namespace may only map its
-     own gid after disabling setgroups.  */
-  if (geteuid () != 0 && write_proc (pid, "setgroups", "deny", err) < 0)
     return -1;
-  if (moat_write_id_map (pid, "gid_map", s->gid_mappings, s->n_gid_mappings, err) < 0)
-    return moat_error_prefix (err, "linux.gidMappings");
-  return 0;
+  ssize_t n = read (fd, buf, sizeof buf - 1);
+  if (n <= 0)
+    return -1;
+  buf[n] = 0;
+  return strtol (buf, NULL, 10);
+}
+
+const char *
+moat_ns_clone_hint (int errnum, unsigned long long flags, bool rootless)
+{
+  bool userns = (flags & CLONE_NEWUSER) != 0;
+  if (errnum == ENOSPC)
+    return "a namespace limit is reached (see /proc/sys/user/max_*_namespaces)";
+  if (errnum != EPERM && errnum != EACCES)
+    return NULL;
+  if (userns && read_sysctl ("/proc/sys/user/max_user_namespaces") == 0)
+    return "user namespaces are disabled (sysctl user.max_user_namespaces is 0)";
+  if (userns && rootless
+      && read_sysctl ("/proc/sys/kernel/unprivileged_userns_clone") == 0)
+    return "unprivileged user namespaces are disabled (sysctl "
+           "kernel.unprivileged_userns_clone=1 allows them)";
+  if (userns && rootless
+      && read_sysctl ("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1)
+    return "AppArmor restricts unprivileged user namespaces (sysctl "
+           "kernel.apparmor_restrict_unprivileged_userns)";
+  if (!userns && rootless && flags)
+    return "without the host's root, new namespaces need a user namespace of the "
+           "container's own (add {\"type\": \"user\"} to linux.namespaces)";
+  if (userns)
+    return "the kernel refused a new user namespace (in a chroot, or limited by "
+           "seccomp or an LSM?)";
+  return NULL;
 }
 
 int

@@ -1,5 +1,6 @@
 #include <config.h>
 #include "linux.h"
+#include "../moat.h"
 #include "../utils.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -202,9 +203,19 @@ moat_in_initial_userns (void)
   return st.st_ino == INITIAL_USERNS_INO;
 }
 
+static enum moat_rootless_mode rootless_mode = MOAT_ROOTLESS_AUTO;
+
+void
+moat_set_rootless_mode (enum moat_rootless_mode mode)
+{
+  rootless_mode = mode;
+}
+
 bool
 moat_running_rootless (void)
 {
+  if (rootless_mode != MOAT_ROOTLESS_AUTO)
+    return rootless_mode == MOAT_ROOTLESS_TRUE;
   return geteuid () != 0 || !moat_in_initial_userns ();
 }
 

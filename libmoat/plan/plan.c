@@ -40,6 +40,7 @@ moat_host_probe (struct moat_host *h, moat_error **err)
   (void) err;
   h->euid = geteuid ();
   h->initial_userns = moat_in_initial_userns ();
+  h->rootless = moat_running_rootless ();
   h->last_cap = cap_max_bits () - 1;
   h->own_bounding = own_bounding_set (h->last_cap);
   return 0;
@@ -196,7 +197,7 @@ plan_uts (const struct moat_plan *p, moat_error **err)
 static int
 plan_namespaces (struct moat_plan *p, moat_error **err)
 {
-  const struct moat_spec *s = p->spec;
+  struct moat_spec *s = p->spec;
   if (open_namespaces (p, err) < 0)
     return -1;
   for (int t = 0; t < MOAT_NS_COUNT; t++)
@@ -206,6 +207,9 @@ plan_namespaces (struct moat_plan *p, moat_error **err)
   if (s->has_time_offsets)
     p->clone_flags &= ~(unsigned long long) CLONE_NEWTIME;
   p->new_userns = s->ns[MOAT_NS_USER].present && s->ns[MOAT_NS_USER].path == NULL;
+  if (p->new_userns && s->n_uid_mappings == 0 && s->n_gid_mappings == 0
+      && moat_plan_automatic_mappings (s, &p->host, err) < 0)
+    return -1;
   p->in_userns = p->new_userns
     || (p->ns_fds[MOAT_NS_USER] >= 0 && !is_own_namespace (p->ns_fds[MOAT_NS_USER],
                                                            MOAT_NS_USER));

@@ -22,6 +22,7 @@ struct moat_host
 {
   uid_t euid;
   bool initial_userns;    /* moat runs in the host's user namespace */
+  bool rootless;          /* without the host's root (moat_running_rootless) */
   int last_cap;           /* highest capability number this kernel knows */
   uint64_t own_bounding;  /* moat's own bounding set: what it can grant */
 };
@@ -152,6 +153,12 @@ struct moat_plan
 int moat_plan_build (const struct moat_create_options *o, bool foreground,
                      struct moat_plan **out, moat_error **err);
 void moat_plan_free (struct moat_plan *p);
+
+/* userns.c: a new user namespace without mappings, rootless: the
+   caller's own ids as root, plus its subordinate ranges; refused as
+   root.  */
+int moat_plan_automatic_mappings (struct moat_spec *s, const struct moat_host *h,
+                                  moat_error **err);
 
 /* True when a CAP_SYS_PTRACE in this bounding set reaches moat's
    processes (no user namespace of the container's own).  */

@@ -213,7 +213,8 @@ validate (struct moat_spec *s, moat_error **err)
   if ((s->n_uid_mappings || s->n_gid_mappings) && !new_userns)
     return moat_error_set (err, 0, "linux.uidMappings: id mappings need a new user "
                            "namespace (add {\"type\": \"user\"} to linux.namespaces)");
-  if (new_userns && (s->n_uid_mappings == 0 || s->n_gid_mappings == 0))
+  /* neither: the plan maps the caller's own ids when rootless */
+  if (new_userns && (s->n_uid_mappings == 0) != (s->n_gid_mappings == 0))
     return moat_error_set (err, 0, "linux.namespaces: a new user namespace needs both "
                            "linux.uidMappings and linux.gidMappings");
   const struct moat_namespace *uts = &s->ns[MOAT_NS_UTS];

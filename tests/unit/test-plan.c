@@ -6,6 +6,7 @@
 #include "tap.h"
 #include "libmoat/moat.h"
 #include "libmoat/plan/plan.h"
+#include "libmoat/linux/linux.h"
 #include "libmoat/utils.h"
 #include <dirent.h>
 #include <errno.h>
@@ -468,6 +469,75 @@ test_permission (void)
   free (locked);
 }
 
+/* /etc/subuid lines: by name or by uid, the first of the user's wins,
+   malformed and empty ranges skipped.  */
+static void
+test_subid_range (void)
+{
+  char *f = xasprintf ("%s/subuid", top);
+  FILE *w = fopen (f, "w");
+  fputs ("alice:100000:65536\n"
+         "bob:200000\n"                 /* no count */
+         "bob:x:5\n"                    /* not a number */
+         "bob:300000:0\n"               /* empty */
+         "bob:4294967295:2\n"           /* past the last id */
+         "1234:400000:1000\n"           /* by uid */
+         "bob:500000:65536\n"
+         "alice:600000:10\n", w);
+  fclose (w);
+  uint32_t start = 0, count = 0;
+  ok (moat_subid_range (f, 999, "alice", &start, &count) == 0 && start == 100000
+      && count == 65536, "subid: a user's first range, by name (%u %u)", start, count);
+  ok (moat_subid_range (f, 1234, "bob", &start, &count) == 0 && start == 400000
+      && count == 1000, "subid: malformed lines skipped, a range by uid found (%u %u)",
+      start, count);
+  ok (moat_subid_range (f, 4321, "bob", &start, &count) == 0 && start == 500000,
+      "subid: by name after the malformed ones (%u)", start);
+  ok (moat_subid_range (f, 77, "carol", &start, &count) < 0, "subid: no range for carol");
+  ok (moat_subid_range ("/nonexistent/subuid", 0, "root", &start, &count) < 0,
+      "subid: no file, no range");
+  unlink (f);
+  free (f);
+}
+
+/* A new user namespace without mappings: the caller's ids as root when
+   rootless, refused as root in the host's user namespace.  */
+static void
+test_automatic_mappings (void)
+{
+  struct moat_host root = { .euid = 0, .initial_userns = true, .rootless = false };
+  struct moat_spec s0 = { 0 };
+  moat_error *e = NULL;
+  ok (moat_plan_automatic_mappings (&s0, &root, &e) < 0 && e
+      && contains (e->msg, "only a rootless moat maps ids") && s0.n_uid_mappings == 0,
+      "automatic mappings: refused as root (%s)", e ? e->msg : "no error");
+  moat_error_free (&e);
+  /* --rootless true as the host's root: still not the host's root mapped */
+  struct moat_host forced = { .euid = 0, .initial_userns = true, .rootless = true };
+  ok (moat_plan_automatic_mappings (&s0, &forced, &e) < 0 && s0.n_uid_mappings == 0,
+      "automatic mappings: the host's root is not mapped, even with --rootless true");
+  moat_error_free (&e);
+  /* an id no /etc/subuid names */
+  struct moat_host user = { .euid = 54321, .initial_userns = true, .rootless = true };
+  struct moat_spec s1 = { 0 };
+  ok (moat_plan_automatic_mappings (&s1, &user, &e) == 0 && s1.n_uid_mappings == 1
+      && s1.uid_mappings[0].container_id == 0 && s1.uid_mappings[0].host_id == 54321
+      && s1.uid_mappings[0].size == 1 && s1.n_gid_mappings >= 1
+      && s1.gid_mappings[0].host_id == getegid (),
+      "automatic mappings: rootless, the caller's own id as root");
+  free (s1.uid_mappings);
+  free (s1.gid_mappings);
+  /* root in a user namespace of its own (rootless Podman) */
+  struct moat_host inner = { .euid = 0, .initial_userns = false, .rootless = true };
+  struct moat_spec s2 = { 0 };
+  ok (moat_plan_automatic_mappings (&s2, &inner, &e) == 0 && s2.n_uid_mappings >= 1
+      && s2.uid_mappings[0].host_id == 0, "automatic mappings: uid 0 in a user namespace "
+      "of its own");
+  free (s2.uid_mappings);
+  free (s2.gid_mappings);
+  moat_error_free (&e);
+}
+
 int
 main (void)
 {
@@ -483,6 +553,8 @@ main (void)
   test_valid ();
   test_errors ();
   test_permission ();
+  test_subid_range ();
+  test_automatic_mappings ();
   char *cmd = xasprintf ("rm -rf '%s'", top);
   if (system (cmd) != 0)
     printf ("# could not remove %s\n", top);

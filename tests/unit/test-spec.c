@@ -184,8 +184,9 @@ test_errors (void)
   expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"uidMappings\": "
                 "[{\"containerID\": 0, \"hostID\": 1, \"size\": 1}]}", "",
                 "need a new user namespace", "mappings without user ns");
-  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"user\"}]}",
-                "", "needs both linux.uidMappings and linux.gidMappings", "user ns without maps");
+  expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"user\"}],"
+                " \"uidMappings\": [{\"containerID\": 0, \"hostID\": 1, \"size\": 1}]}",
+                "", "needs both linux.uidMappings and linux.gidMappings", "user ns with uid maps only");
   expect_error (NULL, "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"user\"}],"
                 " \"uidMappings\": [{\"containerID\": 0, \"hostID\": 1}],"
                 " \"gidMappings\": [{\"containerID\": 0, \"hostID\": 1, \"size\": 1}]}", "",

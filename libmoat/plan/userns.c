@@ -1,0 +1,59 @@
+/* Automatic id mappings: a rootless config that asks for a new user
+   namespace and maps no ids (what `crun spec --rootless` writes) gets the
+   caller's own id as root, plus the caller's subordinate range above it
+   when it has one and newuidmap/newgidmap are there to map it.  As root
+   such a config is refused: which ids to give it is the config's
+   choice, not the runtime's.  */
+#include <config.h>
+#include "plan.h"
+#include "../linux/linux.h"
+#include "../log.h"
+#include "../utils.h"
+#include <pwd.h>
+#include <stdlib.h>
+
+/* The mapping of one kind: own id -> 0, and the subordinate range -> 1..  */
+static size_t
+automatic_map (bool gid, uid_t own, const char *name, struct moat_idmap **out)
+{
+  struct moat_idmap *m = xmalloc0 (2 * sizeof *m);
+  size_t n = 0;
+  m[n++] = (struct moat_idmap) { 0, own, 1 };
+  uint32_t start, count;
+  const char *file = gid ? "/etc/subgid" : "/etc/subuid";
+  const char *helper = gid ? "newgidmap" : "newuidmap";
+  if (moat_subid_range (file, own, name, &start, &count) == 0)
+    {
+      autofree char *prog = moat_find_program (helper);
+      if (prog)
+        m[n++] = (struct moat_idmap) { 1, start, count };
+      else
+        moat_debug ("automatic %s mapping: %s has a range for `%s` but %s is not "
+                    "installed: only the caller's own id", gid ? "gid" : "uid",
+                    file, name ? name : "?", helper);
+    }
+  *out = m;
+  return n;
+}
+
+int
+moat_plan_automatic_mappings (struct moat_spec *s, const struct moat_host *h,
+                              moat_error **err)
+{
+  /* the host's root is never mapped by default, --rootless true or not:
+     a container whose root is the host's root by choice says so */
+  if (!h->rootless || (h->euid == 0 && h->initial_userns))
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                            "linux.namespaces: a new user namespace needs both "
+                            "linux.uidMappings and linux.gidMappings (only a rootless "
+                            "moat maps ids by itself: its own id as root)");
+  struct passwd *pw = getpwuid (h->euid);
+  autofree char *name = pw ? xstrdup (pw->pw_name) : NULL;
+  s->n_uid_mappings = automatic_map (false, h->euid, name, &s->uid_mappings);
+  s->n_gid_mappings = automatic_map (true, getegid (), name, &s->gid_mappings);
+  moat_debug ("automatic id mappings: uid %u -> 0%s, gid %u -> 0%s", (unsigned) h->euid,
+              s->n_uid_mappings > 1 ? " and a subordinate range" : "",
+              (unsigned) getegid (),
+              s->n_gid_mappings > 1 ? " and a subordinate range" : "");
+  return 0;
+}

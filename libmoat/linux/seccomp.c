@@ -62,8 +62,15 @@ add_rules (scmp_filter_ctx ctx, const struct moat_seccomp *k, moat_error **err)
       for (size_t n = 0; rule->names[n]; n++)
         {
           int nr = seccomp_syscall_resolve_name (rule->names[n]);
+          if (nr == __NR_SCMP_ERROR && k->fail_unknown_syscall)
+            return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                                    "linux.seccomp.syscalls[%zu]: `%s` is no system call "
+                                    "this libseccomp knows (annotation "
+                                    "run.oci.seccomp_fail_unknown_syscall)", i,
+                                    rule->names[n]);
           if (nr == __NR_SCMP_ERROR)
-            continue;  /* unknown to this kernel or libseccomp: nothing to filter */
+            continue;  /* unknown to this kernel or libseccomp: nothing to filter
+                          (engines send names newer than either) */
           int r = 0;
           if (separately)
             for (size_t a = 0; a < rule->n_args && r >= 0; a++)

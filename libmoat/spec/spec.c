@@ -208,6 +208,9 @@ check_sysctl (const struct moat_spec *s, const char *key, moat_error **err)
 static int
 validate (struct moat_spec *s, moat_error **err)
 {
+  for (size_t i = 0; i < s->n_annotations; i++)
+    if (strcmp (s->annotations[i].key, "run.oci.seccomp_fail_unknown_syscall") == 0)
+      s->seccomp.fail_unknown_syscall = true;
   const struct moat_namespace *user = &s->ns[MOAT_NS_USER];
   bool new_userns = user->present && user->path == NULL;
   if ((s->n_uid_mappings || s->n_gid_mappings) && !new_userns)

@@ -182,6 +182,9 @@ struct moat_seccomp
   uint32_t default_action;
   char **architectures;  /* libseccomp names: "x86_64", "x32", ... */
   bool flag_tsync, flag_log, flag_spec_allow;
+  /* the annotation run.oci.seccomp_fail_unknown_syscall: a syscall name
+     this libseccomp does not know is an error, not skipped */
+  bool fail_unknown_syscall;
   struct moat_seccomp_rule *rules;
   size_t n_rules;
 };

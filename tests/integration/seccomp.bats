@@ -92,6 +92,15 @@ _profile() {
 	assert_contains "$output" "Operation not permitted"
 }
 
+@test "seccomp: with run.oci.seccomp_fail_unknown_syscall an unknown name is refused, naming it" {
+	_profile '[{"names": ["mkdir", "no_such_syscall_anywhere"], "action": "SCMP_ACT_ERRNO"}]'
+	cfg '.annotations["run.oci.seccomp_fail_unknown_syscall"] = "1"'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 1
+	assert_error "linux.seccomp.syscalls[0]: \`no_such_syscall_anywhere\` is no system call this libseccomp knows (annotation run.oci.seccomp_fail_unknown_syscall)"
+	assert_nothing_left "$ID"
+}
+
 # What busybox's sh (and its sleep) needs to start and run a builtin and
 # a child (measured with strace), and execve.  No close_range, prctl, capset, setgroups,
 # setres[ug]id, sendmsg or recvmsg: what the runtime needs is not there.

@@ -15,6 +15,7 @@
 #include "finish.h"
 #include "hooks.h"
 #include "init.h"
+#include "joined-ns.h"
 #include "internal.h"
 #include "linux/linux.h"
 #include "linux/syscalls.h"
@@ -47,7 +48,6 @@ struct launch
   pid_t pid;
   int pty_master;          /* process.terminal: the master, until handed on */
   char pty_name[64];
-  int own_ns[MOAT_NS_COUNT];  /* moat's own namespaces while it is in joined ones */
   bool cgroup_made;        /* the cgroup is this create's: abort removes it */
   bool pid_file_written;   /* abort removes it: it would name a dead init */
 };
@@ -71,8 +71,6 @@ launch_init (struct launch *l, const struct moat_context *ctx,
   l->cgroup.dirfd = -1;
   l->fifo_fd = l->pidfd = l->pty_master = -1;
   l->sock[0] = l->sock[1] = -1;
-  for (int i = 0; i < MOAT_NS_COUNT; i++)
-    l->own_ns[i] = -1;
 }
 
 static void
@@ -88,8 +86,11 @@ launch_abort (struct launch *l)
 {
   if (l->pid > 0)
     {
+      /* our own child, not reaped yet: its pid is still its own */
       if (l->pidfd >= 0)
         sys_pidfd_send_signal (l->pidfd, SIGKILL);
+      else
+        kill (l->pid, SIGKILL);
       reap (l->pid);
       l->pid = 0;
     }
@@ -122,8 +123,6 @@ launch_free (struct launch *l)
   close_fd (&l->sock[1]);
   close_fd (&l->pidfd);
   close_fd (&l->pty_master);
-  for (int i = 0; i < MOAT_NS_COUNT; i++)
-    close_fd (&l->own_ns[i]);
   moat_plan_free (l->plan);
 }
 
@@ -276,73 +275,6 @@ keep_config (struct launch *l, moat_error **err)
                                     l->plan->config_len, 0600, err);
 }
 
-/* ---- namespaces joined by path ---- */
-
-/* The net, ipc, uts and cgroup namespaces given by path are joined by
-   the runtime itself (it keeps its privileges over them) just for the
-   clone3 of the init, and left right after: hooks run in the runtime's
-   namespaces.  The user namespace is joined by the init (namespaces it
-   creates must belong to it), the pid namespace by the init once its root
-   is the container's (init.c).  */
-static const enum moat_ns_type joined_by_runtime[] = {
-  MOAT_NS_NET, MOAT_NS_IPC, MOAT_NS_UTS, MOAT_NS_CGROUP, MOAT_NS_TIME,
-};
-
-static int
-save_own_namespace (struct launch *l, enum moat_ns_type t, const char *file,
-                    moat_error **err)
-{
-  autofree char *path = xasprintf ("/proc/self/ns/%s", file);
-  l->own_ns[t] = open (path, O_RDONLY | O_CLOEXEC);
-  if (l->own_ns[t] < 0)
-    return moat_error_set (err, errno, "open `%s`", path);
-  return 0;
-}
-
-static int
-enter_joined_namespaces (struct launch *l, moat_error **err)
-{
-  const struct moat_plan *p = l->plan;
-  static const char *const files[MOAT_NS_COUNT] = {
-    [MOAT_NS_NET] = "net", [MOAT_NS_IPC] = "ipc", [MOAT_NS_UTS] = "uts",
-    [MOAT_NS_CGROUP] = "cgroup", [MOAT_NS_TIME] = "time_for_children",
-  };
-  for (size_t i = 0; i < ARRAY_SIZE (joined_by_runtime); i++)
-    {
-      enum moat_ns_type t = joined_by_runtime[i];
-      if (p->ns_fds[t] < 0)
-        continue;
-      if (save_own_namespace (l, t, files[t], err) < 0
-          || moat_ns_join (p->ns_fds[t], t, p->spec->ns[t].path, err) < 0)
-        return -1;
-    }
-  if (p->spec->has_time_offsets)
-    {
-      /* a time namespace takes its offsets before any process is in it */
-      if (save_own_namespace (l, MOAT_NS_TIME, files[MOAT_NS_TIME], err) < 0)
-        return -1;
-      if (unshare (CLONE_NEWTIME) < 0)
-        return moat_error_set (err, errno, "create time namespace");
-      if (moat_ns_write_time_offsets (p->spec, err) < 0)
-        return -1;
-    }
-  return 0;
-}
-
-static int
-leave_joined_namespaces (struct launch *l, moat_error **err)
-{
-  for (int t = 0; t < MOAT_NS_COUNT; t++)
-    if (l->own_ns[t] >= 0)
-      {
-        if (setns (l->own_ns[t], 0) < 0)
-          return moat_error_set (err, errno, "return to moat's own %s namespace",
-                                 moat_ns_name (t));
-        close_fd (&l->own_ns[t]);
-      }
-  return 0;
-}
-
 /* ---- the init ---- */
 
 static int
@@ -361,11 +293,7 @@ spawn_init (struct launch *l, bool with_fifo, moat_error **err)
   a.parent_fds[k++] = l->sock[0];
   a.parent_fds[k++] = l->dir.dirfd;
   a.parent_fds[k++] = l->cgroup.dirfd;
-  for (size_t i = 0; i < ARRAY_SIZE (joined_by_runtime); i++)
-    {
-      a.parent_fds[k++] = p->ns_fds[joined_by_runtime[i]];
-      a.parent_fds[k++] = l->own_ns[joined_by_runtime[i]];
-    }
+  moat_joined_ns_fds (p, a.parent_fds, &k);
   unsigned long long flags = p->clone_flags;
   if (l->cgroup_made && l->cgroup.dirfd < 0 && (flags & CLONE_NEWCGROUP)
       && p->ns_fds[MOAT_NS_USER] < 0)
@@ -395,6 +323,18 @@ spawn_init (struct launch *l, bool with_fifo, moat_error **err)
     return -1;
   moat_finish_note_runtime ();
   fflush (NULL);
+  if (moat_init_needs_joiner (p))
+    {
+      pid_t pid;
+      if (moat_clone_init_via_joiner (p, &ca, &a, &pid, err) < 0)
+        return -1;
+      l->pid = pid;
+      close_fd (&l->sock[1]);
+      l->pidfd = sys_pidfd_open (pid, 0);
+      if (l->pidfd < 0)
+        return moat_error_set (err, errno, "pidfd of the container's init");
+      return 0;
+    }
   pid_t pid = sys_clone3 (&ca);
   if (pid < 0)
     {
@@ -598,12 +538,7 @@ launch_create (struct launch *l, bool foreground, bool with_fifo, moat_error **e
   if (moat_fault ("idmap", err) < 0
       || moat_idmapped_mounts_prepare (p->spec, l->plan->mounts, err) < 0)
     return -1;
-  int r = moat_fault ("join-namespaces", err);
-  if (r == 0)
-    r = enter_joined_namespaces (l, err);
-  if (r == 0)
-    r = spawn_init (l, with_fifo, err);
-  if (leave_joined_namespaces (l, r < 0 ? NULL : err) < 0 || r < 0)
+  if (moat_fault ("join-namespaces", err) < 0 || spawn_init (l, with_fifo, err) < 0)
     return -1;
   close_fd (&l->fifo_fd);
   /* a driver that cannot have the init born in the cgroup moves it in

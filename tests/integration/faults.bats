@@ -21,8 +21,9 @@
 
 load helpers
 
-# the steps only the container's init or the exec's first child goes through
-CHILD_STEPS=" init-setup mount pivot init-finish exec-join exec-finish "
+# the steps only the container's init, the joiner of namespaces given by
+# path or the exec's first child goes through
+CHILD_STEPS=" joiner init-setup mount pivot init-finish exec-join exec-finish "
 # the process of the container, and of the exec (recognisable)
 EXEC_SECS=1234
 
@@ -72,6 +73,19 @@ _fault_config() {
 	case $1 in
 	hooks) cfg '.hooks.createRuntime = [{"path": "/bin/true", "args": ["true"]}]' ;;
 	idmap) _idmap_config || return 1 ;;
+	join-namespaces | joiner)
+		# a network namespace given by path: the joiner enters it
+		unshare --net sleep 1000 </dev/null >/dev/null 2>&1 &
+		local holder=$!
+		helper_pid "$holder"
+		local k
+		for ((k = 0; k < 100; k++)); do
+			[ "$(readlink "/proc/$holder/ns/net")" != "$(readlink /proc/self/ns/net)" ] && break
+			sleep 0.02
+		done
+		cfg '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' \
+			--arg p "/proc/$holder/ns/net"
+		;;
 	esac
 	set_args '["sleep", "1000"]'
 }
@@ -225,6 +239,8 @@ _fault_exec() {
 @test "fault: create, kill at idmap" { _fault_launch create kill idmap; }
 @test "fault: create, fail at join-namespaces" { _fault_launch create fail join-namespaces; }
 @test "fault: create, kill at join-namespaces" { _fault_launch create kill join-namespaces; }
+@test "fault: create, fail at joiner" { _fault_launch create fail joiner; }
+@test "fault: create, kill at joiner" { _fault_launch create kill joiner; }
 @test "fault: create, fail at clone" { _fault_launch create fail clone; }
 @test "fault: create, kill at clone" { _fault_launch create kill clone; }
 @test "fault: create, fail at go" { _fault_launch create fail go; }
@@ -264,6 +280,8 @@ _fault_exec() {
 @test "fault: run -d, kill at idmap" { _fault_launch run kill idmap; }
 @test "fault: run -d, fail at join-namespaces" { _fault_launch run fail join-namespaces; }
 @test "fault: run -d, kill at join-namespaces" { _fault_launch run kill join-namespaces; }
+@test "fault: run -d, fail at joiner" { _fault_launch run fail joiner; }
+@test "fault: run -d, kill at joiner" { _fault_launch run kill joiner; }
 @test "fault: run -d, fail at clone" { _fault_launch run fail clone; }
 @test "fault: run -d, kill at clone" { _fault_launch run kill clone; }
 @test "fault: run -d, fail at go" { _fault_launch run fail go; }

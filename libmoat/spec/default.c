@@ -1,5 +1,6 @@
 /* The config `moat spec` writes.  Kept in one place so the hardened,
-   rootless-first baseline can grow here.  */
+   rootless-first baseline can grow here.  Its seccomp profile is
+   contrib/seccomp.json, built in.  */
 #include <config.h>
 #include "spec.h"
 #include "../utils.h"
@@ -55,9 +56,13 @@ static const char template_head[] =
   "    ],\n"
   "    \"readonlyPaths\": [\n"
   "      \"/proc/bus\", \"/proc/fs\", \"/proc/irq\", \"/proc/sys\", \"/proc/sysrq-trigger\"\n"
-  "    ]\n"
+  "    ],\n"
+  "    \"seccomp\": %s"
   "  }\n"
   "}\n";
+
+/* contrib/seccomp.json, as the build made it a string (seccomp-profile.c) */
+extern const char moat_default_seccomp_json[];
 
 char *
 moat_spec_default_json (bool rootless)
@@ -66,7 +71,7 @@ moat_spec_default_json (bool rootless)
     return xasprintf (template_head, ", \"gid=5\"",
                       "{ \"destination\": \"/sys\", \"type\": \"sysfs\", \"source\": \"sysfs\",\n"
                       "      \"options\": [ \"nosuid\", \"noexec\", \"nodev\", \"ro\" ] }",
-                      "", "");
+                      "", "", moat_default_seccomp_json);
   /* Without privileges: map the caller to root in a user namespace; sysfs
      cannot be mounted there without a network namespace the user owns, so
      bind the host's read-only; devpts cannot take a host gid.  */
@@ -77,5 +82,5 @@ moat_spec_default_json (bool rootless)
   return xasprintf (template_head, "",
                     "{ \"destination\": \"/sys\", \"type\": \"none\", \"source\": \"/sys\",\n"
                     "      \"options\": [ \"rbind\", \"nosuid\", \"noexec\", \"nodev\", \"ro\" ] }",
-                    maps, ", { \"type\": \"user\" }");
+                    maps, ", { \"type\": \"user\" }", moat_default_seccomp_json);
 }

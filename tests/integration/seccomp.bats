@@ -169,3 +169,67 @@ _allowlist() {
 	assert_not_contains "$stderr" "during setup" "a bare exit status instead of the reason"
 	assert_nothing_left "$ID"
 }
+
+# the probe of system calls (tests/lib/syscall-probe.c), static, in the
+# rootfs; or a skip that says why it cannot be built
+_need_probe() {
+	if ! gcc -static -O2 -Wall -o "$ROOTFS/bin/syscall-probe" \
+		"$BATS_TEST_DIRNAME/../lib/syscall-probe.c" >"$T/gcc.log" 2>&1; then
+		skip "gcc -static cannot build tests/lib/syscall-probe.c (is libc.a installed?): $(head -3 "$T/gcc.log")"
+	fi
+}
+
+# the profile `moat spec` writes, put into the test bundle (which has none)
+_default_profile() {
+	mkdir -p "$T/spec"
+	moat spec --bundle "$T/spec" || fail "moat spec failed"
+	cfg '.linux.seccomp = $p[0].linux.seccomp' --slurpfile p "$T/spec/config.json"
+}
+
+@test "seccomp: moat spec writes contrib/seccomp.json, the default profile" {
+	mkdir -p "$T/spec"
+	run --separate-stderr moat spec --bundle "$T/spec"
+	assert_status 0
+	local src
+	src=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/contrib/seccomp.json
+	[ -f "$src" ] || skip "no contrib/seccomp.json next to the tests"
+	assert_eq "$(jq -S .linux.seccomp "$T/spec/config.json")" "$(jq -S . "$src")" "the profile in the config"
+	assert_eq "$(jq -r '.defaultAction + " " + (.defaultErrnoRet | tostring)' "$src")" "SCMP_ACT_ERRNO 38" "default: ENOSYS"
+}
+
+@test "seccomp: under the default profile a shell works; namespaces, mount, ptrace and keys get EPERM, vsock EAFNOSUPPORT, newer calls ENOSYS" {
+	_need_probe
+	_default_profile
+	set_sh 'grep ^Seccomp: /proc/self/status; ls / >/dev/null && echo ls-ok; mkdir /tmp/d && echo mkdir-ok
+		echo piped | cat; sleep 0.1 && echo sleep-ok; id -u
+		syscall-probe future clone3 unshare-user clone-newns clone-plain personality-linux32 socket-unix socket-vsock mount ptrace keyctl'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "$output" "Seccomp:	2
+ls-ok
+mkdir-ok
+piped
+sleep-ok
+0
+future errno=38
+clone3 errno=38
+unshare-user errno=1
+clone-newns errno=1
+clone-plain ok
+personality-linux32 ok
+socket-unix ok
+socket-vsock errno=97
+mount errno=1
+ptrace errno=1
+keyctl errno=1" "what the shell and the probe saw"
+}
+
+@test "seccomp: exec into a container under the default profile works, under the same filter" {
+	_default_profile
+	set_args '["sleep", "100"]'
+	run_d_ok "$ID"
+	run --separate-stderr moat exec "$ID" sh -c 'grep ^Seccomp: /proc/self/status; echo exec-ok'
+	assert_status 0
+	assert_eq "$output" "Seccomp:	2
+exec-ok"
+}

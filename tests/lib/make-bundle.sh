@@ -2,7 +2,9 @@
 # make-bundle.sh DIR [MOAT] [ARGS_JSON]
 # Build an OCI bundle in DIR: a busybox-static root filesystem and the
 # config.json of `moat spec`, with process.args replaced by ARGS_JSON
-# (default: a greeting printed from inside the container).
+# (default: a greeting printed from inside the container).  The config
+# has no seccomp profile (the tests add the profiles they test, and the
+# default one is tested on its own) unless MOAT_BUNDLE_SECCOMP=keep.
 set -eu
 dir=$1
 moat=${2:-./moat}
@@ -39,3 +41,13 @@ ARGS=$args awk '
   /"args": \[ "sh" \]/ && !done { i = index($0, "[ \"sh\" ]"); $0 = substr($0, 1, i - 1) ENVIRON["ARGS"] substr($0, i + 8); done = 1 }
   { print }' "$dir/config.json" >"$tmp"
 mv "$tmp" "$dir/config.json"
+if [ "${MOAT_BUNDLE_SECCOMP:-}" != keep ]; then
+  # linux.seccomp is the last member of linux: from its first line to its
+  # closing brace, and the comma before it
+  awk '
+    /^    "seccomp": \{$/ { skip = 1; sub(/,$/, "", held); next }
+    skip { if ($0 == "    }") skip = 0; next }
+    { if (have) print held; held = $0; have = 1 }
+    END { if (have) print held }' "$dir/config.json" >"$tmp"
+  mv "$tmp" "$dir/config.json"
+fi

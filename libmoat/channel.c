@@ -23,6 +23,7 @@ static const char *const kind_names[MOAT_MSG_KIND_MAX] = {
   [MOAT_MSG_READY] = "ready", [MOAT_MSG_COMMITTED] = "committed",
   [MOAT_MSG_START] = "start", [MOAT_MSG_ERROR] = "error",
   [MOAT_MSG_PROCFS] = "procfs",
+  [MOAT_MSG_SECCOMP] = "seccomp",
 };
 
 const char *
@@ -223,8 +224,8 @@ moat_channel_error_from (const struct moat_msg *m, moat_error **err)
   return -1;
 }
 
-int
-moat_send_fd (int sock, int fd, const void *payload, size_t len, moat_error **err)
+ssize_t
+moat_sendmsg_with_fd (int sock, int fd, const void *payload, size_t len)
 {
   char cbuf[CMSG_SPACE (sizeof (int))];
   memset (cbuf, 0, sizeof cbuf);
@@ -237,7 +238,13 @@ moat_send_fd (int sock, int fd, const void *payload, size_t len, moat_error **er
   c->cmsg_type = SCM_RIGHTS;
   c->cmsg_len = CMSG_LEN (sizeof (int));
   memcpy (CMSG_DATA (c), &fd, sizeof (int));
-  if (sendmsg_retrying (sock, &msg) < 0)
+  return sendmsg_retrying (sock, &msg);
+}
+
+int
+moat_send_fd (int sock, int fd, const void *payload, size_t len, moat_error **err)
+{
+  if (moat_sendmsg_with_fd (sock, fd, payload, len) < 0)
     return moat_error_set (err, errno, "send an fd");
   return 0;
 }

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "error.h"
 
 #define MOAT_CHANNEL_MAX_PAYLOAD 8192
@@ -29,6 +30,7 @@ enum moat_msg_kind
   MOAT_MSG_START,       /* parent -> child (run): execute the process now */
   MOAT_MSG_ERROR,       /* child -> parent: aux = error kind, errnum, payload = message */
   MOAT_MSG_PROCFS,      /* helper -> init: fd = a procfs context opened in a pid namespace */
+  MOAT_MSG_SECCOMP,     /* child -> parent: fd = the seccomp listener (SCMP_ACT_NOTIFY) */
   MOAT_MSG_KIND_MAX,
 };
 
@@ -67,5 +69,9 @@ int moat_channel_error_from (const struct moat_msg *m, moat_error **err);
 /* One datagram with a payload and exactly one SCM_RIGHTS fd: what an
    engine's --console-socket expects (the pty's name and its master).  */
 int moat_send_fd (int sock, int fd, const void *payload, size_t len, moat_error **err);
+/* sendmsg of payload with fd as its one SCM_RIGHTS fd (MSG_NOSIGNAL,
+   retried on EINTR): the bytes sent (on a stream socket maybe fewer than
+   len), or -1 with errno set.  */
+ssize_t moat_sendmsg_with_fd (int sock, int fd, const void *payload, size_t len);
 
 #endif

@@ -28,6 +28,7 @@
 #include "linux/linux.h"
 #include "linux/syscalls.h"
 #include "plan/plan.h"
+#include "seccomp-agent.h"
 #include "utils.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -300,7 +301,7 @@ exec_child_main (struct exec_child *c)
     child_fail (c, err);
   c->sock = own[0];
   /* the process the container sees is born under the filter */
-  if (moat_finish_seccomp (p, &err) < 0)
+  if (moat_finish_seccomp (p, &err) < 0 || moat_finish_pass_listener (c->sock, &err) < 0)
     child_fail (c, err);
   if (moat_continue_in_sibling (&sib, c->sock, false, &err) < 0
       || (p->spec->terminal && moat_terminal_take_control (&err) < 0))
@@ -330,6 +331,8 @@ exec_child_main (struct exec_child *c)
 
 struct exec_run
 {
+  const struct moat_seccomp *seccomp;  /* the process's profile */
+  const struct moat_state *state;      /* the container's, for a seccomp agent */
   int sock;
   pid_t pid;           /* the first child, then the process */
   int pidfd;           /* of the process */
@@ -366,6 +369,7 @@ static int
 wait_exec (struct exec_run *r, moat_error **err)
 {
   long long deadline = 0;
+  bool listener_given = false;
   for (;;)
     {
       struct moat_msg m;
@@ -375,7 +379,11 @@ wait_exec (struct exec_run *r, moat_error **err)
       if (n == 0)
         return r->pidfd >= 0 ? 0 : setup_died (r, err);
       bool visible = r->pidfd >= 0;
-      if (m.fd >= 0 && (m.kind != MOAT_MSG_TERMINAL || r->master >= 0 || visible))
+      bool fd_expected = !visible
+        && ((m.kind == MOAT_MSG_TERMINAL && r->master < 0)
+            || (m.kind == MOAT_MSG_SECCOMP && !listener_given && r->seccomp
+                && r->seccomp->uses_notify));
+      if (m.fd >= 0 && !fd_expected)
         {
           close (m.fd);
           return moat_error_set (err, EPROTO, "exec: an fd with a %s message",
@@ -395,6 +403,21 @@ wait_exec (struct exec_run *r, moat_error **err)
         case MOAT_MSG_LOG:
           moat_log_forwarded (m.aux, m.data);
           break;
+        case MOAT_MSG_SECCOMP:
+          {
+            /* to the agent: the container's state, and the pid of the
+               process that loaded the filter (it makes the one that
+               execs, and ends) */
+            if (m.fd < 0)
+              return moat_error_set (err, EPROTO, "exec: no seccomp listener");
+            listener_given = true;
+            autofree char *state = moat_state_to_json (r->state, false);
+            int g = moat_seccomp_give_listener (r->seccomp, m.fd, r->pid, state, err);
+            close (m.fd);
+            if (g < 0)
+              return moat_error_prefix (err, "exec");
+            break;
+          }
         case MOAT_MSG_PID:
           if (m.aux == 0 || m.aux > INT32_MAX || (pid_t) m.aux == r->pid
               || !moat_is_own_child (m.aux))
@@ -442,7 +465,7 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
   struct moat_spec *container = NULL, *s = NULL;
   struct moat_process_plan plan = { 0 };
   struct moat_host host;
-  struct exec_run run = { -1, 0, -1, -1, "" };
+  struct exec_run run = { NULL, NULL, -1, 0, -1, -1, "" };
   int init_pidfd = -1, cgfd = -1, peer = -1, r = -1;
   struct moat_cgroup cg = { .dirfd = -1 };
 
@@ -474,6 +497,8 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
                                   ? container : NULL, &host, o->preserve_fds, &plan,
                                   err) < 0)
     goto out;
+  run.seccomp = container->has_seccomp ? &container->seccomp : NULL;
+  run.state = &st;
   init_pidfd = sys_pidfd_open (st.pid, 0);
   if (init_pidfd < 0 || moat_process_start_time (st.pid, true) != st.start_time)
     {

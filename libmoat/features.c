@@ -28,9 +28,7 @@ static const struct
   [MOAT_FEATURE_CAP] = { "CAP", true, true, NULL, "" },
   [MOAT_FEATURE_YAJL] = { "YAJL", true, true, NULL, "" },
   [MOAT_FEATURE_SECCOMP] = { "SECCOMP", true, true, NULL, "" },
-  [MOAT_FEATURE_SECCOMP_NOTIFY] = { "", true, false, NULL,
-                                    "seccomp agents are not supported by this version "
-                                    "of moat" },
+  [MOAT_FEATURE_SECCOMP_NOTIFY] = { "", true, true, NULL, "" },
 #ifdef HAVE_SELINUX
   [MOAT_FEATURE_SELINUX] = { "SELINUX", true, false, NULL,
                              "SELinux labels are not supported by this version of moat" },
@@ -178,7 +176,8 @@ moat_features_json (void)
   gen_bool (g, "enabled", moat_feature_available (MOAT_FEATURE_SECCOMP));
   static const char *const actions[] = {
     "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
-    "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRAP", "SCMP_ACT_TRACE",
+    "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRAP",
+    "SCMP_ACT_TRACE",
   };
   static const char *const operators[] = {
     "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT",

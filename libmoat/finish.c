@@ -36,6 +36,7 @@
    7. execve.  */
 #include <config.h>
 #include "finish.h"
+#include "channel.h"
 #include "hooks.h"
 #include "linux/linux.h"
 #include "linux/syscalls.h"
@@ -220,15 +221,30 @@ moat_finish_scrub_runtime (void)
 
 /* The filter is loaded once; a process made after that inherits it.  */
 static bool filter_loaded;
+/* with SCMP_ACT_NOTIFY: the listener, until it is taken */
+static int listener = -1;
 
 static int
 load_filter (const struct moat_process_plan *p, moat_error **err)
 {
   if (p->seccomp == NULL || filter_loaded)
     return 0;
-  if (moat_seccomp_load (p->seccomp, err) < 0)
+  if (moat_seccomp_load (p->seccomp, &listener, err) < 0)
     return -1;
   filter_loaded = true;
+  return 0;
+}
+
+int
+moat_finish_pass_listener (int sock, moat_error **err)
+{
+  if (listener < 0)
+    return 0;
+  int r = moat_channel_send (sock, MOAT_MSG_SECCOMP, 0, NULL, 0, listener, err);
+  close (listener);
+  listener = -1;
+  if (r < 0)
+    return moat_error_prefix (err, "pass the seccomp listener to the runtime");
   return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "joined-ns.h"
+#include "seccomp-agent.h"
 #include "internal.h"
 #include "linux/linux.h"
 #include "linux/syscalls.h"
@@ -419,6 +420,18 @@ init_died (struct launch *l, moat_error **err)
 
 /* Serve the init until it is ready: its terminal, its warnings, the
    hooks, a new pid; its failure arrives as its own error.  */
+/* SCMP_ACT_NOTIFY: the init's listener to the agent, with the state as
+   it is now (creating, the pid of the process that loaded the filter).  */
+static int
+give_listener (struct launch *l, int listener, moat_error **err)
+{
+  autofree char *state = hook_state (l, MOAT_STATUS_CREATING);
+  int r = moat_seccomp_give_listener (&l->plan->spec->seccomp, listener, l->pid, state,
+                                      err);
+  close (listener);
+  return r;
+}
+
 static int
 wait_ready (struct launch *l, moat_error **err)
 {
@@ -431,7 +444,7 @@ wait_ready (struct launch *l, moat_error **err)
   unsigned pids_left = (p->ns_fds[MOAT_NS_USER] >= 0
                         && (p->clone_flags & (CLONE_NEWPID | CLONE_NEWTIME)))
     + p->pid_joined;
-  bool visible = false;
+  bool visible = false, listener_given = false;
   long long deadline = 0;
   for (;;)
     {
@@ -441,7 +454,11 @@ wait_ready (struct launch *l, moat_error **err)
         return moat_error_prefix (err, "the container's init");
       if (r == 0)
         return init_died (l, err);
-      if (m.fd >= 0 && (m.kind != MOAT_MSG_TERMINAL || l->pty_master >= 0 || visible))
+      bool fd_expected = !visible
+        && ((m.kind == MOAT_MSG_TERMINAL && l->pty_master < 0)
+            || (m.kind == MOAT_MSG_SECCOMP && !listener_given
+                && p->spec->seccomp.uses_notify));
+      if (m.fd >= 0 && !fd_expected)
         {
           close (m.fd);
           return moat_error_set (err, EPROTO, "the container's init sent an fd with a "
@@ -475,6 +492,14 @@ wait_ready (struct launch *l, moat_error **err)
           break;
         case MOAT_MSG_LOG:
           moat_log_forwarded (m.aux, m.data);
+          break;
+        case MOAT_MSG_SECCOMP:
+          if (m.fd < 0)
+            return moat_error_set (err, EPROTO, "the container's init sent no seccomp "
+                                   "listener");
+          listener_given = true;
+          if (give_listener (l, m.fd, err) < 0)
+            return -1;
           break;
         case MOAT_MSG_HOOKS:
           if (run_create_hooks (l, err) < 0)

@@ -85,7 +85,7 @@ int moat_join_session_keyring (const char *id, moat_error **err);
 char *moat_find_executable (const struct moat_spec *s, moat_error **err);
 
 /* seccomp.c (compiling is part of the plan, plan.h) */
-int moat_seccomp_load (const struct moat_bpf *b, moat_error **err);
+int moat_seccomp_load (const struct moat_bpf *b, int *listener, moat_error **err);
 
 /* terminal.c */
 struct moat_terminal

@@ -155,7 +155,8 @@ moat_seccomp_compile (const struct moat_seccomp *k, moat_error **err)
   if (b)
     b->flags = (k->flag_tsync ? SECCOMP_FILTER_FLAG_TSYNC : 0)
       | (k->flag_log ? SECCOMP_FILTER_FLAG_LOG : 0)
-      | (k->flag_spec_allow ? SECCOMP_FILTER_FLAG_SPEC_ALLOW : 0);
+      | (k->flag_spec_allow ? SECCOMP_FILTER_FLAG_SPEC_ALLOW : 0)
+      | (k->uses_notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
 out:
   seccomp_release (ctx);
   return b;
@@ -171,10 +172,13 @@ moat_bpf_free (struct moat_bpf *b)
 }
 
 int
-moat_seccomp_load (const struct moat_bpf *b, moat_error **err)
+moat_seccomp_load (const struct moat_bpf *b, int *listener, moat_error **err)
 {
   struct sock_fprog prog = { .len = b->len, .filter = b->insns };
-  if (syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, b->flags, &prog) < 0)
+  long r = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, b->flags, &prog);
+  if (r < 0)
     return moat_error_set (err, errno, "linux.seccomp: load the filter");
+  /* with SECCOMP_FILTER_FLAG_NEW_LISTENER the call returns the listener */
+  *listener = (b->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) ? (int) r : -1;
   return 0;
 }

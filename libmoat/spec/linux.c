@@ -314,7 +314,11 @@ seccomp_action (const char *name, yajl_val holder, const char *field, uint32_t *
   else if (strcmp (name, "SCMP_ACT_LOG") == 0)
     *out = SCMP_ACT_LOG;
   else if (strcmp (name, "SCMP_ACT_NOTIFY") == 0)
-    return moat_feature_require (MOAT_FEATURE_SECCOMP_NOTIFY, field, err);
+    {
+      if (moat_feature_require (MOAT_FEATURE_SECCOMP_NOTIFY, field, err) < 0)
+        return -1;
+      *out = SCMP_ACT_NOTIFY;
+    }
   else
     return moat_error_set (err, 0, "%s: unknown action `%s`", field, name);
   return 0;
@@ -392,6 +396,41 @@ plain_cgroup_path (const char *path)
   return true;
 }
 
+/* SCMP_ACT_NOTIFY: where the listener goes, and what must not wait for
+   an agent.  The process that loads the filter passes the listener to
+   moat with sendmsg before any agent has it, so sendmsg must not be
+   notified (nor everything, as a default action would); the rest of
+   what it does before execve can wait for the agent, which has the
+   listener by then.  */
+static int
+check_notify (struct moat_seccomp *k, moat_error **err)
+{
+  if (k->default_action == SCMP_ACT_NOTIFY)
+    return moat_error_set (err, 0, "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot "
+                           "be the default action (the listener would wait for itself)");
+  for (size_t i = 0; i < k->n_rules; i++)
+    if (k->rules[i].action == SCMP_ACT_NOTIFY)
+      {
+        k->uses_notify = true;
+        for (size_t n = 0; k->rules[i].names[n]; n++)
+          if (strcmp (k->rules[i].names[n], "sendmsg") == 0)
+            return moat_error_set (err, 0, "linux.seccomp.syscalls[%zu]: SCMP_ACT_NOTIFY "
+                                   "cannot be used for sendmsg (moat passes the listener "
+                                   "with it, before any agent has it)", i);
+      }
+  if (k->listener_metadata && k->listener_path == NULL)
+    return moat_error_set (err, 0, "linux.seccomp.listenerMetadata: set without "
+                           "linux.seccomp.listenerPath");
+  if (k->uses_notify && (k->listener_path == NULL || k->listener_path[0] == 0))
+    return moat_error_set (err, 0, "linux.seccomp: SCMP_ACT_NOTIFY needs "
+                           "linux.seccomp.listenerPath (the agent's socket)");
+  /* sockaddr_un holds 107 bytes and a NUL */
+  if (k->listener_path && strlen (k->listener_path) > 107)
+    return moat_error_set (err, 0, "linux.seccomp.listenerPath: longer than the 107 "
+                           "bytes a unix socket address holds");
+  return 0;
+}
+
 static int
 parse_seccomp (struct moat_spec *s, yajl_val sc, moat_error **err)
 {
@@ -430,9 +469,10 @@ parse_seccomp (struct moat_spec *s, yajl_val sc, moat_error **err)
       free (arches[i]);
       arches[i] = n;
     }
-  if (moat_json_member (sc, "listenerPath")
-      && moat_feature_require (MOAT_FEATURE_SECCOMP_NOTIFY, "linux.seccomp.listenerPath",
-                               err) < 0)
+  if (moat_json_get_string (sc, "listenerPath", "linux.seccomp.listenerPath",
+                            &k->listener_path, err) < 0
+      || moat_json_get_string (sc, "listenerMetadata", "linux.seccomp.listenerMetadata",
+                               &k->listener_metadata, err) < 0)
     return -1;
   if (moat_json_get_strv (sc, "flags", "linux.seccomp.flags", &flags, err) < 0)
     return -1;
@@ -478,7 +518,7 @@ parse_seccomp (struct moat_spec *s, yajl_val sc, moat_error **err)
           || parse_seccomp_args (r, f, &k->rules[i], err) < 0)
         return -1;
     }
-  return 0;
+  return check_notify (k, err);
 }
 
 int

@@ -434,6 +434,8 @@ moat_spec_free (struct moat_spec *s)
   free (s->mount_label);
   free (s->device_rules);
   moat_strv_free (s->seccomp.architectures);
+  free (s->seccomp.listener_path);
+  free (s->seccomp.listener_metadata);
   for (size_t i = 0; i < s->seccomp.n_rules; i++)
     {
       moat_strv_free (s->seccomp.rules[i].names);

@@ -185,6 +185,9 @@ struct moat_seccomp
   /* the annotation run.oci.seccomp_fail_unknown_syscall: a syscall name
      this libseccomp does not know is an error, not skipped */
   bool fail_unknown_syscall;
+  /* SCMP_ACT_NOTIFY: the agent's socket, and what it is given along */
+  bool uses_notify;
+  char *listener_path, *listener_metadata;
   struct moat_seccomp_rule *rules;
   size_t n_rules;
 };

@@ -81,7 +81,17 @@ _profile() {
 	assert_error "unknown architecture"
 	cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_NOTIFY", "listenerPath": "/run/agent.sock"}'
 	run --separate-stderr moat create --bundle "$BUNDLE" "$ID"
-	assert_error "not supported"
+	assert_error "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action"
+	_profile '[{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]'
+	run --separate-stderr moat create --bundle "$BUNDLE" "$ID"
+	assert_error "linux.seccomp: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath"
+	cfg '.linux.seccomp.listenerPath = "/run/agent.sock" | .linux.seccomp.syscalls[0].names += ["sendmsg"]'
+	run --separate-stderr moat create --bundle "$BUNDLE" "$ID"
+	assert_error "linux.seccomp.syscalls[0]: SCMP_ACT_NOTIFY cannot be used for sendmsg"
+	_profile '[]'
+	cfg '.linux.seccomp.listenerMetadata = "x"'
+	run --separate-stderr moat create --bundle "$BUNDLE" "$ID"
+	assert_error "linux.seccomp.listenerMetadata: set without linux.seccomp.listenerPath"
 	assert_nothing_left "$ID"
 }
 
@@ -232,4 +242,67 @@ keyctl errno=1" "what the shell and the probe saw"
 	assert_status 0
 	assert_eq "$output" "Seccomp:	2
 exec-ok"
+}
+
+# the test agent (tests/lib/seccomp-agent.c), listening on $AGENT_SOCK and
+# logging to $AGENT_LOG; a skip if it cannot be built
+_start_agent() {
+	AGENT_SOCK=$T/agent.sock AGENT_LOG=$T/agent.log
+	gcc -O2 -Wall -o "$T/seccomp-agent" "$BATS_TEST_DIRNAME/../lib/seccomp-agent.c" \
+		>"$T/gcc.log" 2>&1 || skip "gcc cannot build tests/lib/seccomp-agent.c: $(head -3 "$T/gcc.log")"
+	"$T/seccomp-agent" "$AGENT_SOCK" "$AGENT_LOG" </dev/null >/dev/null 2>"$T/agent.err" &
+	helper_pid $!
+	local k
+	for ((k = 0; k < 100; k++)); do
+		[ -S "$AGENT_SOCK" ] && return 0
+		sleep 0.02
+	done
+	fail "the seccomp agent did not start: $(cat "$T/agent.err")"
+}
+
+# mkdir and mkdirat go to the agent, which says they succeeded
+_notify_profile() {
+	_profile '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]'
+	cfg '.linux.seccomp.listenerPath = $p | .linux.seccomp.listenerMetadata = "agent-meta;x=\"1\""' \
+		--arg p "$AGENT_SOCK"
+}
+
+@test "seccomp: SCMP_ACT_NOTIFY: the agent gets the listener and the container process state, and its answer is what the process sees" {
+	_start_agent
+	_notify_profile
+	set_sh 'mkdir /tmp/made && echo mkdir-ok; [ -d /tmp/made ] || echo not-made'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "$output" "mkdir-ok
+not-made" "the agent's emulated mkdir"
+	local st
+	st=$(sed -n 's/^state //p' "$AGENT_LOG")
+	assert_eq "$(grep -c . <<<"$st")" 1 "one state, one connection"
+	jq -e . <<<"$st" >/dev/null || fail "the state is not JSON (or came without the fd): $st"
+	assert_eq "$(jq -c .fds <<<"$st")" '["seccompFd"]' "fds"
+	assert_eq "$(jq -r .metadata <<<"$st")" 'agent-meta;x="1"' "metadata"
+	assert_eq "$(jq -r '.state.id + " " + .state.status' <<<"$st")" "$ID creating" "state"
+	assert_eq "$(jq -r .ociVersion <<<"$st")" "$(jq -r .state.ociVersion <<<"$st")" "ociVersion"
+	[ "$(jq -r .pid <<<"$st")" -gt 0 ] || fail "pid: $st"
+	grep -q "^notify 83 \|^notify 258 " "$AGENT_LOG" || fail "no mkdir notification: $(cat "$AGENT_LOG")"
+}
+
+@test "seccomp: SCMP_ACT_NOTIFY: exec gives the agent a listener too, with the running state" {
+	_start_agent
+	_notify_profile
+	set_args '["sleep", "100"]'
+	run_d_ok "$ID"
+	run --separate-stderr moat exec "$ID" sh -c 'mkdir /tmp/e && echo exec-mkdir-ok; [ -d /tmp/e ] || echo not-made'
+	assert_status 0
+	assert_eq "$output" "exec-mkdir-ok
+not-made" "the agent's answer in the exec'd process"
+	assert_eq "$(sed -n 's/^state //p' "$AGENT_LOG" | jq -r .state.status | tr '\n' ' ')" "creating running " "the states, create then exec"
+}
+
+@test "seccomp: SCMP_ACT_NOTIFY: no agent at listenerPath fails create, naming it, and leaves nothing" {
+	AGENT_SOCK=$T/nobody.sock
+	_notify_profile
+	run --separate-stderr moat create --bundle "$BUNDLE" "$ID"
+	assert_error "linux.seccomp.listenerPath \`$T/nobody.sock\`: connect to the seccomp agent: No such file or directory"
+	assert_nothing_left "$ID"
 }

@@ -473,14 +473,21 @@ test_flags (void)
   ok (f.bpf == NULL && contains (f.error, "linux.seccomp.flags[0]: unknown flag"),
       "an unknown flag is refused (%s)", f.error ? f.error : "accepted");
   release (&f);
-  f = compile ("{\"defaultAction\": \"SCMP_ACT_NOTIFY\"}");
-  ok (f.bpf == NULL && f.error != NULL, "SCMP_ACT_NOTIFY is refused (%s)",
-      f.error ? f.error : "accepted");
+  f = compile ("{\"defaultAction\": \"SCMP_ACT_NOTIFY\", \"listenerPath\": \"/a\"}");
+  ok (f.bpf == NULL && contains (f.error, "cannot be the default action"),
+      "SCMP_ACT_NOTIFY as the default action is refused (%s)", f.error ? f.error : "accepted");
   release (&f);
   f = compile ("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"],"
                " \"action\": \"SCMP_ACT_NOTIFY\"}]}");
-  ok (f.bpf == NULL && f.error != NULL, "a rule with SCMP_ACT_NOTIFY is refused (%s)",
-      f.error ? f.error : "accepted");
+  ok (f.bpf == NULL && contains (f.error, "needs linux.seccomp.listenerPath"),
+      "a rule with SCMP_ACT_NOTIFY needs a listenerPath (%s)", f.error ? f.error : "accepted");
+  release (&f);
+  f = compile ("{\"defaultAction\": \"SCMP_ACT_ALLOW\", " ARCH ", \"listenerPath\": \"/a\","
+               " \"syscalls\": [{\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}");
+  ok (f.bpf && (f.bpf->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
+      && call (&f, NR_mkdir, 0, 0, 0) == SECCOMP_RET_USER_NOTIF,
+      "a rule with SCMP_ACT_NOTIFY asks for a listener and notifies (%s)",
+      f.error ? f.error : "compiled");
   release (&f);
 }
 

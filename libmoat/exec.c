@@ -129,6 +129,19 @@ exec_process (const struct moat_exec_options *o, struct moat_spec *container,
       for (size_t i = 0; o->args[i]; i++)
         s->args = moat_strv_append (s->args, o->args[i]);
     }
+  /* the profile: --apparmor, else the process file's, else the
+     container's */
+  if (o->apparmor && o->apparmor[0])
+    {
+      free (s->apparmor_profile);
+      s->apparmor_profile = xstrdup (o->apparmor);
+    }
+  else if (s != container && (s->apparmor_profile == NULL || !s->apparmor_profile[0])
+           && container->apparmor_profile)
+    {
+      free (s->apparmor_profile);
+      s->apparmor_profile = xstrdup (container->apparmor_profile);
+    }
   if (o->tty_set)
     s->terminal = o->tty;
   if (o->cwd)
@@ -178,8 +191,9 @@ check_options (const struct moat_exec_options *o, const struct moat_spec *s,
   if (o->process_label && o->process_label[0]
       && moat_feature_require (MOAT_FEATURE_SELINUX, "--process-label", err) < 0)
     return -1;
-  if (o->apparmor && o->apparmor[0]
-      && moat_feature_require (MOAT_FEATURE_APPARMOR, "--apparmor", err) < 0)
+  if (s->apparmor_profile && s->apparmor_profile[0]
+      && moat_feature_require (MOAT_FEATURE_APPARMOR, o->apparmor && o->apparmor[0]
+                               ? "--apparmor" : "process.apparmorProfile", err) < 0)
     return -1;
   if (s->terminal && o->detach && o->console_socket == NULL)
     return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
@@ -266,7 +280,11 @@ exec_child_main (struct exec_child *c)
     child_fail (c, err);
   /* every namespace at once, the user namespace first; pid and time
      apply to the children made below */
-  if (moat_fault ("exec-join", &err) < 0)
+  /* the label now: the container's /proc does not show this process (it
+     is not in the container's pid namespace), and nothing is exec'd
+     before the process's own program */
+  if (moat_fault ("exec-join", &err) < 0 || moat_finish_open_labels (p, &err) < 0
+      || moat_finish_write_labels (p, &err) < 0)
     child_fail (c, err);
   if (c->join && setns (c->init_pidfd, c->join) < 0)
     {

@@ -4,6 +4,7 @@
 #include "moat.h"
 #include "feature-table.h"
 #include "cgroup/cgroup.h"
+#include "linux/linux.h"
 #include "spec/spec.h"
 #include "utils.h"
 #include <stdio.h>
@@ -36,8 +37,8 @@ static const struct
   [MOAT_FEATURE_SELINUX] = { "SELINUX", false, false, NULL,
                              "this moat was built without SELinux" },
 #endif
-  [MOAT_FEATURE_APPARMOR] = { "APPARMOR", false, false, NULL,
-                              "AppArmor is not supported by this version of moat" },
+  [MOAT_FEATURE_APPARMOR] = { "APPARMOR", true, true, moat_apparmor_enabled,
+                              "AppArmor is not enabled on this host" },
 #ifdef HAVE_CRIU
   [MOAT_FEATURE_CRIU] = { "CRIU", true, false, NULL,
                           "checkpoint/restore is not supported by this version of moat" },

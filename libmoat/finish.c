@@ -6,7 +6,11 @@
       CAP_SYS_RESOURCE), scheduling and I/O priority, the working
       directory (it must resolve inside the root), the program (looked up
       now, so that a missing one fails create with the words engines map
-      to 127 and 126), the final CPU affinity and the umask.
+      to 127 and 126), the final CPU affinity and the umask, and the
+      AppArmor profile of the next execve (written through the attribute
+      moat_finish_open_labels opened while /proc still showed this
+      process; after the createContainer hooks, whose programs it would
+      confine otherwise).
    2. every inherited fd above the preserved range is marked close-on-exec
       and the preserved ones are cleared of it (CVE-2024-21626 class); the
       signal mask and handlers are reset.  Both before any filter:
@@ -51,6 +55,30 @@
 #include <sys/stat.h>
 
 /* ---- 1. prepare ---- */
+
+/* the AppArmor exec attribute, opened early (moat_finish_open_labels) */
+static int lsm_attr_fd = -1;
+
+int
+moat_finish_open_labels (const struct moat_process_plan *p, moat_error **err)
+{
+  const char *profile = p->spec->apparmor_profile;
+  if (profile == NULL || profile[0] == 0)
+    return 0;
+  lsm_attr_fd = moat_apparmor_open_exec_attr (profile, err);
+  return lsm_attr_fd < 0 ? -1 : 0;
+}
+
+int
+moat_finish_write_labels (const struct moat_process_plan *p, moat_error **err)
+{
+  if (lsm_attr_fd < 0)
+    return 0;
+  int r = moat_apparmor_exec_profile (lsm_attr_fd, p->spec->apparmor_profile, err);
+  close (lsm_attr_fd);
+  lsm_attr_fd = -1;
+  return r;
+}
 
 /* The working directory must be inside the container's root: getcwd()
    reports a directory outside it as "(unreachable)...".  */
@@ -124,6 +152,11 @@ moat_finish_prepare (const struct moat_process_plan *p, struct moat_program *pro
     return -1;
   if (moat_apply_cpu_affinity (s->cpu_affinity_final, "process.execCPUAffinity.final",
                                err) < 0)
+    {
+      FREE_AND_NULL (prog->exe);
+      return -1;
+    }
+  if (moat_finish_write_labels (p, err) < 0)
     {
       FREE_AND_NULL (prog->exe);
       return -1;

@@ -233,6 +233,8 @@ set_up (struct init *in, struct moat_program *prog)
       (void) !setresuid (0, 0, 0);
     }
   close_inherited_fds (in);
+  if (moat_finish_open_labels (&p->process, &err) < 0)
+    fail (in, err);
   umask (0);
   if (moat_apply_cpu_affinity (s->cpu_affinity_initial, "process.execCPUAffinity.initial",
                                &err) < 0)

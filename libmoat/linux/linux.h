@@ -24,6 +24,16 @@ const char *moat_ns_clone_hint (int errnum, unsigned long long flags, bool rootl
 int moat_ns_join (int fd, enum moat_ns_type t, const char *path, moat_error **err);
 int moat_ns_write_time_offsets (const struct moat_spec *s, moat_error **err);
 
+/* lsm.c: AppArmor enabled on this host (the module on, its securityfs
+   there); the profile the next execve enters (process.apparmorProfile;
+   NULL or "" does nothing).  */
+bool moat_apparmor_enabled (void);
+/* The AppArmor exec attribute of this thread, opened for writing (-1,
+   with *err set, on failure; -1 without an error for no profile).  */
+int moat_apparmor_open_exec_attr (const char *profile, moat_error **err);
+/* Write "exec PROFILE" to it: the profile of the next execve.  */
+int moat_apparmor_exec_profile (int attr_fd, const char *profile, moat_error **err);
+
 /* idmaps.c */
 /* Write one id map file ("uid_map", "gid_map") of pid, directly.  */
 int moat_write_id_map (pid_t pid, const char *file, const struct moat_idmap *m, size_t n,

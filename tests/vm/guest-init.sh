@@ -72,6 +72,8 @@ mount_api_filesystems() {
 	done
 	mount -t cgroup2 -o nsdelegate,memory_recursiveprot cgroup2 /newroot/sys/fs/cgroup ||
 		fatal "cannot mount cgroup2 on /sys/fs/cgroup"
+	# where AppArmor (on in Debian's kernel) is loaded and seen
+	mount -t securityfs securityfs /newroot/sys/kernel/security 2>/dev/null
 	mkdir -p /newroot/dev/pts /newroot/dev/shm /newroot/dev/mqueue
 	mount -t devpts -o gid=5,mode=0620,ptmxmode=0666 devpts /newroot/dev/pts
 	mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /newroot/dev/shm

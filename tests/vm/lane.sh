@@ -1,7 +1,8 @@
 #!/bin/bash
 # The VM lane of the test suite: the cgroup v2 controllers (memory, pids,
 # cpu, cpuset, io) that a hybrid host keeps on cgroup v1, tested on a pure
-# cgroup v2 host, the VM of tests/vm/run-in-vm.sh.
+# cgroup v2 host, the VM of tests/vm/run-in-vm.sh; and AppArmor, which the
+# host's kernel does not have.
 #
 #   tests/vm/lane.sh
 #
@@ -11,6 +12,9 @@
 #                                         and its enforcement, runc's files
 #   tests/integration/resources.bats      the checks a hybrid host runs with
 #                                         the few controllers it has
+#   tests/integration/vm-apparmor.bats    AppArmor (on in Debian's kernel):
+#                                         a profile loaded, a container and
+#                                         exec under it
 # Its output is printed as it comes; the last line is the lane's summary,
 # "N passed, N failed, N skipped" (the one of the run in the VM, printed
 # before it, is marked "# in the VM:").
@@ -31,7 +35,7 @@ here=$(cd "$(dirname "$0")" && pwd -P)
 repo=$(cd "$here/../.." && pwd -P)
 cd "$repo" || exit 1
 
-files=(tests/integration/vm-cgroup-v2.bats tests/integration/resources.bats)
+files=(tests/integration/vm-cgroup-v2.bats tests/integration/resources.bats tests/integration/vm-apparmor.bats)
 
 # ---- in the VM ------------------------------------------------------------------
 

@@ -17,6 +17,7 @@
 #include "init.h"
 #include "joined-ns.h"
 #include "seccomp-agent.h"
+#include "userns-ranges.h"
 #include "internal.h"
 #include "linux/linux.h"
 #include "linux/syscalls.h"
@@ -274,6 +275,37 @@ keep_config (struct launch *l, moat_error **err)
     return -1;
   return moat_write_file_atomic_at (l->dir.dirfd, "config.json", l->plan->config_text,
                                     l->plan->config_len, 0600, err);
+}
+
+/* An automatic id range (plan/userns.c): its host ids into the maps.
+   Taken once the state directory exists, given back when it goes
+   (moat_container_dir_remove), abort included.  */
+static int
+take_id_range (struct launch *l, moat_error **err)
+{
+  struct moat_plan *p = l->plan;
+  if (!p->auto_range)
+    return 0;
+  autoclose int rootfd = open (l->ctx->state_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return moat_error_set (err, errno, "state root `%s`", l->ctx->state_root);
+  uint32_t uid, gid;
+  if (moat_userns_range_take (rootfd, p->id, &uid, &gid, err) < 0)
+    return moat_error_prefix (err, "linux.namespaces: the user namespace's ids");
+  p->spec->uid_mappings[0].host_id = uid;
+  p->spec->gid_mappings[0].host_id = gid;
+  moat_debug ("automatic id range: uids %u-%u, gids %u-%u", uid, uid + 65535, gid,
+              gid + 65535);
+  /* the image's files, owned by the host's root, are the container's
+     root's through an idmapped root; a filesystem that cannot idmap
+     leaves them as they are (they show as nobody inside) */
+  moat_error *why = NULL;
+  p->rootfs_idmap_fd = moat_idmapped_rootfs_prepare (p->spec, p->rootfs, &why);
+  if (p->rootfs_idmap_fd < 0)
+    moat_warn ("the root filesystem is not idmapped: %s; its files show as owned by "
+               "nobody in the container", why ? why->msg : "?");
+  moat_error_free (&why);
+  return 0;
 }
 
 /* ---- the init ---- */
@@ -558,7 +590,7 @@ launch_create (struct launch *l, bool foreground, bool with_fifo, moat_error **e
     return -1;
   if (with_fifo && make_exec_fifo (l, err) < 0)
     return -1;
-  if (keep_config (l, err) < 0)
+  if (keep_config (l, err) < 0 || take_id_range (l, err) < 0)
     return -1;
   if (moat_fault ("idmap", err) < 0
       || moat_idmapped_mounts_prepare (p->spec, l->plan->mounts, err) < 0)

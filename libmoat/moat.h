@@ -167,6 +167,10 @@ struct moat_create_options
   bool no_pivot;
   bool no_new_keyring;
   unsigned preserve_fds;
+  /* a user namespace for a config without one (create --userns auto);
+     its ids, and those of a config with a user namespace but no
+     mappings, come from the automatic ranges when run as root */
+  bool userns_auto;
 };
 
 /* create: the container's init waits for `start` in status created.  */

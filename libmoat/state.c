@@ -1,5 +1,6 @@
 #include <config.h>
 #include "state.h"
+#include "userns-ranges.h"
 #include "utils.h"
 #include "cgroup/cgroup.h"
 #include "spec/jsontree.h"
@@ -346,6 +347,10 @@ moat_container_dir_remove (struct moat_container_dir *d, moat_error **err)
   int r = 0;
   if (pfd < 0 || moat_remove_tree_at (pfd, name) < 0)
     r = moat_error_set (err, errno, "remove state directory `%s`", d->path);
+  /* an automatic id range the container held is free again (one access
+     when no container ever had one) */
+  else if (faccessat (pfd, ".userns", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    moat_userns_range_release (pfd, name);
   moat_container_dir_close (d);
   return r;
 }

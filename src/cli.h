@@ -61,6 +61,7 @@ bool create_option (struct cli *c, int opt, struct moat_create_options *o);
   { "no-pivot", no_argument, NULL, 'N' },                         \
   { "no-new-keyring", no_argument, NULL, 'K' },                   \
   { "preserve-fds", required_argument, NULL, 'F' },               \
+  { "userns", required_argument, NULL, 'U' },                     \
   { "help", no_argument, NULL, 'h' }
 #define CREATE_HELP_OPTIONS                                                   \
   "  -b, --bundle DIR          bundle directory (default: current directory)\n" \
@@ -68,6 +69,8 @@ bool create_option (struct cli *c, int opt, struct moat_create_options *o);
   "      --console-socket S    unix socket that receives the pty master\n"    \
   "      --no-pivot            use MS_MOVE + chroot instead of pivot_root\n"   \
   "      --no-new-keyring      keep the caller's session keyring\n"           \
-  "      --preserve-fds N      pass fds 3..3+N-1 to the container\n"
+  "      --preserve-fds N      pass fds 3..3+N-1 to the container\n"           \
+  "      --userns auto         a user namespace of its own, even if the config\n" \
+  "                            has none (as root: an automatic id range)\n"
 
 #endif

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "../libmoat/utils.h"
 #include <limits.h>
+#include <string.h>
 
 static const char help[] =
   "Usage: moat create [OPTIONS] ID\n"
@@ -23,6 +24,11 @@ create_option (struct cli *c, int opt, struct moat_create_options *o)
     case 'C': o->console_socket = optarg; return true;
     case 'N': o->no_pivot = true; return true;
     case 'K': o->no_new_keyring = true; return true;
+    case 'U':
+      if (strcmp (optarg, "auto") != 0)
+        cli_failf ("%s: --userns: unknown value `%s` (auto)", c->command, optarg);
+      o->userns_auto = true;
+      return true;
     case 'F':
       if (!moat_parse_uint (optarg, INT_MAX - 3, &n))
         cli_failf ("%s: --preserve-fds: `%s` is not a number of fds", c->command, optarg);

@@ -67,7 +67,8 @@ top=$(cd "$here/.." && pwd)
 #   library             - a program built against libmoat outside this build
 # Any of them can be given on the command line.
 default_files="errors cli plan process mounts seccomp rootfs attributes devices
-  lifecycle exec signals pause hooks terminal logging security rootless"
+  lifecycle exec signals pause hooks terminal logging security rootless
+  userns-auto"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "sanitize.sh: the integration tests start real containers and need root" >&2

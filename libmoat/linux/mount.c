@@ -434,6 +434,30 @@ prepare_idmapped (const struct moat_spec *s, const struct moat_mount_plan *p,
 }
 
 int
+moat_idmapped_rootfs_prepare (const struct moat_spec *s, const char *rootfs,
+                              moat_error **err)
+{
+  autoclose int userns = userns_with_maps (s->uid_mappings, s->n_uid_mappings,
+                                           s->gid_mappings, s->n_gid_mappings, err);
+  if (userns < 0)
+    return -1;
+  /* the mounts below the root keep their own ids (an idmapped mount
+     cannot be idmapped again) */
+  int tree = sys_open_tree (AT_FDCWD, rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC
+                            | AT_RECURSIVE);
+  if (tree < 0)
+    return moat_error_set (err, errno, "bind rootfs `%s`", rootfs);
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = userns };
+  if (sys_mount_setattr (tree, "", AT_EMPTY_PATH, &attr) < 0)
+    {
+      int e = errno;
+      close (tree);
+      return moat_error_set (err, e, "idmap rootfs `%s`", rootfs);
+    }
+  return tree;
+}
+
+int
 moat_idmapped_mounts_prepare (const struct moat_spec *s, struct moat_mount_plan *mounts,
                               moat_error **err)
 {

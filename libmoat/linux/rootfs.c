@@ -103,14 +103,47 @@ apply_sysctl (int rootfd, const struct moat_plan *p, moat_error **err)
 
 /* ---- root ---- */
 
+/* The root, as a mount of its own in the container's mount namespace,
+   private; its fd.  The idmapped copy the runtime prepared (an automatic
+   id range) is attached on top of this namespace's "/", never looked up
+   by path: the container's root (a host id of its range) may not be
+   allowed to walk the host's path to the rootfs.  pivot_root then makes
+   it the root.  */
 static int
-enter_root (const char *rootfs, bool no_pivot, moat_error **err)
+attach_root (const struct moat_plan *p, moat_error **err)
 {
-  if (chdir (rootfs) < 0)
+  if (p->rootfs_idmap_fd >= 0)
+    {
+      if (sys_move_mount (p->rootfs_idmap_fd, "", AT_FDCWD, "/",
+                          MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        return moat_error_set (err, errno, "attach the idmapped rootfs `%s`", p->rootfs);
+      struct mount_attr attr = { .propagation = MS_PRIVATE };
+      if (sys_mount_setattr (p->rootfs_idmap_fd, "", AT_EMPTY_PATH, &attr) < 0)
+        return moat_error_set (err, errno, "make rootfs private");
+      int fd = openat (p->rootfs_idmap_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0)
+        return moat_error_set (err, errno, "open rootfs `%s`", p->rootfs);
+      return fd;
+    }
+  if (mount (p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return moat_error_set (err, errno, "bind rootfs `%s`", p->rootfs);
+  if (mount (NULL, p->rootfs, NULL, MS_PRIVATE, NULL) < 0)
+    return moat_error_set (err, errno, "make rootfs private");
+  int fd = open (p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return moat_error_set (err, errno, "open rootfs `%s`", p->rootfs);
+  return fd;
+}
+
+/* on_slash: the root is attached on top of "/" already (attach_root) */
+static int
+enter_root (int rootfd, const char *rootfs, bool no_pivot, bool on_slash, moat_error **err)
+{
+  if (fchdir (rootfd) < 0)
     return moat_error_set (err, errno, "chdir to rootfs `%s`", rootfs);
   if (no_pivot)
     {
-      if (mount (rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+      if (!on_slash && mount (".", "/", NULL, MS_MOVE, NULL) < 0)
         return moat_error_set (err, errno, "move rootfs to /");
       if (chroot (".") < 0)
         return moat_error_set (err, errno, "chroot into rootfs");
@@ -146,13 +179,9 @@ moat_rootfs_setup (const struct moat_plan *p, const struct moat_rootfs_opts *o,
   /* Nothing done in here may propagate back to the host.  */
   if (mount (NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
     return moat_error_set (err, errno, "make mounts slave of the host");
-  if (mount (p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-    return moat_error_set (err, errno, "bind rootfs `%s`", p->rootfs);
-  if (mount (NULL, p->rootfs, NULL, MS_PRIVATE, NULL) < 0)
-    return moat_error_set (err, errno, "make rootfs private");
-  autoclose int rootfd = open (p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  autoclose int rootfd = attach_root (p, err);
   if (rootfd < 0)
-    return moat_error_set (err, errno, "open rootfs `%s`", p->rootfs);
+    return -1;
 
   bool own_cgroupns = s->ns[MOAT_NS_CGROUP].present;
   for (size_t i = 0; i < s->n_mounts; i++)
@@ -191,7 +220,7 @@ moat_rootfs_setup (const struct moat_plan *p, const struct moat_rootfs_opts *o,
     return moat_error_prefix (err, "process.cwd");
   if (o->before_pivot && o->before_pivot (o->data, err) < 0)
     return -1;
-  if (moat_fault ("pivot", err) < 0 || enter_root (p->rootfs, p->no_pivot, err) < 0)
+  if (moat_fault ("pivot", err) < 0 || enter_root (rootfd, p->rootfs, p->no_pivot, p->rootfs_idmap_fd >= 0, err) < 0)
     return -1;
   if (s->root_readonly && make_root_readonly (err) < 0)
     return -1;

@@ -195,7 +195,7 @@ plan_uts (const struct moat_plan *p, moat_error **err)
 }
 
 static int
-plan_namespaces (struct moat_plan *p, moat_error **err)
+plan_namespaces (struct moat_plan *p, bool userns_auto, moat_error **err)
 {
   struct moat_spec *s = p->spec;
   if (open_namespaces (p, err) < 0)
@@ -206,9 +206,14 @@ plan_namespaces (struct moat_plan *p, moat_error **err)
   /* time offsets are written into a time namespace made before clone */
   if (s->has_time_offsets)
     p->clone_flags &= ~(unsigned long long) CLONE_NEWTIME;
+  if (userns_auto && !s->ns[MOAT_NS_USER].present)
+    {
+      s->ns[MOAT_NS_USER].present = true;
+      p->clone_flags |= CLONE_NEWUSER;
+    }
   p->new_userns = s->ns[MOAT_NS_USER].present && s->ns[MOAT_NS_USER].path == NULL;
   if (p->new_userns && s->n_uid_mappings == 0 && s->n_gid_mappings == 0
-      && moat_plan_automatic_mappings (s, &p->host, err) < 0)
+      && moat_plan_automatic_mappings (s, &p->host, &p->auto_range, err) < 0)
     return -1;
   p->in_userns = p->new_userns
     || (p->ns_fds[MOAT_NS_USER] >= 0 && !is_own_namespace (p->ns_fds[MOAT_NS_USER],
@@ -285,6 +290,7 @@ moat_plan_build (const struct moat_create_options *o, bool foreground,
   struct moat_plan *p = xmalloc0 (sizeof *p);
   for (int t = 0; t < MOAT_NS_COUNT; t++)
     p->ns_fds[t] = -1;
+  p->rootfs_idmap_fd = -1;
   p->id = xstrdup (o->id);
   p->no_pivot = o->no_pivot;
   p->no_new_keyring = o->no_new_keyring;
@@ -294,7 +300,7 @@ moat_plan_build (const struct moat_create_options *o, bool foreground,
   int r = -1;
   if (moat_validate_id (o->id, err) < 0 || moat_host_probe (&p->host, err) < 0
       || resolve_paths (p, o->bundle, err) < 0 || check_options (p, err) < 0
-      || plan_namespaces (p, err) < 0 || plan_sysctls (p, err) < 0
+      || plan_namespaces (p, o->userns_auto, err) < 0 || plan_sysctls (p, err) < 0
       || plan_uts (p, err) < 0
       || moat_mount_plans_build (p->spec, p->bundle, &p->mounts, err) < 0)
     goto out;
@@ -326,6 +332,8 @@ moat_plan_free (struct moat_plan *p)
   for (int t = 0; t < MOAT_NS_COUNT; t++)
     if (p->ns_fds[t] >= 0)
       close (p->ns_fds[t]);
+  if (p->rootfs_idmap_fd >= 0)
+    close (p->rootfs_idmap_fd);
   moat_spec_free (p->spec);
   free (p->config_text);
   free (p->id);

@@ -146,6 +146,9 @@ struct moat_plan
   bool new_userns;              /* a user namespace of the container's own */
   bool in_userns;               /* new, or joined by path */
   bool pid_joined;              /* a pid namespace joined by path */
+  bool auto_range;              /* the id maps' host ids come from an automatic
+                                   range, taken at launch */
+  int rootfs_idmap_fd;          /* with it: the rootfs idmapped (launch), -1 */
 };
 
 /* Build and check the plan for create / run.  Nothing on the host
@@ -154,11 +157,12 @@ int moat_plan_build (const struct moat_create_options *o, bool foreground,
                      struct moat_plan **out, moat_error **err);
 void moat_plan_free (struct moat_plan *p);
 
-/* userns.c: a new user namespace without mappings, rootless: the
-   caller's own ids as root, plus its subordinate ranges; refused as
-   root.  */
+/* userns.c: a new user namespace without mappings.  Rootless: the
+   caller's own ids as root, plus its subordinate ranges.  As the host's
+   root: 65536 ids whose host side is an automatic range taken at launch
+   (*auto_range; the host ids are 0 until then).  */
 int moat_plan_automatic_mappings (struct moat_spec *s, const struct moat_host *h,
-                                  moat_error **err);
+                                  bool *auto_range, moat_error **err);
 
 /* True when a CAP_SYS_PTRACE in this bounding set reaches moat's
    processes (no user namespace of the container's own).  */

@@ -1,9 +1,9 @@
-/* Automatic id mappings: a rootless config that asks for a new user
-   namespace and maps no ids (what `crun spec --rootless` writes) gets the
-   caller's own id as root, plus the caller's subordinate range above it
-   when it has one and newuidmap/newgidmap are there to map it.  As root
-   such a config is refused: which ids to give it is the config's
-   choice, not the runtime's.  */
+/* Automatic id mappings, for a config that asks for a new user namespace
+   and maps no ids (what `crun spec --rootless` writes, or any config
+   with create --userns auto).  Rootless: the caller's own id as root,
+   plus the caller's subordinate range above it when it has one and
+   newuidmap/newgidmap are there to map it.  As the host's root: 65536
+   ids of an automatic range (userns-ranges.c), never the host's root.  */
 #include <config.h>
 #include "plan.h"
 #include "../linux/linux.h"
@@ -38,15 +38,20 @@ automatic_map (bool gid, uid_t own, const char *name, struct moat_idmap **out)
 
 int
 moat_plan_automatic_mappings (struct moat_spec *s, const struct moat_host *h,
-                              moat_error **err)
+                              bool *auto_range, moat_error **err)
 {
+  (void) err;
   /* the host's root is never mapped by default, --rootless true or not:
      a container whose root is the host's root by choice says so */
   if (!h->rootless || (h->euid == 0 && h->initial_userns))
-    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
-                            "linux.namespaces: a new user namespace needs both "
-                            "linux.uidMappings and linux.gidMappings (only a rootless "
-                            "moat maps ids by itself: its own id as root)");
+    {
+      s->uid_mappings = xmalloc0 (sizeof *s->uid_mappings);
+      s->gid_mappings = xmalloc0 (sizeof *s->gid_mappings);
+      s->uid_mappings[0] = s->gid_mappings[0] = (struct moat_idmap) { 0, 0, 65536 };
+      s->n_uid_mappings = s->n_gid_mappings = 1;
+      *auto_range = true;
+      return 0;
+    }
   struct passwd *pw = getpwuid (h->euid);
   autofree char *name = pw ? xstrdup (pw->pw_name) : NULL;
   s->n_uid_mappings = automatic_map (false, h->euid, name, &s->uid_mappings);

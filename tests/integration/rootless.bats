@@ -185,14 +185,6 @@ deny" "ids and setgroups inside"
 	return 0
 }
 
-@test "rootless: as root, a user namespace without mappings is refused, naming it" {
-	_userns
-	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
-	assert_status 1
-	assert_contains "$stderr" "linux.namespaces: a new user namespace needs both linux.uidMappings and linux.gidMappings (only a rootless moat maps ids by itself"
-	assert_nothing_left "$ID"
-}
-
 @test "rootless: new namespaces without a user namespace are refused, saying what to add" {
 	_user_bundle
 	cfg '.linux.namespaces |= map(select(.type != "user")) | del(.linux.uidMappings, .linux.gidMappings)'
@@ -200,5 +192,16 @@ deny" "ids and setgroups inside"
 	run --separate-stderr _as_user run --bundle "$BUNDLE" "$ID"
 	assert_status 1
 	assert_contains "$stderr" "clone3 the container's init: without the host's root, new namespaces need a user namespace of the container's own (add {\"type\": \"user\"} to linux.namespaces)"
+	_no_state
+}
+
+@test "rootless: --userns auto gives a config without a user namespace the user's own ids" {
+	_user_bundle
+	cfg '.linux.namespaces |= map(select(.type != "user")) | del(.linux.uidMappings, .linux.gidMappings)'
+	chown "$RL_USER" "$CFG"
+	set_sh 'id -u; head -1 /proc/self/uid_map'
+	run --separate-stderr _as_user run --userns auto --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "$(echo $output)" "0 0 $RL_UID 1" "uid inside, first line of uid_map"
 	_no_state
 }

@@ -508,19 +508,30 @@ test_automatic_mappings (void)
   struct moat_host root = { .euid = 0, .initial_userns = true, .rootless = false };
   struct moat_spec s0 = { 0 };
   moat_error *e = NULL;
-  ok (moat_plan_automatic_mappings (&s0, &root, &e) < 0 && e
-      && contains (e->msg, "only a rootless moat maps ids") && s0.n_uid_mappings == 0,
-      "automatic mappings: refused as root (%s)", e ? e->msg : "no error");
-  moat_error_free (&e);
+  bool range = false;
+  ok (moat_plan_automatic_mappings (&s0, &root, &range, &e) == 0 && range
+      && s0.n_uid_mappings == 1 && s0.uid_mappings[0].container_id == 0
+      && s0.uid_mappings[0].size == 65536 && s0.n_gid_mappings == 1
+      && s0.gid_mappings[0].size == 65536,
+      "automatic mappings: as root, 65536 ids of an automatic range (%s)",
+      e ? e->msg : "no error");
+  free (s0.uid_mappings);
+  free (s0.gid_mappings);
   /* --rootless true as the host's root: still not the host's root mapped */
   struct moat_host forced = { .euid = 0, .initial_userns = true, .rootless = true };
-  ok (moat_plan_automatic_mappings (&s0, &forced, &e) < 0 && s0.n_uid_mappings == 0,
+  struct moat_spec s3 = { 0 };
+  range = false;
+  ok (moat_plan_automatic_mappings (&s3, &forced, &range, &e) == 0 && range
+      && s3.n_uid_mappings == 1,
       "automatic mappings: the host's root is not mapped, even with --rootless true");
-  moat_error_free (&e);
+  free (s3.uid_mappings);
+  free (s3.gid_mappings);
   /* an id no /etc/subuid names */
   struct moat_host user = { .euid = 54321, .initial_userns = true, .rootless = true };
   struct moat_spec s1 = { 0 };
-  ok (moat_plan_automatic_mappings (&s1, &user, &e) == 0 && s1.n_uid_mappings == 1
+  range = false;
+  ok (moat_plan_automatic_mappings (&s1, &user, &range, &e) == 0 && !range
+      && s1.n_uid_mappings == 1
       && s1.uid_mappings[0].container_id == 0 && s1.uid_mappings[0].host_id == 54321
       && s1.uid_mappings[0].size == 1 && s1.n_gid_mappings >= 1
       && s1.gid_mappings[0].host_id == getegid (),
@@ -530,7 +541,7 @@ test_automatic_mappings (void)
   /* root in a user namespace of its own (rootless Podman) */
   struct moat_host inner = { .euid = 0, .initial_userns = false, .rootless = true };
   struct moat_spec s2 = { 0 };
-  ok (moat_plan_automatic_mappings (&s2, &inner, &e) == 0 && s2.n_uid_mappings >= 1
+  ok (moat_plan_automatic_mappings (&s2, &inner, &range, &e) == 0 && s2.n_uid_mappings >= 1
       && s2.uid_mappings[0].host_id == 0, "automatic mappings: uid 0 in a user namespace "
       "of its own");
   free (s2.uid_mappings);

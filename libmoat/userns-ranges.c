@@ -1,0 +1,157 @@
+/* Automatic id ranges for containers run by the host's root.
+
+   A config with a user namespace and no mappings (or any config, with
+   create --userns auto) gets 65536 uids and gids of its own, taken from
+   the subordinate ranges of the user `containers` (/etc/subuid and
+   /etc/subgid, as Podman's --userns=auto takes them), in blocks of
+   65536: block k is uids S_u + 65536 k and gids S_g + 65536 k.  Never the
+   host's root, and never two running containers on one block.
+
+   What is taken is recorded under the state root, in .userns/: a file
+   per block in use, named by its number, holding the container's id,
+   made and removed under an exclusive flock of .userns/lock, so that
+   concurrent creates never take the same block.  A block is taken after
+   the container's state directory exists and given back when it is
+   deleted; a file whose container has no state directory any more (a
+   create or delete killed in between) is free again.  */
+#include <config.h>
+#include "userns-ranges.h"
+#include "linux/linux.h"
+#include "utils.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define RANGES_DIR ".userns"
+#define BLOCK 65536u
+
+/* .userns/ of the state root, locked; -1 on error.  */
+static int
+open_locked (int rootfd, int *lockfd, moat_error **err)
+{
+  if (mkdirat (rootfd, RANGES_DIR, 0700) < 0 && errno != EEXIST)
+    return moat_error_set (err, errno, "make `%s` in the state root", RANGES_DIR);
+  int dirfd = openat (rootfd, RANGES_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dirfd < 0)
+    return moat_error_set (err, errno, "open `%s` in the state root", RANGES_DIR);
+  *lockfd = openat (dirfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (*lockfd < 0 || flock (*lockfd, LOCK_EX) < 0)
+    {
+      int e = errno;
+      if (*lockfd >= 0)
+        close (*lockfd);
+      close (dirfd);
+      return moat_error_set (err, e, "lock `%s/lock` in the state root", RANGES_DIR);
+    }
+  return dirfd;
+}
+
+/* The id a block's file holds ("" when unreadable).  */
+static void
+holder_of (int dirfd, const char *name, char *id, size_t size)
+{
+  id[0] = 0;
+  autoclose int fd = openat (dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  ssize_t n = read (fd, id, size - 1);
+  id[n > 0 ? n : 0] = 0;
+}
+
+/* Is block k's file there, for a container that still exists?  A file
+   of one that does not is removed.  */
+static bool
+block_in_use (int rootfd, int dirfd, unsigned k)
+{
+  char name[16], id[512];
+  snprintf (name, sizeof name, "%u", k);
+  if (faccessat (dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+    return false;
+  holder_of (dirfd, name, id, sizeof id);
+  if (id[0] && id[0] != '.' && strchr (id, '/') == NULL
+      && faccessat (rootfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    return true;
+  unlinkat (dirfd, name, 0);
+  return false;
+}
+
+int
+moat_userns_range_take (int rootfd, const char *id, uint32_t *uid_start,
+                        uint32_t *gid_start, moat_error **err)
+{
+  uint32_t su, cu, sg, cg;
+  if (moat_subid_range ("/etc/subuid", (uid_t) -1, MOAT_USERNS_OWNER, &su, &cu) < 0
+      || moat_subid_range ("/etc/subgid", (uid_t) -1, MOAT_USERNS_OWNER, &sg, &cg) < 0)
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                            "automatic id ranges come from the subordinate ranges of the "
+                            "user `%s`, and /etc/subuid or /etc/subgid has none (add them: "
+                            "usermod --add-subuids 1000000-1999999 --add-subgids "
+                            "1000000-1999999 %s)", MOAT_USERNS_OWNER, MOAT_USERNS_OWNER);
+  unsigned blocks = (cu < cg ? cu : cg) / BLOCK;
+  if (blocks == 0)
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                            "the subordinate ranges of `%s` hold fewer than %u ids: no "
+                            "automatic range fits", MOAT_USERNS_OWNER, BLOCK);
+  int lockfd;
+  int dirfd = open_locked (rootfd, &lockfd, err);
+  if (dirfd < 0)
+    return -1;
+  int r = -1;
+  for (unsigned k = 0; k < blocks; k++)
+    {
+      if (block_in_use (rootfd, dirfd, k))
+        continue;
+      char name[16];
+      snprintf (name, sizeof name, "%u", k);
+      autoclose int fd = openat (dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW
+                                 | O_CLOEXEC, 0600);
+      if (fd < 0 || moat_write_all (fd, id, strlen (id)) < 0)
+        {
+          moat_error_set (err, errno, "record the id range in `%s/%s`", RANGES_DIR, name);
+          unlinkat (dirfd, name, 0);
+          goto out;
+        }
+      *uid_start = su + k * BLOCK;
+      *gid_start = sg + k * BLOCK;
+      r = 0;
+      goto out;
+    }
+  moat_error_setk (err, MOAT_ERR_FAILED, 0, "every automatic id range (%u blocks of %u "
+                   "ids of `%s`) is in use", blocks, BLOCK, MOAT_USERNS_OWNER);
+out:
+  close (lockfd);
+  close (dirfd);
+  return r;
+}
+
+void
+moat_userns_range_release (int rootfd, const char *id)
+{
+  int lockfd;
+  int dirfd = open_locked (rootfd, &lockfd, NULL);
+  if (dirfd < 0)
+    return;
+  int scan = dup (dirfd);
+  DIR *d = scan >= 0 ? fdopendir (scan) : NULL;
+  struct dirent *e;
+  while (d && (e = readdir (d)))
+    {
+      if (e->d_name[0] == '.' || strcmp (e->d_name, "lock") == 0)
+        continue;
+      char holder[512];
+      holder_of (dirfd, e->d_name, holder, sizeof holder);
+      if (strcmp (holder, id) == 0)
+        unlinkat (dirfd, e->d_name, 0);
+    }
+  if (d)
+    closedir (d);
+  else if (scan >= 0)
+    close (scan);
+  close (lockfd);
+  close (dirfd);
+}

@@ -24,7 +24,7 @@ make -j"$(nproc)" >/dev/null || { make; exit 1; }
 # lane that hangs (an engine waiting on a process that never ends, say)
 # costs its budget and not the whole CI run: still running then, it is
 # stopped (TERM, and KILL 30 s later, to its whole process group) and
-# counts as one failure, named.  The budgets add up to 55 minutes.
+# counts as one failure, named.  The budgets add up to 60 minutes.
 #
 # run_lane NAME BUDGET COMMAND...: the lane's output on stdout and in
 # $lane_log; $lane_rc its exit status (124 or 137: stopped).
@@ -88,7 +88,7 @@ rm -f "$lane_log"
 # host keeps on v1, in a VM booted with cgroup_no_v1=all
 # (tests/vm/lane.sh); a host that cannot run the VM counts one skip, with
 # the reason.
-run_lane vm 600 bash tests/vm/lane.sh
+run_lane vm 900 bash tests/vm/lane.sh
 set -- $(lane_counts "$lane_log"); v_pass=$1 v_fail=$2 v_skip=$3
 rm -f "$lane_log"
 # The differential compatibility corpus: the configs runc, crun, Podman,

@@ -15,6 +15,10 @@
 #   tests/integration/vm-apparmor.bats    AppArmor (on in Debian's kernel):
 #                                         a profile loaded, a container and
 #                                         exec under it
+#   tests/integration/vm-package.bats     the Debian packages, built here on
+#                                         the host (contrib/build-deb.sh,
+#                                         lintian), installed in the VM, where
+#                                         the root's writes are thrown away
 # Its output is printed as it comes; the last line is the lane's summary,
 # "N passed, N failed, N skipped" (the one of the run in the VM, printed
 # before it, is marked "# in the VM:").
@@ -23,7 +27,7 @@
 #   - no VM possible here (no qemu or kernel, and none installable): one
 #     skip, with the reason;
 #   - a VM that does not boot, stops, or is still running after
-#     $MOAT_VM_LANE_TIMEOUT seconds (default 480): one failure more, with
+#     $MOAT_VM_LANE_TIMEOUT seconds (default 600): one failure more, with
 #     the reason;
 #   - otherwise the counts of the run in the VM.
 # Exit status: 0 when nothing failed, else 1.
@@ -35,7 +39,8 @@ here=$(cd "$(dirname "$0")" && pwd -P)
 repo=$(cd "$here/../.." && pwd -P)
 cd "$repo" || exit 1
 
-files=(tests/integration/vm-cgroup-v2.bats tests/integration/resources.bats tests/integration/vm-apparmor.bats)
+files=(tests/integration/vm-cgroup-v2.bats tests/integration/resources.bats tests/integration/vm-apparmor.bats
+	tests/integration/vm-package.bats)
 
 # ---- in the VM ------------------------------------------------------------------
 
@@ -58,7 +63,9 @@ guest() {
 		mv -T "$cache/unpack/bundle" "$cache/bundle-$key"
 	fi
 	rm -rf "$cache/unpack"
-	MOAT=$work/moat MOAT_IT_CACHE=$cache bash tests/run-integration.sh "$@" 2>&1 | tee "$work/log"
+	# the Debian packages the host built (vm-package.bats installs them here)
+	MOAT_TEST_DEBS=$work/debs MOAT=$work/moat MOAT_IT_CACHE=$cache \
+		bash tests/run-integration.sh "$@" 2>&1 | tee "$work/log"
 	exit "${PIPESTATUS[0]}"
 }
 
@@ -71,7 +78,7 @@ fi
 # ---- on the host ------------------------------------------------------------------
 
 start=$SECONDS
-limit=${MOAT_VM_LANE_TIMEOUT:-480}
+limit=${MOAT_VM_LANE_TIMEOUT:-600}
 
 # the lane's last line, and its status
 finish() {
@@ -109,6 +116,14 @@ if sh tests/lib/make-bundle.sh "$work/bundle" "$work/moat" '["true"]' >"$work/bu
 	cat "$work/moat" tests/lib/make-bundle.sh /bin/busybox 2>/dev/null | sha256sum | cut -c1-16 >"$work/bundle.key"
 fi
 rm -rf "$work/bundle"
+# the Debian packages, built here (in the VM it would take ten times as
+# long), and what lintian says of them; a failed build is the VM test's
+# to report (it finds no packages and the log)
+mkdir -p "$work/debs"
+if contrib/build-deb.sh "$work/debs" >"$work/debs/build.log" 2>&1; then
+	lintian --fail-on error "$work"/debs/*.deb >"$work/debs/lintian.log" 2>&1
+	echo $? >"$work/debs/lintian.rc"
+fi
 
 # the summary of the run in the VM is marked: the lane's own comes last
 tests/vm/run-in-vm.sh --timeout "$limit" --share "$work" -- \

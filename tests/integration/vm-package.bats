@@ -72,14 +72,32 @@ _require_debs() {
 	assert_eq "$output" from-the-package "the container's output"
 }
 
-@test "package: containerd reads the package's snippet" {
+@test "package: containerd reads the package's snippet, and ctr runs a container with the package's moat" {
 	_require_debs
-	command -v containerd >/dev/null || skip "containerd is not installed"
-	printf 'version = 2\nimports = ["/usr/share/moat/containerd/moat.toml"]\n' >"$T/config.toml"
-	run containerd --config "$T/config.toml" config dump
+	command -v containerd >/dev/null && command -v ctr >/dev/null || skip "containerd is not installed"
+	local d=/tmp/pkg-containerd
+	mkdir -p "$d"
+	printf 'version = 2\nimports = ["/usr/share/moat/containerd/moat.toml"]\n' >"$d/config.toml"
+	run containerd --config "$d/config.toml" config dump
 	assert_status 0
 	assert_contains "$output" '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.moat]'
 	assert_contains "$output" 'BinaryName = "/usr/bin/moat"'
+	containerd --config "$d/config.toml" --root "$d/root" --state "$d/state" --address "$d/sock" \
+		--log-level error >"$d/log" 2>&1 &
+	helper_pid $!
+	local k
+	for ((k = 0; k < 300; k++)); do [ -S "$d/sock" ] && break; sleep 0.1; done
+	[ -S "$d/sock" ] || fail "containerd did not start: $(cat "$d/log")"
+	# the image Podman imported in the test before
+	timeout -k 10 300 podman --root /tmp/pkg-podman/root --runroot /tmp/pkg-podman/run \
+		--storage-driver vfs save -q --format oci-archive -o "$d/img.tar" localhost/pkg:latest ||
+		fail "podman save failed"
+	timeout -k 10 300 ctr -a "$d/sock" -n pkg images import \
+		"$d/img.tar" >/dev/null || fail "ctr images import failed"
+	run --separate-stderr timeout -k 10 300 ctr -a "$d/sock" -n pkg run --rm --cpu-shares 0 \
+		--runc-binary /usr/bin/moat localhost/pkg:latest pkg-c1 sh -c 'echo from-ctr'
+	assert_status 0
+	assert_eq "$output" from-ctr "the container's output through ctr"
 }
 
 @test "package: man moat opens, and bash completes moat de to delete" {

@@ -10,7 +10,10 @@
 #    made by this lane when missing and removed again); Podman (own
 #    --root, --runroot and --tmpdir under the work directory, an image
 #    imported from the busybox-static rootfs of tests/lib/make-bundle.sh,
-#    as tests/integration/podman.bats makes it); containerd (`ctr run`, a
+#    as tests/integration/podman.bats makes it; for --userns=auto the
+#    subordinate ranges of the user `containers` are added to
+#    /etc/subuid and /etc/subgid when missing, and put back as they were
+#    at the end); containerd (`ctr run`, a
 #    private containerd as tests/integration/containerd.bats starts it);
 #    buildah (`from` + `run`, and a `bud` with a RUN step).  The engines
 #    are given a runtime that copies the bundle's config.json (for
@@ -178,6 +181,11 @@ cleanup() {
 				done
 			done
 	done
+	# the subordinate ranges of `containers` this run added
+	if [ -n "${subids_saved:-}" ]; then
+		cp "$work/subuid.saved" /etc/subuid
+		cp "$work/subgid.saved" /etc/subgid
+	fi
 	if [ -n "$rl_made" ]; then
 		userdel "$rl_user" 2>/dev/null
 	fi
@@ -465,11 +473,25 @@ podman_cases=(
 	"podman-cap-net-bind|--cap-drop all --cap-add NET_BIND_SERVICE"
 	"podman-user|--user 1000:1000"
 	"podman-uidmap|--uidmap 0:100000:65536 --gidmap 0:100000:65536"
+	"podman-userns-auto|--userns=auto"
 	"podman-no-new-privs|--security-opt no-new-privileges"
 	"podman-network-none|--network none"
 	"podman-limits|--pids-limit 50 --memory 64m"
 	"podman-tty|-t"
 )
+
+# Podman's --userns=auto takes its ids from the subordinate ranges of the
+# user `containers`: made for this run when there are none (and put back
+# as they were at the end)
+containers_subids() {
+	grep -q '^containers:' /etc/subuid 2>/dev/null && grep -q '^containers:' /etc/subgid 2>/dev/null &&
+		return 0
+	cp /etc/subuid "$work/subuid.saved" 2>/dev/null || : >"$work/subuid.saved"
+	cp /etc/subgid "$work/subgid.saved" 2>/dev/null || : >"$work/subgid.saved"
+	subids_saved=1
+	grep -q '^containers:' /etc/subuid 2>/dev/null || echo "containers:5100000:655360" >>/etc/subuid
+	grep -q '^containers:' /etc/subgid 2>/dev/null || echo "containers:5100000:655360" >>/etc/subgid
+}
 
 gen_podman() {
 	local c name opts log all=()
@@ -485,6 +507,7 @@ gen_podman() {
 	for c in "${podman_cases[@]}"; do
 		name=${c%%|*} opts=${c#*|}
 		want "$name" || continue
+		[ "$name" = podman-userns-auto ] && containers_subids
 		log=$work/gen-logs/$name.log
 		take_captured
 		gen_step "making $name"

@@ -60,10 +60,12 @@ _gone() {
 
 @test "podman: run -d, exec, top, pause, unpause, rm -f leave nothing" {
 	local name=moat-it-$ID
+	# removed at teardown even when the run fails half-way (Podman keeps
+	# a container it created whose start failed)
+	on_teardown "podman --runtime $MOAT rm -f -t 0 $name"
 	run pm run -d --name "$name" "$PODMAN_IMAGE" sleep 300
 	assert_status 0
 	echo "${lines[-1]}" >"$T/$name.id"
-	on_teardown "podman rm -f -t 0 $name"
 	run pm exec "$name" sh -c 'echo exec-ok; cat /proc/1/cmdline | tr "\0" " "'
 	assert_status 0
 	assert_contains "$output" "exec-ok"
@@ -84,10 +86,12 @@ _gone() {
 
 @test "podman: stop and start again (a fresh create on the same bundle)" {
 	local name=moat-it-$ID
+	# removed at teardown even when the run fails half-way (Podman keeps
+	# a container it created whose start failed)
+	on_teardown "podman --runtime $MOAT rm -f -t 0 $name"
 	run pm run -d --name "$name" "$PODMAN_IMAGE" sleep 300
 	assert_status 0
 	echo "${lines[-1]}" >"$T/$name.id"
-	on_teardown "podman rm -f -t 0 $name"
 	run pm stop -t 0 "$name"
 	assert_status 0
 	assert_eq "$(podman inspect -f '{{.State.Status}}' "$name")" exited

@@ -507,6 +507,11 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
   container = container_config (&dir, &st, err);
   if (container == NULL)
     goto out;
+  /* a user namespace whose maps moat chose (automatic mappings or
+     range): they are the init's, not in the config */
+  if (container->ns[MOAT_NS_USER].present && container->ns[MOAT_NS_USER].path == NULL
+      && container->n_uid_mappings == 0 && moat_read_id_maps (st.pid, container, err) < 0)
+    goto out;
   s = exec_process (o, container, err);
   if (s == NULL || check_options (o, s, err) < 0
       || moat_process_plan_build (s, container->has_seccomp ? &container->seccomp : NULL,

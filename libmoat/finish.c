@@ -299,7 +299,11 @@ moat_finish_privileges (const struct moat_process_plan *p, int *own_fds, size_t 
     return -1;
   reset_signals ();
   moat_finish_scrub_runtime ();
-  if (!s->no_new_privileges && load_filter (p, err) < 0)
+  /* a notifying profile's listener goes to the runtime at once: the
+     privilege calls below may be notified, and only an agent holding it
+     answers (own_fds[0] is the channel) */
+  if (!s->no_new_privileges
+      && (load_filter (p, err) < 0 || (n > 0 && moat_finish_pass_listener (own_fds[0], err) < 0)))
     return -1;
   if (moat_caps_and_user_apply (s, &p->caps, h->last_cap, err) < 0)
     return -1;

@@ -286,6 +286,14 @@ take_id_range (struct launch *l, moat_error **err)
   struct moat_plan *p = l->plan;
   if (!p->auto_range)
     return 0;
+  /* the block is given back at delete: every process holding its ids
+     must be gone then, which a pid namespace of its own or a cgroup
+     (killed whole) makes sure of */
+  if (!(p->clone_flags & CLONE_NEWPID) && l->cgroup.path == NULL)
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                            "linux.namespaces: an automatic id range needs a pid namespace "
+                            "of the container's own or a cgroup (delete must end every "
+                            "process with its ids before they are given to another)");
   autoclose int rootfd = open (l->ctx->state_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return moat_error_set (err, errno, "state root `%s`", l->ctx->state_root);

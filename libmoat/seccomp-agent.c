@@ -82,6 +82,18 @@ moat_seccomp_give_listener (const struct moat_seccomp *k, int listener, pid_t pi
   if (r < 0)
     return moat_error_set (err, errno, "linux.seccomp.listenerPath `%s`: connect to the "
                            "seccomp agent", path);
+  /* the listener decides what the container's calls return: only to an
+     agent of root's or of moat's own user, not to whoever could bind a
+     socket at that path (a directory a container can write) */
+  struct ucred peer;
+  socklen_t len = sizeof peer;
+  if (getsockopt (sock, SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0)
+    return moat_error_set (err, errno, "linux.seccomp.listenerPath `%s`: the agent's "
+                           "credentials", path);
+  if (peer.uid != 0 && peer.uid != geteuid ())
+    return moat_error_setk (err, MOAT_ERR_PERMISSION, 0, "linux.seccomp.listenerPath `%s`: "
+                            "the agent runs as uid %u, neither root nor moat's user: "
+                            "refusing to give it the listener", path, (unsigned) peer.uid);
   autofree char *json = moat_seccomp_process_state (k, pid, state);
   if (send_state (sock, listener, json, strlen (json)) < 0)
     return moat_error_set (err, errno, "linux.seccomp.listenerPath `%s`: send the "

@@ -80,6 +80,35 @@ block_in_use (int rootfd, int dirfd, unsigned k)
   return false;
 }
 
+/* The first line of FILE, not the owner's, whose range meets
+   [start, start+count); NULL if none.  */
+static const char *
+overlapping_line (const char *file, uint32_t start, uint32_t count)
+{
+  static char found[400];
+  FILE *f = fopen (file, "re");
+  if (f == NULL)
+    return NULL;
+  char line[256];
+  const char *r = NULL;
+  while (r == NULL && fgets (line, sizeof line, f))
+    {
+      line[strcspn (line, "\r\n")] = 0;
+      char who[128];
+      unsigned long long s, n;
+      if (sscanf (line, "%127[^:]:%llu:%llu", who, &s, &n) != 3
+          || strcmp (who, MOAT_USERNS_OWNER) == 0 || n == 0)
+        continue;
+      if (s < (unsigned long long) start + count && start < s + n)
+        {
+          snprintf (found, sizeof found, "%s: %s", file, line);
+          r = found;
+        }
+    }
+  fclose (f);
+  return r;
+}
+
 int
 moat_userns_range_take (int rootfd, const char *id, uint32_t *uid_start,
                         uint32_t *gid_start, moat_error **err)
@@ -92,6 +121,16 @@ moat_userns_range_take (int rootfd, const char *id, uint32_t *uid_start,
                             "user `%s`, and /etc/subuid or /etc/subgid has none (add them: "
                             "usermod --add-subuids 1000000-1999999 --add-subgids "
                             "1000000-1999999 %s)", MOAT_USERNS_OWNER, MOAT_USERNS_OWNER);
+  const char *overlap;
+  if (su == 0 || sg == 0)
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "the subordinate range of "
+                            "`%s` in %s starts at 0: it would map the host's root",
+                            MOAT_USERNS_OWNER, su == 0 ? "/etc/subuid" : "/etc/subgid");
+  if ((overlap = overlapping_line ("/etc/subuid", su, cu)) != NULL
+      || (overlap = overlapping_line ("/etc/subgid", sg, cg)) != NULL)
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "the subordinate range of "
+                            "`%s` overlaps another one (%s): its ids would not be the "
+                            "containers' only", MOAT_USERNS_OWNER, overlap);
   unsigned blocks = (cu < cg ? cu : cg) / BLOCK;
   if (blocks == 0)
     return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,

@@ -190,7 +190,9 @@ v2_create (struct moat_cgroup *cg, moat_error **err)
         }
       free (made);
       int e = (*err)->errnum;
-      if (moat_running_rootless () && (e == EACCES || e == EPERM || e == EROFS))
+      /* really without privileges: --rootless true as the host's root
+         never turns a cgroup it cannot make into a warning */
+      if (moat_without_host_root () && (e == EACCES || e == EPERM || e == EROFS))
         {
           /* rootless without a delegated cgroup: run without one */
           moat_warn ("%s; the container runs without its own cgroup", (*err)->msg);
@@ -234,7 +236,7 @@ v2_apply (struct moat_cgroup *cg, const struct moat_spec *s, moat_error **err)
     return -1;
   if (moat_cgroup_devices_attach (fd, s->device_rules, s->n_device_rules, err) == 0)
     return 0;
-  if (moat_running_rootless () && (*err)->errnum == EPERM)
+  if (moat_without_host_root () && (*err)->errnum == EPERM)
     {
       /* without privileges there is no mknod either */
       moat_debug ("%s; continuing without a device filter", (*err)->msg);

@@ -229,6 +229,41 @@ moat_write_id_maps (pid_t pid, const struct moat_spec *s, moat_error **err)
   return 0;
 }
 
+/* One of pid's maps ("uid_map", "gid_map"), as the kernel shows it.  */
+static int
+read_map (pid_t pid, const char *file, struct moat_idmap **out, size_t *n,
+          moat_error **err)
+{
+  char path[64];
+  snprintf (path, sizeof path, "/proc/%d/%s", pid, file);
+  FILE *f = fopen (path, "re");
+  if (f == NULL)
+    return moat_error_set (err, errno, "open `%s`", path);
+  *out = NULL;
+  *n = 0;
+  unsigned a, b, c;
+  while (fscanf (f, "%u %u %u", &a, &b, &c) == 3)
+    {
+      *out = xrealloc (*out, (*n + 1) * sizeof **out);
+      (*out)[(*n)++] = (struct moat_idmap) { a, b, c };
+    }
+  fclose (f);
+  return 0;
+}
+
+int
+moat_read_id_maps (pid_t pid, struct moat_spec *s, moat_error **err)
+{
+  free (s->uid_mappings);
+  free (s->gid_mappings);
+  s->uid_mappings = s->gid_mappings = NULL;
+  s->n_uid_mappings = s->n_gid_mappings = 0;
+  if (read_map (pid, "uid_map", &s->uid_mappings, &s->n_uid_mappings, err) < 0
+      || read_map (pid, "gid_map", &s->gid_mappings, &s->n_gid_mappings, err) < 0)
+    return -1;
+  return 0;
+}
+
 int
 moat_subid_range (const char *file, uid_t id, const char *name, uint32_t *start,
                   uint32_t *count)

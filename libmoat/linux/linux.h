@@ -42,6 +42,9 @@ int moat_write_id_map (pid_t pid, const char *file, const struct moat_idmap *m, 
    may (CAP_SETUID/CAP_SETGID, or only its own id, setgroups then denied),
    through newuidmap/newgidmap otherwise.  */
 int moat_write_id_maps (pid_t pid, const struct moat_spec *s, moat_error **err);
+/* The maps pid's user namespace has, into s (an automatic mapping is
+   not in the container's config).  */
+int moat_read_id_maps (pid_t pid, struct moat_spec *s, moat_error **err);
 /* The first subordinate range of the user (by uid or name) in FILE
    (/etc/subuid, /etc/subgid); -1 if it has none.  */
 int moat_subid_range (const char *file, uid_t id, const char *name, uint32_t *start,
@@ -86,6 +89,9 @@ bool moat_in_initial_userns (void);
    is not the host's (rootless Podman runs its runtime so); or as forced
    by moat_set_rootless_mode.  */
 bool moat_running_rootless (void);
+/* Really without the host's root (whatever --rootless says): what decides
+   whether running without a cgroup or a device filter is allowed.  */
+bool moat_without_host_root (void);
 /* A session keyring of the container's own, "moat-<id>": the kernel
    keyring is not namespaced, and the caller's keys must not be reachable.
    Failing to join one fails (a kernel without keyrings aside).  */

@@ -401,6 +401,20 @@ userns_with_maps (const struct moat_idmap *u, size_t nu, const struct moat_idmap
   return fd;
 }
 
+/* A tree cloned in the runtime's mount namespace is in the propagation
+   groups of the mounts it copies: made a slave of them, recursively,
+   before the container gets it, so that nothing mounted inside it ever
+   shows on the host (what the host mounts there still shows inside, as
+   for the rest of the container's mounts).  */
+static int
+cut_propagation (int tree, moat_error **err)
+{
+  struct mount_attr attr = { .propagation = MS_SLAVE };
+  if (sys_mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) < 0)
+    return moat_error_set (err, errno, "make the detached tree a slave of the host's mounts");
+  return 0;
+}
+
 static int
 prepare_idmapped (const struct moat_spec *s, const struct moat_mount_plan *p,
                   moat_error **err)
@@ -421,6 +435,11 @@ prepare_idmapped (const struct moat_spec *s, const struct moat_mount_plan *p,
                             | (p->o.rbind ? AT_RECURSIVE : 0));
   if (tree < 0)
     return moat_error_set (err, errno, "bind `%s`", p->source);
+  if (cut_propagation (tree, err) < 0)
+    {
+      close (tree);
+      return moat_error_prefix (err, "bind `%s`", p->source);
+    }
   struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = userns };
   if (sys_mount_setattr (tree, "", AT_EMPTY_PATH | (p->o.ridmap ? AT_RECURSIVE : 0),
                          &attr) < 0)
@@ -447,6 +466,11 @@ moat_idmapped_rootfs_prepare (const struct moat_spec *s, const char *rootfs,
                             | AT_RECURSIVE);
   if (tree < 0)
     return moat_error_set (err, errno, "bind rootfs `%s`", rootfs);
+  if (cut_propagation (tree, err) < 0)
+    {
+      close (tree);
+      return moat_error_prefix (err, "rootfs `%s`", rootfs);
+    }
   struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = userns };
   if (sys_mount_setattr (tree, "", AT_EMPTY_PATH, &attr) < 0)
     {

@@ -212,6 +212,12 @@ moat_set_rootless_mode (enum moat_rootless_mode mode)
 }
 
 bool
+moat_without_host_root (void)
+{
+  return geteuid () != 0 || !moat_in_initial_userns ();
+}
+
+bool
 moat_running_rootless (void)
 {
   if (rootless_mode != MOAT_ROOTLESS_AUTO)

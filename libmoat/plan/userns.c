@@ -14,7 +14,8 @@
 
 /* The mapping of one kind: own id -> 0, and the subordinate range -> 1..  */
 static size_t
-automatic_map (bool gid, uid_t own, const char *name, struct moat_idmap **out)
+automatic_map (bool gid, uid_t user, uint32_t own, const char *name,
+               struct moat_idmap **out)
 {
   struct moat_idmap *m = xmalloc0 (2 * sizeof *m);
   size_t n = 0;
@@ -22,7 +23,8 @@ automatic_map (bool gid, uid_t own, const char *name, struct moat_idmap **out)
   uint32_t start, count;
   const char *file = gid ? "/etc/subgid" : "/etc/subuid";
   const char *helper = gid ? "newgidmap" : "newuidmap";
-  if (moat_subid_range (file, own, name, &start, &count) == 0)
+  /* both files name the user (by name or uid), not its group */
+  if (moat_subid_range (file, user, name, &start, &count) == 0)
     {
       autofree char *prog = moat_find_program (helper);
       if (prog)
@@ -54,8 +56,8 @@ moat_plan_automatic_mappings (struct moat_spec *s, const struct moat_host *h,
     }
   struct passwd *pw = getpwuid (h->euid);
   autofree char *name = pw ? xstrdup (pw->pw_name) : NULL;
-  s->n_uid_mappings = automatic_map (false, h->euid, name, &s->uid_mappings);
-  s->n_gid_mappings = automatic_map (true, getegid (), name, &s->gid_mappings);
+  s->n_uid_mappings = automatic_map (false, h->euid, h->euid, name, &s->uid_mappings);
+  s->n_gid_mappings = automatic_map (true, h->euid, getegid (), name, &s->gid_mappings);
   moat_debug ("automatic id mappings: uid %u -> 0%s, gid %u -> 0%s", (unsigned) h->euid,
               s->n_uid_mappings > 1 ? " and a subordinate range" : "",
               (unsigned) getegid (),

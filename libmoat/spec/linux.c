@@ -424,6 +424,9 @@ check_notify (struct moat_seccomp *k, moat_error **err)
   if (k->uses_notify && (k->listener_path == NULL || k->listener_path[0] == 0))
     return moat_error_set (err, 0, "linux.seccomp: SCMP_ACT_NOTIFY needs "
                            "linux.seccomp.listenerPath (the agent's socket)");
+  if (k->listener_path && k->listener_path[0] != '/')
+    return moat_error_set (err, 0, "linux.seccomp.listenerPath: `%s` is not an absolute "
+                           "path", k->listener_path);
   /* sockaddr_un holds 107 bytes and a NUL */
   if (k->listener_path && strlen (k->listener_path) > 107)
     return moat_error_set (err, 0, "linux.seccomp.listenerPath: longer than the 107 "

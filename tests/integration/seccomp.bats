@@ -250,7 +250,7 @@ _start_agent() {
 	AGENT_SOCK=$T/agent.sock AGENT_LOG=$T/agent.log
 	gcc -O2 -Wall -o "$T/seccomp-agent" "$BATS_TEST_DIRNAME/../lib/seccomp-agent.c" \
 		>"$T/gcc.log" 2>&1 || skip "gcc cannot build tests/lib/seccomp-agent.c: $(head -3 "$T/gcc.log")"
-	"$T/seccomp-agent" "$AGENT_SOCK" "$AGENT_LOG" </dev/null >/dev/null 2>"$T/agent.err" &
+	"$T/seccomp-agent" "$AGENT_SOCK" "$AGENT_LOG" </dev/null >/dev/null 2>"$T/agent.err" 3>&- &
 	helper_pid $!
 	local k
 	for ((k = 0; k < 100; k++)); do
@@ -297,6 +297,44 @@ not-made" "the agent's emulated mkdir"
 	assert_eq "$output" "exec-mkdir-ok
 not-made" "the agent's answer in the exec'd process"
 	assert_eq "$(sed -n 's/^state //p' "$AGENT_LOG" | jq -r .state.status | tr '\n' ' ')" "creating running " "the states, create then exec"
+}
+
+@test "seccomp: SCMP_ACT_NOTIFY on a call made before no_new_privs: the agent has the listener by then, nothing hangs" {
+	_start_agent
+	_notify_profile
+	# without noNewPrivileges the filter is loaded before the credentials
+	# change: capset is made under it, and notified
+	cfg '.process.noNewPrivileges = false | .linux.seccomp.syscalls[0].names += ["capset"]'
+	set_sh 'mkdir /tmp/made && echo mkdir-ok'
+	MOAT_TEST_TIMEOUT=20 run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "$output" mkdir-ok "the process's output"
+	grep -q "^notify 126 " "$AGENT_LOG" || fail "no capset notification: $(cat "$AGENT_LOG")"
+}
+
+@test "seccomp: SCMP_ACT_NOTIFY: an agent of another user, or a relative listenerPath, is refused" {
+	gcc -O2 -Wall -o "$T/seccomp-agent" "$BATS_TEST_DIRNAME/../lib/seccomp-agent.c" \
+		>"$T/gcc.log" 2>&1 || skip "gcc cannot build tests/lib/seccomp-agent.c: $(head -3 "$T/gcc.log")"
+	local dir
+	dir=$(mktemp -d /tmp/moat-agent.XXXXXX)
+	on_teardown "rm -rf '$dir'"
+	chmod 1777 "$dir"
+	cp "$T/seccomp-agent" "$dir/agent"
+	chmod 755 "$dir/agent"
+	AGENT_SOCK=$dir/sock
+	# setpriv execs the agent itself: its pid is the one killed at teardown
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$dir/agent" "$AGENT_SOCK" "$dir/log" \
+		</dev/null >/dev/null 2>&1 3>&- &
+	helper_pid $!
+	local k
+	for ((k = 0; k < 100; k++)); do [ -S "$AGENT_SOCK" ] && break; sleep 0.02; done
+	_notify_profile
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_error "the agent runs as uid $(id -u nobody), neither root nor moat's user: refusing to give it the listener"
+	assert_nothing_left "$ID"
+	cfg '.linux.seccomp.listenerPath = "agent.sock"'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_error "linux.seccomp.listenerPath: \`agent.sock\` is not an absolute path"
 }
 
 @test "seccomp: SCMP_ACT_NOTIFY: no agent at listenerPath fails create, naming it, and leaves nothing" {

@@ -138,3 +138,58 @@ _blocks() {
 	assert_status 0
 	assert_eq "$(echo $output)" "0:0 0 $SUB_START 65536" "owner of the image's files, uid_map"
 }
+
+# a tmpfs made shared in this suite's mount namespace (the "host"), with
+# an empty directory x in it
+_shared_tmpfs() {
+	mkdir -p "$1"
+	mount -t tmpfs tmpfs "$1"
+	on_teardown "umount -R -l '$1'"
+	mount --make-shared "$1"
+	mkdir -p "$1/x"
+}
+
+@test "userns auto: nothing the container mounts in its idmapped root, or an idmapped volume, shows on the host" {
+	_shared_tmpfs "$ROOTFS/shared"
+	_shared_tmpfs "$T/vol"
+	add_mount "{\"destination\": \"/vol\", \"type\": \"bind\", \"source\": \"$T/vol\", \"options\": [\"bind\", \"idmap\"]}"
+	cfg '.process.capabilities.bounding += ["CAP_SYS_ADMIN"] | .process.capabilities.effective += ["CAP_SYS_ADMIN"] | .process.capabilities.permitted += ["CAP_SYS_ADMIN"]'
+	set_sh 'mount -t tmpfs none /shared/x && mount -t tmpfs none /vol/x && echo mounted'
+	run --separate-stderr moat run --userns auto --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "$output" mounted "the container's mounts"
+	local leaked
+	leaked=$(awk -v a="$ROOTFS/shared/x" -v b="$T/vol/x" '$5 == a || $5 == b { print $5 }' /proc/self/mountinfo)
+	assert_eq "$leaked" "" "mounts of the container on the host"
+}
+
+@test "userns auto: exec into a container whose maps moat chose (a user namespace without mappings) runs as its root" {
+	cfg '.linux.namespaces += [{"type": "user"}]'
+	set_args '["sleep", "100"]'
+	run_d_ok "$ID"
+	run --separate-stderr moat exec "$ID" sh -c 'id -u; head -1 /proc/self/uid_map'
+	assert_status 0
+	assert_eq "$(echo $output)" "0 0 $SUB_START 65536" "uid, and the map of the exec'd process"
+}
+
+@test "userns auto: a range that holds uid 0, or overlaps another user's, is refused; so is one without a pid namespace or cgroup" {
+	cp /etc/subuid "$T/subuid.keep"
+	cp /etc/subgid "$T/subgid.keep"
+	on_teardown "cp '$T/subuid.keep' /etc/subuid; cp '$T/subgid.keep' /etc/subgid"
+	sed -i '/^containers:/d' /etc/subuid /etc/subgid
+	echo "containers:0:655360" >>/etc/subuid
+	echo "containers:0:655360" >>/etc/subgid
+	run --separate-stderr moat run --userns auto --bundle "$BUNDLE" "$ID"
+	assert_error "the subordinate range of \`containers\` in /etc/subuid starts at 0: it would map the host's root"
+	sed -i '/^containers:/d' /etc/subuid /etc/subgid
+	echo "moat-it-other:$((SUB_START + 10)):100" >>/etc/subuid
+	echo "containers:$SUB_START:655360" >>/etc/subuid
+	echo "containers:$SUB_START:655360" >>/etc/subgid
+	run --separate-stderr moat run --userns auto --bundle "$BUNDLE" "$ID"
+	assert_error "the subordinate range of \`containers\` overlaps another one (/etc/subuid: moat-it-other:$((SUB_START + 10)):100)"
+	cp "$T/subuid.keep" /etc/subuid
+	cfg '.linux.namespaces |= map(select(.type != "pid"))'
+	run --separate-stderr moat --cgroup-manager disabled run --userns auto --bundle "$BUNDLE" "$ID"
+	assert_error "an automatic id range needs a pid namespace of the container's own or a cgroup"
+	assert_nothing_left "$ID"
+}

@@ -6,8 +6,8 @@
    JSON".  Then answers the notifications of every listener it holds:
    mkdir and mkdirat "succeed" without making anything (an emulated
    result the container can tell apart from the kernel's), anything else
-   fails with ENOSYS; each one is logged as "notify NR PID".  Runs until
-   killed.  */
+   goes on as if not notified (SECCOMP_USER_NOTIF_FLAG_CONTINUE); each one
+   is logged as "notify NR PID".  Runs until killed.  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/seccomp.h>
@@ -73,7 +73,8 @@ answer (int listener, struct seccomp_notif *req, struct seccomp_notif_resp *resp
   else
     {
       resp->val = 0;
-      resp->error = -ENOSYS;
+      resp->error = 0;
+      resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
     }
   ioctl (listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
 }

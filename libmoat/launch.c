@@ -294,11 +294,11 @@ take_id_range (struct launch *l, moat_error **err)
                             "linux.namespaces: an automatic id range needs a pid namespace "
                             "of the container's own or a cgroup (delete must end every "
                             "process with its ids before they are given to another)");
-  autoclose int rootfd = open (l->ctx->state_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (rootfd < 0)
-    return moat_error_set (err, errno, "state root `%s`", l->ctx->state_root);
+  autofree char *dir = realpath (l->dir.path, NULL);
+  if (dir == NULL)
+    return moat_error_set (err, errno, "state directory `%s`", l->dir.path);
   uint32_t uid, gid;
-  if (moat_userns_range_take (rootfd, p->id, &uid, &gid, err) < 0)
+  if (moat_userns_range_take (dir, &uid, &gid, err) < 0)
     return moat_error_prefix (err, "linux.namespaces: the user namespace's ids");
   p->spec->uid_mappings[0].host_id = uid;
   p->spec->gid_mappings[0].host_id = gid;

@@ -346,11 +346,16 @@ moat_container_dir_remove (struct moat_container_dir *d, moat_error **err)
                             O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   int r = 0;
   /* an automatic id range the container held is free again (one access
-     when no container ever had one); before the directory goes, while
+     when no container on the host ever had one); before the directory
+     goes, while
      the id is still taken, so that no create of the same id records a
      block of its own in between */
-  if (pfd >= 0 && faccessat (pfd, ".userns", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-    moat_userns_range_release (pfd, name);
+  if (access (MOAT_USERNS_REGISTRY, F_OK) == 0)
+    {
+      autofree char *real = realpath (d->path, NULL);
+      if (real)
+        moat_userns_range_release (real);
+    }
   if (pfd < 0 || moat_remove_tree_at (pfd, name) < 0)
     r = moat_error_set (err, errno, "remove state directory `%s`", d->path);
   moat_container_dir_close (d);

@@ -7,13 +7,15 @@
    65536: block k is uids S_u + 65536 k and gids S_g + 65536 k.  Never the
    host's root, and never two running containers on one block.
 
-   What is taken is recorded under the state root, in .userns/: a file
-   per block in use, named by its number, holding the container's id,
-   made and removed under an exclusive flock of .userns/lock, so that
+   What is taken is recorded in one registry for the whole host,
+   MOAT_USERNS_REGISTRY (every state root, so every engine and containerd
+   namespace, draws from the same ranges): a file per block in use, named
+   by its number, holding the path of the container's state directory,
+   made and removed under an exclusive flock of its lock file, so that
    concurrent creates never take the same block.  A block is taken after
-   the container's state directory exists and given back when it is
-   deleted; a file whose container has no state directory any more (a
-   create or delete killed in between) is free again.  */
+   the container's state directory exists and given back before it is
+   removed; a file whose state directory is gone (a create or delete
+   killed in between) is free again.  */
 #include <config.h>
 #include "userns-ranges.h"
 #include "linux/linux.h"
@@ -21,24 +23,33 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define RANGES_DIR ".userns"
 #define BLOCK 65536u
 
-/* .userns/ of the state root, locked; -1 on error.  */
+/* The registry, locked; -1 on error.  It must be root's and no one
+   else's to write: its files decide which ids a container gets.  */
 static int
-open_locked (int rootfd, int *lockfd, moat_error **err)
+open_locked (int *lockfd, moat_error **err)
 {
-  if (mkdirat (rootfd, RANGES_DIR, 0700) < 0 && errno != EEXIST)
-    return moat_error_set (err, errno, "make `%s` in the state root", RANGES_DIR);
-  int dirfd = openat (rootfd, RANGES_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  const char *reg = MOAT_USERNS_REGISTRY;
+  if (mkdir (reg, 0700) < 0 && errno != EEXIST)
+    return moat_error_set (err, errno, "make the id range registry `%s`", reg);
+  int dirfd = open (reg, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dirfd < 0)
-    return moat_error_set (err, errno, "open `%s` in the state root", RANGES_DIR);
+    return moat_error_set (err, errno, "open the id range registry `%s`", reg);
+  struct stat st;
+  if (fstat (dirfd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 0022))
+    {
+      close (dirfd);
+      return moat_error_setk (err, MOAT_ERR_PERMISSION, 0, "the id range registry `%s` is "
+                              "not root's alone: refusing to trust it", reg);
+    }
   *lockfd = openat (dirfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (*lockfd < 0 || flock (*lockfd, LOCK_EX) < 0)
     {
@@ -46,12 +57,12 @@ open_locked (int rootfd, int *lockfd, moat_error **err)
       if (*lockfd >= 0)
         close (*lockfd);
       close (dirfd);
-      return moat_error_set (err, e, "lock `%s/lock` in the state root", RANGES_DIR);
+      return moat_error_set (err, e, "lock `%s/lock`", reg);
     }
   return dirfd;
 }
 
-/* The id a block's file holds ("" when unreadable).  */
+/* The state directory a block's file names ("" when unreadable).  */
 static void
 holder_of (int dirfd, const char *name, char *id, size_t size)
 {
@@ -66,15 +77,14 @@ holder_of (int dirfd, const char *name, char *id, size_t size)
 /* Is block k's file there, for a container that still exists?  A file
    of one that does not is removed.  */
 static bool
-block_in_use (int rootfd, int dirfd, unsigned k)
+block_in_use (int dirfd, unsigned k)
 {
-  char name[16], id[512];
+  char name[16], holder[PATH_MAX];
   snprintf (name, sizeof name, "%u", k);
   if (faccessat (dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
     return false;
-  holder_of (dirfd, name, id, sizeof id);
-  if (id[0] && id[0] != '.' && strchr (id, '/') == NULL
-      && faccessat (rootfd, id, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+  holder_of (dirfd, name, holder, sizeof holder);
+  if (holder[0] == '/' && access (holder, F_OK) == 0)
     return true;
   unlinkat (dirfd, name, 0);
   return false;
@@ -110,8 +120,8 @@ overlapping_line (const char *file, uint32_t start, uint32_t count)
 }
 
 int
-moat_userns_range_take (int rootfd, const char *id, uint32_t *uid_start,
-                        uint32_t *gid_start, moat_error **err)
+moat_userns_range_take (const char *state_dir, uint32_t *uid_start, uint32_t *gid_start,
+                        moat_error **err)
 {
   uint32_t su, cu, sg, cg;
   if (moat_subid_range ("/etc/subuid", (uid_t) -1, MOAT_USERNS_OWNER, &su, &cu) < 0
@@ -137,21 +147,22 @@ moat_userns_range_take (int rootfd, const char *id, uint32_t *uid_start,
                             "the subordinate ranges of `%s` hold fewer than %u ids: no "
                             "automatic range fits", MOAT_USERNS_OWNER, BLOCK);
   int lockfd;
-  int dirfd = open_locked (rootfd, &lockfd, err);
+  int dirfd = open_locked (&lockfd, err);
   if (dirfd < 0)
     return -1;
   int r = -1;
   for (unsigned k = 0; k < blocks; k++)
     {
-      if (block_in_use (rootfd, dirfd, k))
+      if (block_in_use (dirfd, k))
         continue;
       char name[16];
       snprintf (name, sizeof name, "%u", k);
       autoclose int fd = openat (dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW
                                  | O_CLOEXEC, 0600);
-      if (fd < 0 || moat_write_all (fd, id, strlen (id)) < 0)
+      if (fd < 0 || moat_write_all (fd, state_dir, strlen (state_dir)) < 0)
         {
-          moat_error_set (err, errno, "record the id range in `%s/%s`", RANGES_DIR, name);
+          moat_error_set (err, errno, "record the id range in `%s/%s`",
+                          MOAT_USERNS_REGISTRY, name);
           unlinkat (dirfd, name, 0);
           goto out;
         }
@@ -169,10 +180,12 @@ out:
 }
 
 void
-moat_userns_range_release (int rootfd, const char *id)
+moat_userns_range_release (const char *state_dir)
 {
+  if (access (MOAT_USERNS_REGISTRY, F_OK) < 0)
+    return;
   int lockfd;
-  int dirfd = open_locked (rootfd, &lockfd, NULL);
+  int dirfd = open_locked (&lockfd, NULL);
   if (dirfd < 0)
     return;
   int scan = dup (dirfd);
@@ -182,9 +195,9 @@ moat_userns_range_release (int rootfd, const char *id)
     {
       if (e->d_name[0] == '.' || strcmp (e->d_name, "lock") == 0)
         continue;
-      char holder[512];
+      char holder[PATH_MAX];
       holder_of (dirfd, e->d_name, holder, sizeof holder);
-      if (strcmp (holder, id) == 0)
+      if (strcmp (holder, state_dir) == 0)
         unlinkat (dirfd, e->d_name, 0);
     }
   if (d)

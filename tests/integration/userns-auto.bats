@@ -35,9 +35,16 @@ _range_of() {
 	awk 'NR == 1 { print $2 }' "/proc/$(pid_of "$1")/uid_map"
 }
 
-# the blocks recorded under the state root (the lock aside)
+REGISTRY=/run/moat-userns
+
+# the blocks the registry records for this test's state root
 _blocks() {
-	ls "$ROOT/.userns" 2>/dev/null | grep -vx lock | tr '\n' ' '
+	local root f
+	root=$(realpath "$ROOT")
+	for f in "$REGISTRY"/*; do
+		[ -f "$f" ] && [ "${f##*/}" != lock ] || continue
+		case $(cat "$f") in "$root"/*) printf '%s ' "${f##*/}" ;; esac
+	done
 }
 
 @test "userns auto: a container without a user namespace gets 65536 ids of the containers range, and its image's files are its root's" {
@@ -114,7 +121,7 @@ _blocks() {
 	assert_eq "$(_blocks)" "" "given back by delete -f"
 	# a record whose container is gone (a delete killed before it gave the
 	# block back) is free again
-	echo "no-such-container" >"$ROOT/.userns/0"
+	echo "$(realpath "$ROOT")/no-such-container" >"$REGISTRY/0"
 	run_d_ok "$ID-2" --userns auto
 	assert_eq "$(_range_of "$ID-2")" "$SUB_START" "the stale block taken"
 	moat delete -f "$ID-2"
@@ -192,4 +199,21 @@ _shared_tmpfs() {
 	run --separate-stderr moat --cgroup-manager disabled run --userns auto --bundle "$BUNDLE" "$ID"
 	assert_error "an automatic id range needs a pid namespace of the container's own or a cgroup"
 	assert_nothing_left "$ID"
+}
+
+@test "userns auto: containers of two state roots get disjoint ranges (one registry for the host)" {
+	set_args '["sleep", "100"]'
+	run_d_ok "$ID-a" --userns auto
+	mkdir -p "$T/root2"
+	on_teardown "'$MOAT' --root '$T/root2' delete -f '$ID-b'"
+	moat_bare --root "$T/root2" run -d --userns auto --bundle "$BUNDLE" "$ID-b" ||
+		fail "run -d in the second state root failed"
+	local a b pid
+	a=$(_range_of "$ID-a")
+	pid=$(moat_bare --root "$T/root2" state "$ID-b" | jq -r .pid)
+	b=$(awk 'NR == 1 { print $2 }' "/proc/$pid/uid_map")
+	[ "$a" != "$b" ] || fail "both state roots handed out $a"
+	"$MOAT" --root "$T/root2" delete -f "$ID-b"
+	grep -rqs "$T/root2" "$REGISTRY" && fail "the block of the second root is still recorded"
+	return 0
 }

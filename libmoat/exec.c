@@ -319,7 +319,7 @@ exec_child_main (struct exec_child *c)
     child_fail (c, err);
   c->sock = own[0];
   /* the process the container sees is born under the filter */
-  if (moat_finish_seccomp (p, &err) < 0 || moat_finish_pass_listener (c->sock, &err) < 0)
+  if (moat_finish_seccomp (p, c->sock, &err) < 0)
     child_fail (c, err);
   if (moat_continue_in_sibling (&sib, c->sock, false, &err) < 0
       || (p->spec->terminal && moat_terminal_take_control (&err) < 0))

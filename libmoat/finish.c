@@ -254,37 +254,33 @@ moat_finish_scrub_runtime (void)
 
 /* The filter is loaded once; a process made after that inherits it.  */
 static bool filter_loaded;
-/* with SCMP_ACT_NOTIFY: the listener, until it is taken */
-static int listener = -1;
 
+/* Load the filter unless loaded already.  With SCMP_ACT_NOTIFY its
+   listener goes to the runtime on sock at once (the calls made next may
+   be notified, and only an agent holding it answers), and is closed
+   here; without a channel (sock < 0) it is only closed at execve.  */
 static int
-load_filter (const struct moat_process_plan *p, moat_error **err)
+load_filter (const struct moat_process_plan *p, int sock, moat_error **err)
 {
   if (p->seccomp == NULL || filter_loaded)
     return 0;
+  int listener;
   if (moat_seccomp_load (p->seccomp, &listener, err) < 0)
     return -1;
   filter_loaded = true;
-  return 0;
-}
-
-int
-moat_finish_pass_listener (int sock, moat_error **err)
-{
-  if (listener < 0)
+  if (listener < 0 || sock < 0)
     return 0;
   int r = moat_channel_send (sock, MOAT_MSG_SECCOMP, 0, NULL, 0, listener, err);
   close (listener);
-  listener = -1;
   if (r < 0)
     return moat_error_prefix (err, "pass the seccomp listener to the runtime");
   return 0;
 }
 
 int
-moat_finish_seccomp (const struct moat_process_plan *p, moat_error **err)
+moat_finish_seccomp (const struct moat_process_plan *p, int sock, moat_error **err)
 {
-  return load_filter (p, err);
+  return load_filter (p, sock, err);
 }
 
 /* ---- 3-5. privileges ---- */
@@ -299,11 +295,9 @@ moat_finish_privileges (const struct moat_process_plan *p, int *own_fds, size_t 
     return -1;
   reset_signals ();
   moat_finish_scrub_runtime ();
-  /* a notifying profile's listener goes to the runtime at once: the
-     privilege calls below may be notified, and only an agent holding it
-     answers (own_fds[0] is the channel) */
-  if (!s->no_new_privileges
-      && (load_filter (p, err) < 0 || (n > 0 && moat_finish_pass_listener (own_fds[0], err) < 0)))
+  /* the privilege calls below may be notified: a listener goes to the
+     runtime on the channel (own_fds[0]) right away */
+  if (!s->no_new_privileges && load_filter (p, n > 0 ? own_fds[0] : -1, err) < 0)
     return -1;
   if (moat_caps_and_user_apply (s, &p->caps, h->last_cap, err) < 0)
     return -1;
@@ -324,7 +318,7 @@ moat_finish_exec (const struct moat_process_plan *p, const struct moat_program *
 {
   const struct moat_spec *s = p->spec;
   const char *exe = prog->exe;
-  if (load_filter (p, err) < 0)
+  if (load_filter (p, -1, err) < 0)
     return 1;
   if (h && h->n_start_container
       && moat_hooks_run ("startContainer", h->start_container, h->n_start_container,

@@ -65,12 +65,9 @@ void moat_finish_scrub_runtime (void);
 
 /* Load the filter now, if it is still to load (no_new_privs): for a
    process that makes the one the container will see, which is then born
-   under it, never without.  */
-int moat_finish_seccomp (const struct moat_process_plan *p, moat_error **err);
-/* With SCMP_ACT_NOTIFY, once the filter is loaded: send its listener to
-   the runtime on sock (which gives it to the agent) and close it here;
-   nothing without one.  */
-int moat_finish_pass_listener (int sock, moat_error **err);
+   under it, never without.  With SCMP_ACT_NOTIFY its listener goes to
+   the runtime on sock (which gives it to the agent).  */
+int moat_finish_seccomp (const struct moat_process_plan *p, int sock, moat_error **err);
 
 /* Load the filter (no_new_privs) unless loaded already, run the startContainer hooks of
    `hooks` (NULL for none: an exec'd process) with hook_state on their

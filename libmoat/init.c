@@ -298,8 +298,7 @@ set_up (struct init *in, struct moat_program *prog)
      the profile forbids.  What is left before execve is read, write and
      close on the channel and the exec fifo, and the startContainer hooks
      (which run under the filter by design).  */
-  if (moat_finish_seccomp (&p->process, &err) < 0
-      || moat_finish_pass_listener (in->sock, &err) < 0)
+  if (moat_finish_seccomp (&p->process, in->sock, &err) < 0)
     fail (in, err);
 }
 

@@ -58,13 +58,7 @@ write_proc (pid_t pid, const char *file, const char *data, moat_error **err)
 {
   char path[64];
   snprintf (path, sizeof path, "/proc/%d/%s", pid, file);
-  autoclose int fd = open (path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
-    return moat_error_set (err, errno, "open `%s`", path);
-  ssize_t len = strlen (data);
-  if (write (fd, data, len) != len)
-    return moat_error_set (err, errno, "write `%s`", path);
-  return 0;
+  return moat_write_file (path, data, err);
 }
 
 int

@@ -3,7 +3,7 @@
 set -eu
 packages="autoconf automake libtool pkg-config make gcc libseccomp-dev libyajl-dev
   libcap-dev libselinux1-dev libsystemd-dev busybox-static bats jq uidmap iproute2
-  podman containerd runc crun buildah slirp4netns apparmor
+  podman containerd runc crun buildah slirp4netns apparmor selinux-policy-default policycoreutils
   dpkg-dev debhelper lintian man-db
   util-linux procps libc6-dev
   clang libclang-rt-14-dev llvm-14"

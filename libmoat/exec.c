@@ -90,6 +90,18 @@ env_set (char **env, const char *kv)
   return moat_strv_append (env, kv);
 }
 
+/* *label: FLAG when given, else what it is (the process file's), else
+   FALLBACK (the container's, for a process file without one).  */
+static void
+choose_label (char **label, const char *flag, const char *fallback)
+{
+  const char *v = flag && flag[0] ? flag : *label && (*label)[0] ? NULL : fallback;
+  if (v == NULL)
+    return;
+  free (*label);
+  *label = xstrdup (v);
+}
+
 /* The process to run: --process, or the container's own process with the
    command line's command (the container's spec itself, changed in
    place); then the flags on top.  */
@@ -129,19 +141,12 @@ exec_process (const struct moat_exec_options *o, struct moat_spec *container,
       for (size_t i = 0; o->args[i]; i++)
         s->args = moat_strv_append (s->args, o->args[i]);
     }
-  /* the profile: --apparmor, else the process file's, else the
+  /* the labels: the flag's, else the process file's, else the
      container's */
-  if (o->apparmor && o->apparmor[0])
-    {
-      free (s->apparmor_profile);
-      s->apparmor_profile = xstrdup (o->apparmor);
-    }
-  else if (s != container && (s->apparmor_profile == NULL || !s->apparmor_profile[0])
-           && container->apparmor_profile)
-    {
-      free (s->apparmor_profile);
-      s->apparmor_profile = xstrdup (container->apparmor_profile);
-    }
+  choose_label (&s->apparmor_profile, o->apparmor,
+                s != container ? container->apparmor_profile : NULL);
+  choose_label (&s->selinux_label, o->process_label,
+                s != container ? container->selinux_label : NULL);
   if (o->tty_set)
     s->terminal = o->tty;
   if (o->cwd)
@@ -188,8 +193,11 @@ static int
 check_options (const struct moat_exec_options *o, const struct moat_spec *s,
                moat_error **err)
 {
-  if (o->process_label && o->process_label[0]
-      && moat_feature_require (MOAT_FEATURE_SELINUX, "--process-label", err) < 0)
+  const char *label_from = o->process_label && o->process_label[0]
+    ? "--process-label" : "process.selinuxLabel";
+  if (s->selinux_label && s->selinux_label[0]
+      && (moat_feature_require (MOAT_FEATURE_SELINUX, label_from, err) < 0
+          || moat_selinux_check_context (label_from, s->selinux_label, err) < 0))
     return -1;
   if (s->apparmor_profile && s->apparmor_profile[0]
       && moat_feature_require (MOAT_FEATURE_APPARMOR, o->apparmor && o->apparmor[0]

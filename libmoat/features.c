@@ -31,8 +31,8 @@ static const struct
   [MOAT_FEATURE_SECCOMP] = { "SECCOMP", true, true, NULL, "" },
   [MOAT_FEATURE_SECCOMP_NOTIFY] = { "", true, true, NULL, "" },
 #ifdef HAVE_SELINUX
-  [MOAT_FEATURE_SELINUX] = { "SELINUX", true, false, NULL,
-                             "SELinux labels are not supported by this version of moat" },
+  [MOAT_FEATURE_SELINUX] = { "SELINUX", true, true, moat_selinux_enabled,
+                             "SELinux is not enabled on this host" },
 #else
   [MOAT_FEATURE_SELINUX] = { "SELINUX", false, false, NULL,
                              "this moat was built without SELinux" },

@@ -7,10 +7,10 @@
       directory (it must resolve inside the root), the program (looked up
       now, so that a missing one fails create with the words engines map
       to 127 and 126), the final CPU affinity and the umask, and the
-      AppArmor profile of the next execve (written through the attribute
-      moat_finish_open_labels opened while /proc still showed this
-      process; after the createContainer hooks, whose programs it would
-      confine otherwise).
+      AppArmor profile or SELinux context of the next execve (written
+      through the attribute moat_finish_open_labels opened while /proc
+      still showed this process; after the createContainer hooks, whose
+      programs it would confine otherwise).
    2. every inherited fd above the preserved range is marked close-on-exec
       and the preserved ones are cleared of it (CVE-2024-21626 class); the
       signal mask and handlers are reset.  Both before any filter:
@@ -56,27 +56,62 @@
 
 /* ---- 1. prepare ---- */
 
-/* the AppArmor exec attribute, opened early (moat_finish_open_labels) */
-static int lsm_attr_fd = -1;
+/* The label attributes of the next execve (AppArmor's profile,
+   SELinux's context), opened early (moat_finish_open_labels) and
+   written late (moat_finish_write_labels).  */
+static int apparmor_exec_fd = -1;
+static int selinux_exec_fd = -1;
+
+static bool
+has (const char *label)
+{
+  return label && label[0];
+}
+
+/* SELinux's keycreate context is written at once: the session keyring
+   (joined before the finish sequence) is the first key the process may
+   create, and execve resets the attribute, so no hook inherits it.  */
+static int
+set_key_label (const char *label, moat_error **err)
+{
+  const char *what = "process.selinuxLabel";
+  int fd = moat_selinux_open_attr ("keycreate", what, err);
+  if (fd < 0)
+    return -1;
+  int r = moat_selinux_write_attr (fd, "keycreate", label, what, err);
+  close (fd);
+  return r;
+}
 
 int
 moat_finish_open_labels (const struct moat_process_plan *p, moat_error **err)
 {
-  const char *profile = p->spec->apparmor_profile;
-  if (profile == NULL || profile[0] == 0)
-    return 0;
-  lsm_attr_fd = moat_apparmor_open_exec_attr (profile, err);
-  return lsm_attr_fd < 0 ? -1 : 0;
+  const struct moat_spec *s = p->spec;
+  if (has (s->apparmor_profile)
+      && (apparmor_exec_fd = moat_apparmor_open_exec_attr (s->apparmor_profile, err)) < 0)
+    return -1;
+  if (has (s->selinux_label)
+      && ((selinux_exec_fd = moat_selinux_open_attr ("exec", "process.selinuxLabel",
+                                                     err)) < 0
+          || set_key_label (s->selinux_label, err) < 0))
+    return -1;
+  return 0;
 }
 
 int
 moat_finish_write_labels (const struct moat_process_plan *p, moat_error **err)
 {
-  if (lsm_attr_fd < 0)
-    return 0;
-  int r = moat_apparmor_exec_profile (lsm_attr_fd, p->spec->apparmor_profile, err);
-  close (lsm_attr_fd);
-  lsm_attr_fd = -1;
+  int r = 0;
+  if (apparmor_exec_fd >= 0)
+    r = moat_apparmor_exec_profile (apparmor_exec_fd, p->spec->apparmor_profile, err);
+  if (r == 0 && selinux_exec_fd >= 0)
+    r = moat_selinux_write_attr (selinux_exec_fd, "exec", p->spec->selinux_label,
+                                 "process.selinuxLabel", err);
+  if (apparmor_exec_fd >= 0)
+    close (apparmor_exec_fd);
+  if (selinux_exec_fd >= 0)
+    close (selinux_exec_fd);
+  apparmor_exec_fd = selinux_exec_fd = -1;
   return r;
 }
 

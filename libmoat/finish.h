@@ -38,8 +38,9 @@ struct moat_program
    words engines map to exit codes 127 ("no such file or directory",
    "executable file not found in $PATH") and 126 ("permission denied").  */
 /* Before the process enters the container's mount namespace (or pivots):
-   open what the labels are written through later (AppArmor's exec
-   attribute, in a /proc that shows this process).  */
+   open what the labels are written through later (AppArmor's or
+   SELinux's exec attribute, in a /proc that shows this process), and
+   set SELinux's keycreate context, for the session keyring.  */
 int moat_finish_open_labels (const struct moat_process_plan *p, moat_error **err);
 /* Write them (the profile of the next execve, inherited by a child made
    before it), and close what was opened; moat_finish_prepare does it,

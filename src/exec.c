@@ -23,7 +23,7 @@ static const char help[] =
   "      --additional-gids G   add a supplementary group (repeatable)\n"
   "  -c, --cap CAP             add a capability (repeatable)\n"
   "      --no-new-privs        set no_new_privs\n"
-  "      --process-label L     SELinux label: refused unless empty\n"
+  "      --process-label L     the SELinux context of the process\n"
   "      --apparmor P          AppArmor profile of the process (default: the\n                            container's)\n"
   "      --preserve-fds N      pass fds 3..3+N-1 to the process\n"
   "      --cgroup [:]PATH      run in this existing cgroup below the container's\n"

@@ -34,6 +34,17 @@ int moat_apparmor_open_exec_attr (const char *profile, moat_error **err);
 /* Write "exec PROFILE" to it: the profile of the next execve.  */
 int moat_apparmor_exec_profile (int attr_fd, const char *profile, moat_error **err);
 
+/* selinux.c: SELinux enabled on this host (selinuxfs mounted).  */
+bool moat_selinux_enabled (void);
+/* LABEL is a context the loaded policy knows (libselinux, loaded now);
+   WHAT names the setting in errors.  */
+int moat_selinux_check_context (const char *what, const char *label, moat_error **err);
+/* This thread's SELinux attribute ATTR ("exec", "keycreate"), opened for
+   writing; LABEL written to it.  */
+int moat_selinux_open_attr (const char *attr, const char *what, moat_error **err);
+int moat_selinux_write_attr (int fd, const char *attr, const char *label, const char *what,
+                             moat_error **err);
+
 /* idmaps.c */
 /* Write one id map file ("uid_map", "gid_map") of pid, directly.  */
 int moat_write_id_map (pid_t pid, const char *file, const struct moat_idmap *m, size_t n,

@@ -3,14 +3,13 @@
    checked before anything is mounted.  */
 #include <config.h>
 #include "plan.h"
+#include "../linux/linux.h"
 #include "../log.h"
 #include "../utils.h"
 #include <errno.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
-#include <linux/magic.h>
 
 #ifndef MS_NOSYMFOLLOW
 # define MS_NOSYMFOLLOW 256
@@ -231,25 +230,17 @@ filesystem_type (const struct moat_mount *m)
 }
 
 /* linux.mountLabel: the SELinux context of new filesystems that take one
-   (not proc, sysfs or cgroup), only when SELinux is enabled.  */
+   (not proc, sysfs, cgroup, nor mqueue, which the kernel refuses it
+   for: the policy labels those), only when SELinux is enabled.  */
 static void
 add_mount_label (const char *label, struct moat_mount_plan *p)
 {
   const char *type = p->fstype;
   if (strcmp (type, "proc") == 0 || strcmp (type, "sysfs") == 0
-      || strncmp (type, "cgroup", 6) == 0)
+      || strcmp (type, "mqueue") == 0 || strncmp (type, "cgroup", 6) == 0)
     return;
   autofree char *opt = xasprintf ("context=\"%s\"", label);
   append_data (&p->o.data, opt);
-}
-
-/* SELinux is enabled when selinuxfs is mounted: checked here rather than
-   through libselinux, whose initialisation costs every start.  */
-static bool
-selinux_enabled (void)
-{
-  struct statfs sfs;
-  return statfs ("/sys/fs/selinux", &sfs) == 0 && sfs.f_type == SELINUX_MAGIC;
 }
 
 static int
@@ -341,7 +332,7 @@ moat_mount_plans_build (const struct moat_spec *s, const char *bundle,
       p[i].m = &s->mounts[i];
       p[i].idmap_fd = -1;
     }
-  bool label = s->mount_label && s->mount_label[0] && s->n_mounts && selinux_enabled ();
+  bool label = s->mount_label && s->mount_label[0] && s->n_mounts && moat_selinux_enabled ();
   for (size_t i = 0; i < s->n_mounts; i++)
     if (plan_one (s, &s->mounts[i], bundle, label, &p[i], err) < 0)
       {

@@ -275,7 +275,13 @@ check_options (const struct moat_plan *p, moat_error **err)
       && moat_feature_require (MOAT_FEATURE_APPARMOR, "process.apparmorProfile", err) < 0)
     return -1;
   if (s->selinux_label && s->selinux_label[0]
-      && moat_feature_require (MOAT_FEATURE_SELINUX, "process.selinuxLabel", err) < 0)
+      && (moat_feature_require (MOAT_FEATURE_SELINUX, "process.selinuxLabel", err) < 0
+          || moat_selinux_check_context ("process.selinuxLabel", s->selinux_label,
+                                         err) < 0))
+    return -1;
+  /* applied only where SELinux is on (the mount plans), checked there */
+  if (s->mount_label && s->mount_label[0] && moat_selinux_enabled ()
+      && moat_selinux_check_context ("linux.mountLabel", s->mount_label, err) < 0)
     return -1;
   if (s->has_intel_rdt
       && moat_feature_require (MOAT_FEATURE_INTEL_RDT, "linux.intelRdt", err) < 0)

@@ -132,6 +132,18 @@ stage1() {
 	exec switch_root /newroot /run/moat-vm/busybox sh /run/moat-vm/init stage2
 }
 
+# booted with security=selinux: the host's policy (selinux-policy-default),
+# loaded as an init loads it (load_policy -i mounts selinuxfs and sets the
+# mode /etc/selinux/config says: permissive, on a Debian that has not
+# been relabelled); what fails is said, and the tests find SELinux off
+load_selinux_policy() {
+	if ! command -v load_policy >/dev/null; then
+		echo "moat-vm: no load_policy (policycoreutils): SELinux stays without a policy" >&2
+	elif ! load_policy -i; then
+		echo "moat-vm: load_policy -i failed: SELinux stays without a policy" >&2
+	fi
+}
+
 stage2() {
 	local status
 	bb=/run/moat-vm/busybox
@@ -144,6 +156,7 @@ stage2() {
 	# the command writes straight to the serial line: without this the
 	# tty would turn each \n into \r\n
 	$bb stty -F /dev/console -opost 2>/dev/null
+	[ "$(cat "$ctl/lsm" 2>/dev/null)" = selinux ] && load_selinux_policy
 	$bb touch "$ctl/booted"
 	# the host's /bin/sh, an environment of the host's choosing only, no
 	# input; the console (no controlling terminal) for its output

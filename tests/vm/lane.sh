@@ -1,13 +1,15 @@
 #!/bin/bash
 # The VM lane of the test suite: the cgroup v2 controllers (memory, pids,
 # cpu, cpuset, io) that a hybrid host keeps on cgroup v1, tested on a pure
-# cgroup v2 host, the VM of tests/vm/run-in-vm.sh; and AppArmor, which the
-# host's kernel does not have.
+# cgroup v2 host, the VM of tests/vm/run-in-vm.sh; and AppArmor and
+# SELinux, which the host's kernel does not have.
 #
 #   tests/vm/lane.sh
 #
 # It builds nothing: it tests the host's build, $MOAT (default: ./moat of
-# the repository).  One VM boots; in it tests/run-integration.sh runs
+# the repository).  Two VMs boot, one after the other (a kernel has one
+# major security module at a time).  In the first, with Debian's default
+# (AppArmor), tests/run-integration.sh runs
 #   tests/integration/vm-cgroup-v2.bats   the VM itself, every limit's file
 #                                         and its enforcement, runc's files
 #   tests/integration/resources.bats      the checks a hybrid host runs with
@@ -19,20 +21,22 @@
 #                                         the host (contrib/build-deb.sh,
 #                                         lintian), installed in the VM, where
 #                                         the root's writes are thrown away
+# and in the second, booted with SELinux and Debian's policy loaded,
+#   tests/integration/vm-selinux.bats     process, keyring and mount labels
 # Its output is printed as it comes; the last line is the lane's summary,
-# "N passed, N failed, N skipped" (the one of the run in the VM, printed
-# before it, is marked "# in the VM:").
+# "N passed, N failed, N skipped", the sum of both VMs' (the summaries of
+# the runs in the VMs, printed before it, are marked "# in the VM:").
 #
 # Counted:
 #   - no VM possible here (no qemu or kernel, and none installable): one
 #     skip, with the reason;
 #   - a VM that does not boot, stops, or is still running after
-#     $MOAT_VM_LANE_TIMEOUT seconds (default 600): one failure more, with
-#     the reason;
-#   - otherwise the counts of the run in the VM.
+#     $MOAT_VM_LANE_TIMEOUT seconds (default 600, for both): one failure
+#     more, with the reason;
+#   - otherwise the counts of the runs in the VMs.
 # Exit status: 0 when nothing failed, else 1.
 #
-# (tests/vm/lane.sh --guest WORK FILE... is the part that runs in the VM.)
+# (tests/vm/lane.sh --guest WORK LOG FILE... is the part that runs in a VM.)
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd -P)
@@ -41,15 +45,16 @@ cd "$repo" || exit 1
 
 files=(tests/integration/vm-cgroup-v2.bats tests/integration/resources.bats tests/integration/vm-apparmor.bats
 	tests/integration/vm-package.bats)
+selinux_files=(tests/integration/vm-selinux.bats)
 
 # ---- in the VM ------------------------------------------------------------------
 
-# WORK is a directory shared with the host: moat, the test bundle, and the
-# log the host counts from (the console may lose or mangle a line; the
-# shared file does not)
+# WORK is a directory shared with the host: moat, the test bundle, and
+# LOG, the log the host counts from (the console may lose or mangle a
+# line; the shared file does not)
 guest() {
-	local work=$1 key cache=/tmp/moat-it-cache
-	shift
+	local work=$1 log=$2 key cache=/tmp/moat-it-cache
+	shift 2
 	if [ "${MOAT_VM:-}" != 1 ]; then
 		echo "lane.sh: --guest runs in the VM of tests/vm/run-in-vm.sh only" >&2
 		exit 2
@@ -65,13 +70,13 @@ guest() {
 	rm -rf "$cache/unpack"
 	# the Debian packages the host built (vm-package.bats installs them here)
 	MOAT_TEST_DEBS=$work/debs MOAT=$work/moat MOAT_IT_CACHE=$cache \
-		bash tests/run-integration.sh "$@" 2>&1 | tee "$work/log"
+		bash tests/run-integration.sh "$@" 2>&1 | tee "$work/$log"
 	exit "${PIPESTATUS[0]}"
 }
 
 if [ "${1:-}" = --guest ]; then
 	shift
-	[ $# -ge 2 ] || { echo "usage: lane.sh --guest WORK FILE..." >&2; exit 2; }
+	[ $# -ge 3 ] || { echo "usage: lane.sh --guest WORK LOG FILE..." >&2; exit 2; }
 	guest "$@"
 fi
 
@@ -125,26 +130,42 @@ if contrib/build-deb.sh "$work/debs" >"$work/debs/build.log" 2>&1; then
 	echo $? >"$work/debs/lintian.rc"
 fi
 
-# the summary of the run in the VM is marked: the lane's own comes last
-tests/vm/run-in-vm.sh --timeout "$limit" --share "$work" -- \
-	/bin/bash tests/vm/lane.sh --guest "$work" "${files[@]}" 2>&1 |
-	sed -u 's/^[0-9]* passed, [0-9]* failed, [0-9]* skipped$/# in the VM: &/'
-rc=${PIPESTATUS[0]}
+# run_vm NAME LSM FILE...: one VM, its counts added to the lane's; the
+# summaries of the runs in the VMs are marked: the lane's own comes last
+passed=0 failed=0 skipped=0
+run_vm() {
+	local name=$1 lsm=$2 rc summary why p f s left
+	shift 2
+	left=$((limit - (SECONDS - start)))
+	if [ "$left" -le 10 ]; then
+		echo "not ok vm lane ($name): no time left of the lane's ${limit}s"
+		failed=$((failed + 1))
+		return
+	fi
+	tests/vm/run-in-vm.sh --timeout "$left" --lsm "$lsm" --share "$work" -- \
+		/bin/bash tests/vm/lane.sh --guest "$work" "log.$name" "$@" 2>&1 |
+		sed -u 's/^[0-9]* passed, [0-9]* failed, [0-9]* skipped$/# in the VM: &/'
+	rc=${PIPESTATUS[0]}
+	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$work/log.$name" 2>/dev/null | tail -n 1)
+	if [ -z "$summary" ]; then
+		case $rc in
+		124) why="the VM was still running after ${left}s: stopped" ;;
+		125) why="the VM did not boot, or stopped before the tests ended (run-in-vm.sh's reason above)" ;;
+		*) why="the tests in the VM printed no summary (status $rc)" ;;
+		esac
+		echo "not ok vm lane ($name): $why"
+		failed=$((failed + 1))
+		return
+	fi
+	read -r p _ f _ s _ <<<"$summary"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	# run-integration.sh ends 0 or 1; anything else is the VM's doing
+	if [ "$rc" != 0 ] && [ "$rc" != 1 ]; then
+		echo "not ok vm lane ($name): the VM ended with status $rc after the tests"
+		failed=$((failed + 1))
+	fi
+}
 
-summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$work/log" 2>/dev/null | tail -n 1)
-if [ -z "$summary" ]; then
-	case $rc in
-	124) why="the VM was still running after ${limit}s: stopped" ;;
-	125) why="the VM did not boot, or stopped before the tests ended (run-in-vm.sh's reason above)" ;;
-	*) why="the tests in the VM printed no summary (status $rc)" ;;
-	esac
-	echo "not ok vm lane: $why"
-	finish 0 1 0
-fi
-read -r passed _ failed _ skipped _ <<<"$summary"
-# run-integration.sh ends 0 or 1; anything else is the VM's doing
-if [ "$rc" != 0 ] && [ "$rc" != 1 ]; then
-	echo "not ok vm lane: the VM ended with status $rc after the tests"
-	failed=$((failed + 1))
-fi
+run_vm apparmor apparmor "${files[@]}"
+run_vm selinux selinux "${selinux_files[@]}"
 finish "$passed" "$failed" "$skipped"

@@ -16,6 +16,10 @@
 #   --cpus N           guest CPUs (default: as many as the host has)
 #   --env NAME[=VAL]   give COMMAND a variable (without =, the host's value)
 #   --share DIR        share DIR read-write too, at the same path
+#   --lsm NAME         the major security module: apparmor (Debian's
+#                      default) or selinux (booted with security=selinux;
+#                      the guest loads the host's policy,
+#                      selinux-policy-default, in permissive mode)
 #
 # The guest:
 #   - boots Debian's kernel (linux-image-amd64: the newest in /boot that has
@@ -59,6 +63,7 @@ mem=2048
 cpus=$(nproc)
 envs=()
 check=0
+lsm=apparmor
 shares=("$repo")
 accel=${MOAT_VM_ACCEL:-auto}
 verbose=${MOAT_VM_VERBOSE:-0}
@@ -68,7 +73,7 @@ boot_limit=60
 
 usage_error() {
 	echo "$prog: $*" >&2
-	echo "usage: $prog [--timeout S] [--mem MB] [--cpus N] [--env NAME[=VAL]]... [--share DIR]... -- COMMAND [ARG...]" >&2
+	echo "usage: $prog [--timeout S] [--mem MB] [--cpus N] [--env NAME[=VAL]]... [--share DIR]... [--lsm NAME] -- COMMAND [ARG...]" >&2
 	exit 2
 }
 
@@ -84,13 +89,14 @@ parse_args() {
 	local dir
 	while [ $# -gt 0 ]; do
 		case $1 in
-		--timeout | --mem | --cpus | --env | --share)
+		--timeout | --mem | --cpus | --env | --share | --lsm)
 			[ $# -ge 2 ] || usage_error "$1 needs a value"
 			case $1 in
 			--timeout) timeout=$2 ;;
 			--mem) mem=$2 ;;
 			--cpus) cpus=$2 ;;
 			--env) envs+=("$2") ;;
+			--lsm) lsm=$2 ;;
 			--share)
 				dir=$(cd "$2" 2>/dev/null && pwd -P) || usage_error "--share $2: not a directory"
 				shares+=("$dir")
@@ -110,6 +116,7 @@ parse_args() {
 		usage_error "--mem must be 256 or more and --cpus 1 or more"
 	fi
 	case $accel in auto | kvm | tcg) ;; *) usage_error "MOAT_VM_ACCEL must be auto, kvm or tcg" ;; esac
+	case $lsm in apparmor | selinux) ;; *) usage_error "--lsm must be apparmor or selinux" ;; esac
 	local s
 	for s in "${shares[@]}"; do
 		case $s in
@@ -305,6 +312,7 @@ prepare_run() {
 	run=$(mktemp -d "${TMPDIR:-/tmp}/moat-vm.XXXXXX") || die "cannot make a temporary directory"
 	mkdir "$run/ctl"
 	[ "$verbose" = 1 ] && touch "$run/ctl/verbose"
+	echo "$lsm" >"$run/ctl/lsm"
 	# parents before children: a share inside another is mounted on it
 	local i=0 s
 	while read -r s; do
@@ -348,6 +356,8 @@ qemu_command() {
 	# under TCG the clocksource watchdog can find the TSC unstable and move
 	# to a slow emulated clock
 	append+=" tsc=reliable"
+	# one major security module at a time: AppArmor is the kernel's default
+	[ "$lsm" = selinux ] && append+=" security=selinux selinux=1"
 	# the kernel's messages would mix with COMMAND's output
 	if [ "$verbose" = 1 ]; then append+=" loglevel=7"; else append+=" quiet loglevel=0"; fi
 	# q35: a plain PCI machine; microvm would boot faster but has been seen

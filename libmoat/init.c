@@ -131,7 +131,7 @@ close_inherited_fds (struct init *in)
   const struct moat_plan *p = in->p;
   size_t n = 0;
   autofree int *keep = xmalloc0 ((5 + p->spec->n_mounts) * sizeof (int));
-  keep[n++] = p->rootfs_idmap_fd;
+  keep[n++] = p->rootfs_tree_fd;
   keep[n++] = in->sock;
   keep[n++] = in->fifo;
   keep[n++] = p->ns_fds[MOAT_NS_USER];
@@ -156,8 +156,8 @@ static void
 close_setup_fds (struct init *in)
 {
   const struct moat_plan *p = in->p;
-  if (p->rootfs_idmap_fd >= 0)
-    close (p->rootfs_idmap_fd);
+  if (p->rootfs_tree_fd >= 0)
+    close (p->rootfs_tree_fd);
   for (size_t i = 0; i < p->spec->n_mounts; i++)
     if (p->mounts[i].idmap_fd >= 0)
       close (p->mounts[i].idmap_fd);

@@ -308,10 +308,12 @@ take_id_range (struct launch *l, moat_error **err)
      root's through an idmapped root; a filesystem that cannot idmap
      leaves them as they are (they show as nobody inside) */
   moat_error *why = NULL;
-  p->rootfs_idmap_fd = moat_idmapped_rootfs_prepare (p->spec, p->rootfs, &why);
-  if (p->rootfs_idmap_fd < 0)
+  p->rootfs_tree_fd = moat_rootfs_tree_prepare (p->spec, p->rootfs, &why, err);
+  if (p->rootfs_tree_fd < 0)
+    return -1;
+  if (why)
     moat_warn ("the root filesystem is not idmapped: %s; its files show as owned by "
-               "nobody in the container", why ? why->msg : "?");
+               "nobody in the container", why->msg);
   moat_error_free (&why);
   return 0;
 }

@@ -128,9 +128,9 @@ moat_userns_range_take (const char *state_dir, uint32_t *uid_start, uint32_t *gi
       || moat_subid_range ("/etc/subgid", (uid_t) -1, MOAT_USERNS_OWNER, &sg, &cg) < 0)
     return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
                             "automatic id ranges come from the subordinate ranges of the "
-                            "user `%s`, and /etc/subuid or /etc/subgid has none (add them: "
-                            "usermod --add-subuids 1000000-1999999 --add-subgids "
-                            "1000000-1999999 %s)", MOAT_USERNS_OWNER, MOAT_USERNS_OWNER);
+                            "user `%s`, and /etc/subuid or /etc/subgid has none (add a "
+                            "line such as `%s:2147483647:2147483648` to both, as Podman's "
+                            "--userns=auto wants too)", MOAT_USERNS_OWNER, MOAT_USERNS_OWNER);
   const char *overlap;
   if (su == 0 || sg == 0)
     return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "the subordinate range of "

@@ -158,11 +158,14 @@ bool moat_proc_takes_pidns (int pidns_fd);
 /* A procfs filesystem context (an fsopen fd, not yet created) for the
    pid namespace pidns_fd, which this process is not in (procfs.c).  */
 int moat_procfs_context (int pidns_fd, moat_error **err);
-/* Parent side, before clone3: the root filesystem as a detached tree
-   idmapped with the container's mappings, so that its files owned by the
-   host's 0 are the container's root's.  */
-int moat_idmapped_rootfs_prepare (const struct moat_spec *s, const char *rootfs,
-                                  moat_error **err);
+/* Parent side, before clone3: the root filesystem as a detached tree,
+   which the init attaches by fd (the container's root may not be allowed
+   to walk the host's path to it), idmapped with the container's mappings
+   so that its files owned by the host's 0 are the container's root's.
+   Where the idmap cannot be made (a filesystem without idmapped mounts)
+   the tree is returned as it is and *not_idmapped says why.  */
+int moat_rootfs_tree_prepare (const struct moat_spec *s, const char *rootfs,
+                              moat_error **not_idmapped, moat_error **err);
 /* Parent side, before clone3: detached, idmapped copies of the mounts that
    ask for it (their idmap_fd).  */
 int moat_idmapped_mounts_prepare (const struct moat_spec *s, struct moat_mount_plan *mounts,

@@ -453,13 +453,9 @@ prepare_idmapped (const struct moat_spec *s, const struct moat_mount_plan *p,
 }
 
 int
-moat_idmapped_rootfs_prepare (const struct moat_spec *s, const char *rootfs,
-                              moat_error **err)
+moat_rootfs_tree_prepare (const struct moat_spec *s, const char *rootfs,
+                          moat_error **not_idmapped, moat_error **err)
 {
-  autoclose int userns = userns_with_maps (s->uid_mappings, s->n_uid_mappings,
-                                           s->gid_mappings, s->n_gid_mappings, err);
-  if (userns < 0)
-    return -1;
   /* the mounts below the root keep their own ids (an idmapped mount
      cannot be idmapped again) */
   int tree = sys_open_tree (AT_FDCWD, rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC
@@ -471,13 +467,12 @@ moat_idmapped_rootfs_prepare (const struct moat_spec *s, const char *rootfs,
       close (tree);
       return moat_error_prefix (err, "rootfs `%s`", rootfs);
     }
+  autoclose int userns = userns_with_maps (s->uid_mappings, s->n_uid_mappings,
+                                           s->gid_mappings, s->n_gid_mappings,
+                                           not_idmapped);
   struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = userns };
-  if (sys_mount_setattr (tree, "", AT_EMPTY_PATH, &attr) < 0)
-    {
-      int e = errno;
-      close (tree);
-      return moat_error_set (err, e, "idmap rootfs `%s`", rootfs);
-    }
+  if (userns >= 0 && sys_mount_setattr (tree, "", AT_EMPTY_PATH, &attr) < 0)
+    moat_error_set (not_idmapped, errno, "idmap rootfs `%s`", rootfs);
   return tree;
 }
 

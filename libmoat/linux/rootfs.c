@@ -104,23 +104,23 @@ apply_sysctl (int rootfd, const struct moat_plan *p, moat_error **err)
 /* ---- root ---- */
 
 /* The root, as a mount of its own in the container's mount namespace,
-   private; its fd.  The idmapped copy the runtime prepared (an automatic
-   id range) is attached on top of this namespace's "/", never looked up
-   by path: the container's root (a host id of its range) may not be
-   allowed to walk the host's path to the rootfs.  pivot_root then makes
-   it the root.  */
+   private; its fd.  The tree the runtime prepared (an automatic id range:
+   idmapped where it could be) is attached on top of this namespace's
+   "/", never looked up by path: the container's root (a host id of its
+   range) may not be allowed to walk the host's path to the rootfs.
+   pivot_root then makes it the root.  */
 static int
 attach_root (const struct moat_plan *p, moat_error **err)
 {
-  if (p->rootfs_idmap_fd >= 0)
+  if (p->rootfs_tree_fd >= 0)
     {
-      if (sys_move_mount (p->rootfs_idmap_fd, "", AT_FDCWD, "/",
+      if (sys_move_mount (p->rootfs_tree_fd, "", AT_FDCWD, "/",
                           MOVE_MOUNT_F_EMPTY_PATH) < 0)
-        return moat_error_set (err, errno, "attach the idmapped rootfs `%s`", p->rootfs);
+        return moat_error_set (err, errno, "attach the rootfs `%s`", p->rootfs);
       struct mount_attr attr = { .propagation = MS_PRIVATE };
-      if (sys_mount_setattr (p->rootfs_idmap_fd, "", AT_EMPTY_PATH, &attr) < 0)
+      if (sys_mount_setattr (p->rootfs_tree_fd, "", AT_EMPTY_PATH, &attr) < 0)
         return moat_error_set (err, errno, "make rootfs private");
-      int fd = openat (p->rootfs_idmap_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      int fd = openat (p->rootfs_tree_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
       if (fd < 0)
         return moat_error_set (err, errno, "open rootfs `%s`", p->rootfs);
       return fd;
@@ -220,7 +220,7 @@ moat_rootfs_setup (const struct moat_plan *p, const struct moat_rootfs_opts *o,
     return moat_error_prefix (err, "process.cwd");
   if (o->before_pivot && o->before_pivot (o->data, err) < 0)
     return -1;
-  if (moat_fault ("pivot", err) < 0 || enter_root (rootfd, p->rootfs, p->no_pivot, p->rootfs_idmap_fd >= 0, err) < 0)
+  if (moat_fault ("pivot", err) < 0 || enter_root (rootfd, p->rootfs, p->no_pivot, p->rootfs_tree_fd >= 0, err) < 0)
     return -1;
   if (s->root_readonly && make_root_readonly (err) < 0)
     return -1;

@@ -296,7 +296,7 @@ moat_plan_build (const struct moat_create_options *o, bool foreground,
   struct moat_plan *p = xmalloc0 (sizeof *p);
   for (int t = 0; t < MOAT_NS_COUNT; t++)
     p->ns_fds[t] = -1;
-  p->rootfs_idmap_fd = -1;
+  p->rootfs_tree_fd = -1;
   p->id = xstrdup (o->id);
   p->no_pivot = o->no_pivot;
   p->no_new_keyring = o->no_new_keyring;
@@ -338,8 +338,8 @@ moat_plan_free (struct moat_plan *p)
   for (int t = 0; t < MOAT_NS_COUNT; t++)
     if (p->ns_fds[t] >= 0)
       close (p->ns_fds[t]);
-  if (p->rootfs_idmap_fd >= 0)
-    close (p->rootfs_idmap_fd);
+  if (p->rootfs_tree_fd >= 0)
+    close (p->rootfs_tree_fd);
   moat_spec_free (p->spec);
   free (p->config_text);
   free (p->id);

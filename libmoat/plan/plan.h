@@ -148,7 +148,8 @@ struct moat_plan
   bool pid_joined;              /* a pid namespace joined by path */
   bool auto_range;              /* the id maps' host ids come from an automatic
                                    range, taken at launch */
-  int rootfs_idmap_fd;          /* with it: the rootfs idmapped (launch), -1 */
+  int rootfs_tree_fd;           /* with it: the rootfs as a detached tree, idmapped
+                                   where its filesystem can be (launch), -1 */
 };
 
 /* Build and check the plan for create / run.  Nothing on the host

@@ -76,6 +76,23 @@ _blocks() {
 	assert_eq "$(_blocks)" "" "nothing recorded after the run"
 }
 
+@test "userns auto: a rootfs whose filesystem cannot idmap, under directories only root may walk, is attached by fd and runs" {
+	# ramfs has no idmapped mounts; the container's root (a host id of the
+	# range) may not walk $T/ramfs, so nothing may look the rootfs up by path
+	mkdir -p "$T/ramfs"
+	mount -t ramfs -o mode=0700 ramfs "$T/ramfs" || skip "cannot mount a ramfs here"
+	on_teardown "umount -l '$T/ramfs'"
+	mkdir -m 0700 "$T/ramfs/inner"
+	cp -a "$BUNDLE" "$T/ramfs/inner/b"
+	jq '.process.args = ["sh", "-c", "id -u; stat -c %u /bin/busybox"]' "$CFG" >"$T/ramfs/inner/b/config.json"
+	run --separate-stderr moat run --userns auto --bundle "$T/ramfs/inner/b" "$ID"
+	assert_status 0
+	assert_eq "$output" "0
+65534" "the uid, and the image's owner (not idmapped: nobody)"
+	assert_contains "$stderr" "the root filesystem is not idmapped"
+	assert_nothing_left "$ID"
+}
+
 @test "userns auto: containers at once get disjoint ranges; a range is free again after delete" {
 	set_args '["sleep", "100"]'
 	run_d_ok "$ID-a" --userns auto
@@ -132,7 +149,7 @@ _blocks() {
 	on_teardown "cp '$T/subuid.keep' /etc/subuid"
 	sed -i '/^containers:/d' /etc/subuid
 	run --separate-stderr moat run --userns auto --bundle "$BUNDLE" "$ID"
-	assert_error "linux.namespaces: the user namespace's ids: automatic id ranges come from the subordinate ranges of the user \`containers\`, and /etc/subuid or /etc/subgid has none (add them: usermod --add-subuids"
+	assert_error "linux.namespaces: the user namespace's ids: automatic id ranges come from the subordinate ranges of the user \`containers\`, and /etc/subuid or /etc/subgid has none (add a line such as \`containers:2147483647:2147483648\` to both"
 	assert_nothing_left "$ID"
 	run --separate-stderr moat run --userns maybe --bundle "$BUNDLE" "$ID"
 	assert_status 1

@@ -271,8 +271,11 @@ MOAT_PUBLIC int moat_list (const struct moat_context *ctx, struct moat_state **o
 MOAT_PUBLIC char *moat_features_json (void);
 /* The feature line of --version: "+CAP +YAJL +SECCOMP -SELINUX ...".  */
 MOAT_PUBLIC const char *moat_version_features (void);
-/* The config.json `moat spec` writes, as text (free it).  rootless
-   adjusts it for a user without privileges.  */
+/* The config.json `moat spec` writes, as text (free it): the hardened
+   baseline (a user namespace moat maps at create, a user that is not
+   root, the default seccomp profile, ...), the same for root and for a
+   user without privileges but for the pids limit, which it has only when
+   not rootless and this host's cgroups have the pids controller.  */
 MOAT_PUBLIC char *moat_spec_default_json (bool rootless);
 
 #ifdef __cplusplus

@@ -1,5 +1,6 @@
 #include <config.h>
 #include "cli.h"
+#include "../libmoat/linux/linux.h"
 #include "../libmoat/spec/spec.h"
 #include "../libmoat/utils.h"
 #include <errno.h>
@@ -9,10 +10,13 @@
 static const char help[] =
   "Usage: moat spec [OPTIONS]\n"
   "\n"
-  "Write a config.json for a bundle whose root filesystem is in rootfs/.\n"
+  "Write a config.json for a bundle whose root filesystem is in rootfs/: a\n"
+  "hardened one that runs as root and as a user without privileges (a user\n"
+  "namespace moat maps, uid 1000, the default seccomp profile, ...).\n"
   "\n"
   "  -b, --bundle DIR          bundle directory (default: current directory)\n"
-  "      --rootless            a config for a user without privileges\n"
+  "      --rootless            without the pids limit root's config has (as\n"
+  "                            a user without privileges writes it)\n"
   "  -h, --help                print this help\n";
 
 int
@@ -33,7 +37,7 @@ cmd_spec (struct cli *c, int argc, char **argv)
     else if (opt == 'r')
       rootless = true;
   cli_positionals (c, argc, argv, 0, 0, "");
-  autofree char *json = moat_spec_default_json (rootless);
+  autofree char *json = moat_spec_default_json (rootless || moat_running_rootless ());
   autofree char *path = xasprintf ("%s/config.json", bundle);
   int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0)

@@ -1,17 +1,36 @@
-/* The config `moat spec` writes.  Kept in one place so the hardened,
-   rootless-first baseline can grow here.  Its seccomp profile is
-   contrib/seccomp.json, built in.  */
+/* The config `moat spec` writes: the hardened baseline, one config that
+   runs unchanged as root and as a user without privileges.
+
+   - a user namespace without mappings: moat maps it at create, from the
+     subordinate ranges of the user `containers` when run by root (a
+     range of 65536 ids of the container's own), else the caller's id as
+     root plus the caller's subordinate range;
+   - the process runs as uid and gid 1000, not as the container's root;
+   - capabilities: only a short bounding set, none effective or
+     permitted (a process that is not root needs none);
+   - no_new_privs, a read-only root, the default seccomp profile
+     (contrib/seccomp.json, built in), masked and read-only paths;
+   - /tmp, /dev/shm and /dev/mqueue nosuid, nodev, noexec;
+   - a pids limit, when the config is for root and this host's cgroups
+     have the pids controller (a rootless container has a cgroup only
+     where the user gives it a delegated one: it would refuse the limit).
+   sysfs is mounted read-only: the container's network namespace is its
+   user namespace's, which may mount it; devpts takes no gid= (group 5
+   may not be mapped).  */
 #include <config.h>
 #include "spec.h"
+#include "../cgroup/cgroup.h"
 #include "../utils.h"
-#include <unistd.h>
 
-static const char template_head[] =
+/* Podman's default pids limit */
+#define SPEC_PIDS_LIMIT "2048"
+
+static const char template[] =
   "{\n"
   "  \"ociVersion\": \"" OCI_SPEC_VERSION "\",\n"
   "  \"process\": {\n"
   "    \"terminal\": false,\n"
-  "    \"user\": { \"uid\": 0, \"gid\": 0 },\n"
+  "    \"user\": { \"uid\": 1000, \"gid\": 1000 },\n"
   "    \"args\": [ \"sh\" ],\n"
   "    \"env\": [\n"
   "      \"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\",\n"
@@ -20,8 +39,8 @@ static const char template_head[] =
   "    \"cwd\": \"/\",\n"
   "    \"capabilities\": {\n"
   "      \"bounding\": [ \"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\" ],\n"
-  "      \"effective\": [ \"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\" ],\n"
-  "      \"permitted\": [ \"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\" ]\n"
+  "      \"effective\": [],\n"
+  "      \"permitted\": []\n"
   "    },\n"
   "    \"rlimits\": [ { \"type\": \"RLIMIT_NOFILE\", \"hard\": 1024, \"soft\": 1024 } ],\n"
   "    \"noNewPrivileges\": true\n"
@@ -33,21 +52,23 @@ static const char template_head[] =
   "    { \"destination\": \"/dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\",\n"
   "      \"options\": [ \"nosuid\", \"strictatime\", \"mode=755\", \"size=65536k\" ] },\n"
   "    { \"destination\": \"/dev/pts\", \"type\": \"devpts\", \"source\": \"devpts\",\n"
-  "      \"options\": [ \"nosuid\", \"noexec\", \"newinstance\", \"ptmxmode=0666\", \"mode=0620\"%s ] },\n"
+  "      \"options\": [ \"nosuid\", \"noexec\", \"newinstance\", \"ptmxmode=0666\", \"mode=0620\" ] },\n"
   "    { \"destination\": \"/dev/shm\", \"type\": \"tmpfs\", \"source\": \"shm\",\n"
   "      \"options\": [ \"nosuid\", \"noexec\", \"nodev\", \"mode=1777\", \"size=65536k\" ] },\n"
   "    { \"destination\": \"/dev/mqueue\", \"type\": \"mqueue\", \"source\": \"mqueue\",\n"
   "      \"options\": [ \"nosuid\", \"noexec\", \"nodev\" ] },\n"
-  "    %s,\n"
+  "    { \"destination\": \"/sys\", \"type\": \"sysfs\", \"source\": \"sysfs\",\n"
+  "      \"options\": [ \"nosuid\", \"noexec\", \"nodev\", \"ro\" ] },\n"
   "    { \"destination\": \"/tmp\", \"type\": \"tmpfs\", \"source\": \"tmpfs\",\n"
-  "      \"options\": [ \"nosuid\", \"nodev\", \"mode=1777\", \"size=65536k\" ] }\n"
+  "      \"options\": [ \"nosuid\", \"nodev\", \"noexec\", \"mode=1777\", \"size=65536k\" ] }\n"
   "  ],\n"
   "  \"linux\": {\n"
-  "%s"
   "    \"namespaces\": [\n"
   "      { \"type\": \"pid\" }, { \"type\": \"network\" }, { \"type\": \"ipc\" },\n"
-  "      { \"type\": \"uts\" }, { \"type\": \"mount\" }, { \"type\": \"cgroup\" }%s\n"
+  "      { \"type\": \"uts\" }, { \"type\": \"mount\" }, { \"type\": \"cgroup\" },\n"
+  "      { \"type\": \"user\" }\n"
   "    ],\n"
+  "%s"
   "    \"maskedPaths\": [\n"
   "      \"/proc/acpi\", \"/proc/asound\", \"/proc/kcore\", \"/proc/keys\",\n"
   "      \"/proc/latency_stats\", \"/proc/timer_list\", \"/proc/timer_stats\",\n"
@@ -67,20 +88,8 @@ extern const char moat_default_seccomp_json[];
 char *
 moat_spec_default_json (bool rootless)
 {
-  if (!rootless)
-    return xasprintf (template_head, ", \"gid=5\"",
-                      "{ \"destination\": \"/sys\", \"type\": \"sysfs\", \"source\": \"sysfs\",\n"
-                      "      \"options\": [ \"nosuid\", \"noexec\", \"nodev\", \"ro\" ] }",
-                      "", "", moat_default_seccomp_json);
-  /* Without privileges: map the caller to root in a user namespace; sysfs
-     cannot be mounted there without a network namespace the user owns, so
-     bind the host's read-only; devpts cannot take a host gid.  */
-  autofree char *maps = xasprintf (
-    "    \"uidMappings\": [ { \"containerID\": 0, \"hostID\": %u, \"size\": 1 } ],\n"
-    "    \"gidMappings\": [ { \"containerID\": 0, \"hostID\": %u, \"size\": 1 } ],\n",
-    (unsigned) getuid (), (unsigned) getgid ());
-  return xasprintf (template_head, "",
-                    "{ \"destination\": \"/sys\", \"type\": \"none\", \"source\": \"/sys\",\n"
-                    "      \"options\": [ \"rbind\", \"nosuid\", \"noexec\", \"nodev\", \"ro\" ] }",
-                    maps, ", { \"type\": \"user\" }", moat_default_seccomp_json);
+  const char *pids = "";
+  if (!rootless && moat_cgroup_has_controller ("pids"))
+    pids = "    \"resources\": { \"pids\": { \"limit\": " SPEC_PIDS_LIMIT " } },\n";
+  return xasprintf (template, pids, moat_default_seccomp_json);
 }

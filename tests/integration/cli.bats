@@ -156,29 +156,96 @@ load helpers
 	jq -e . "$T/cwd/config.json" >/dev/null || fail "no valid config.json in the current directory"
 }
 
-@test "spec: the default config runs (with args replaced)" {
-	rm "$CFG"
-	run --separate-stderr moat spec --bundle "$BUNDLE"
-	assert_status 0
-	set_args '["sh", "-c", "echo spec-ok"]'
-	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
-	assert_status 0
-	assert_eq "$output" spec-ok "output"
+# the runtime-spec JSON schema, as Debian ships it
+_SCHEMA=/usr/share/gocode/src/github.com/opencontainers/runtime-spec/schema
+
+# _valid CONFIG: CONFIG passes the OCI runtime-spec JSON schema
+_valid() {
+	[ -f "$_SCHEMA/config-schema.json" ] ||
+		fail "no runtime-spec schema in $_SCHEMA (golang-github-opencontainers-specs-dev: contrib/install-deps.sh)"
+	/usr/bin/python3 -c 'import jsonschema' 2>/dev/null ||
+		fail "no python3-jsonschema (contrib/install-deps.sh)"
+	run /usr/bin/python3 "$BATS_TEST_DIRNAME/../lib/validate-config.py" "$_SCHEMA" "$1"
+	[ "$status" -eq 0 ] || fail "$1 does not pass the runtime-spec schema: $output"
 }
 
-@test "spec --rootless: user namespace and mappings, no network namespace needed" {
-	mkdir -p "$T/rl"
-	run --separate-stderr moat spec --rootless --bundle "$T/rl"
+@test "spec: the config passes the runtime-spec JSON schema (and a broken one does not)" {
+	mkdir -p "$T/a" "$T/b"
+	moat spec --bundle "$T/a"
+	moat spec --rootless --bundle "$T/b"
+	_valid "$T/a/config.json"
+	_valid "$T/b/config.json"
+	# the check can fail
+	jq '.process.user.uid = "x"' "$T/a/config.json" >"$T/bad.json"
+	run /usr/bin/python3 "$BATS_TEST_DIRNAME/../lib/validate-config.py" "$_SCHEMA" "$T/bad.json"
+	assert_status 1
+	assert_contains "$output" "process/user/uid"
+}
+
+@test "spec: hardened: a user namespace without mappings, a user that is not root, no capabilities, the default profile" {
+	mkdir -p "$T/h"
+	moat spec --bundle "$T/h"
+	local c=$T/h/config.json
+	assert_eq "$(jq -c '[.linux.namespaces[].type] | sort' "$c")" \
+		'["cgroup","ipc","mount","network","pid","user","uts"]' "namespaces"
+	assert_eq "$(jq -c '[.linux.uidMappings, .linux.gidMappings]' "$c")" '[null,null]' "mappings (moat makes them)"
+	assert_eq "$(jq -c .process.user "$c")" '{"uid":1000,"gid":1000}' "process.user"
+	assert_eq "$(jq -c '[.process.capabilities.effective, .process.capabilities.permitted]' "$c")" '[[],[]]' "effective, permitted"
+	assert_eq "$(jq -c '[.process.noNewPrivileges, .root.readonly]' "$c")" '[true,true]' "no_new_privs, read-only root"
+	assert_eq "$(jq -r .linux.seccomp.defaultAction "$c")" SCMP_ACT_ERRNO "seccomp default action"
+	assert_eq "$(jq -c '.mounts[] | select(.destination == "/tmp") | .options | map(select(. == "noexec" or . == "nosuid" or . == "nodev")) | sort' "$c")" \
+		'["nodev","noexec","nosuid"]' "/tmp options"
+	mkdir -p "$T/r"
+	moat spec --rootless --bundle "$T/r"
+	assert_eq "$(jq -c .linux.resources "$T/r/config.json")" null "--rootless: no limits"
+	assert_eq "$(jq -c 'del(.linux.resources)' "$c")" "$(jq -c . "$T/r/config.json")" "--rootless: the same config but for limits"
+}
+
+# _cgroup_file PID CONTROLLER FILE: FILE of the cgroup of PID that has
+# CONTROLLER (a v1 hierarchy's, else the unified one's), as the host sees it
+_cgroup_file() {
+	local line mnt
+	line=$(grep -E "^[0-9]+:([^:]*,)?$2(,[^:]*)?:" "/proc/$1/cgroup")
+	if [ -n "$line" ]; then
+		mnt=$(findmnt -n -o TARGET -t cgroup -O "$2" | head -n 1)
+	else
+		line=$(grep '^0::' "/proc/$1/cgroup")
+		mnt=$(findmnt -n -o TARGET -t cgroup2 | head -n 1)
+	fi
+	cat "$mnt${line#*:*:}/$3"
+}
+
+@test "spec: the hardened config runs as root, and the kernel shows each hardening from outside" {
+	rm "$CFG"
+	moat spec --bundle "$BUNDLE"
+	_valid "$CFG"
+	local start
+	start=$(awk -F: '$1 == "containers" { print $2; exit }' /etc/subuid)
+	[ -n "$start" ] || fail "no range for containers in /etc/subuid (contrib/install-deps.sh adds one)"
+	set_args '["sleep", "100"]'
+	run_d_ok "$ID"
+	local pid hostuid
+	pid=$(pid_of "$ID")
+	read -r _ hostuid _ <"/proc/$pid/uid_map"
+	[ "$hostuid" -ge "$start" ] || fail "uid_map from $hostuid, below the containers range at $start"
+	local u=$((hostuid + 1000))
+	assert_eq "$(proc_status_field "$pid" Uid)" "$u $u $u $u" "the process's host uid (container uid 1000)"
+	assert_eq "$(proc_status_field "$pid" CapEff)" 0000000000000000 CapEff
+	assert_eq "$(proc_status_field "$pid" CapPrm)" 0000000000000000 CapPrm
+	assert_eq "$(proc_status_field "$pid" CapBnd)" "$(cap_mask 29 5 10)" "CapBnd (AUDIT_WRITE, KILL, NET_BIND_SERVICE)"
+	assert_eq "$(proc_status_field "$pid" NoNewPrivs)" 1 NoNewPrivs
+	assert_eq "$(proc_status_field "$pid" Seccomp)" 2 Seccomp
+	awk '$5 == "/" { print $6 }' "/proc/$pid/mountinfo" | grep -qE '(^|,)ro(,|$)' || fail "the root is not read-only"
+	awk '$5 == "/tmp" { print $6 }' "/proc/$pid/mountinfo" | grep -qE '(^|,)noexec(,|$)' || fail "/tmp is not noexec"
+	if [ "$(jq -r '.linux.resources.pids.limit' "$CFG")" != null ]; then
+		assert_eq "$(_cgroup_file "$pid" pids pids.max)" "$(jq -r '.linux.resources.pids.limit' "$CFG")" "pids.max"
+	fi
+	# what the kernel then refuses: a program in /tmp, writing the root
+	run --separate-stderr moat exec "$ID" sh -c 'cp /bin/busybox /tmp/bb && /tmp/bb true; echo "tmp:$?"; touch /made 2>/dev/null; echo "root:$?"; id -u'
 	assert_status 0
-	local c=$T/rl/config.json
-	jq -e . "$c" >/dev/null || fail "not JSON"
-	jq -e '.linux.namespaces | map(.type) | index("user") != null' "$c" >/dev/null ||
-		fail "no user namespace: $(jq -c .linux.namespaces "$c")"
-	assert_eq "$(jq '.linux.uidMappings | length' "$c")" 1 "uidMappings"
-	assert_eq "$(jq '.linux.gidMappings | length' "$c")" 1 "gidMappings"
-	assert_eq "$(jq '.linux.uidMappings[0].containerID' "$c")" 0 "uidMappings containerID"
-	assert_eq "$(jq '.linux.uidMappings[0].hostID' "$c")" "$(id -u)" "uidMappings hostID"
-	assert_eq "$(jq '.linux.uidMappings[0].size' "$c")" 1 "uidMappings size"
+	assert_eq "$output" "tmp:126
+root:1
+1000" "exec in /tmp, a write to the root, the uid"
 }
 
 @test "spec --help does not write anything" {

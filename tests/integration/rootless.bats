@@ -157,6 +157,30 @@ _created_with_subordinate_maps() {
 	_created_with_subordinate_maps
 }
 
+@test "rootless: the config moat spec writes for the user runs unchanged: its ids and subordinate range, uid 1000, no limits" {
+	_need_subids
+	_user_bundle
+	rm "$CFG"
+	run --separate-stderr _as_user spec --bundle "$BUNDLE"
+	assert_status 0
+	assert_eq "$(jq -c .linux.resources "$CFG")" null "limits in the user's config (it has no cgroup)"
+	cfg '.process.args = ["sleep", "60"]'
+	chown "$RL_USER" "$CFG"
+	run --separate-stderr _as_user create --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	run _host_maps
+	assert_eq "${lines[0]}" "0 $RL_UID 1;1 $RL_SUB 65536" "uid_map from the host"
+	local pid u
+	pid=$(_as_user state "$ID" | jq -r .pid)
+	u=$((RL_SUB + 999))
+	assert_eq "$(proc_status_field "$pid" Uid)" "$u $u $u $u" "the process's host uid (container uid 1000)"
+	assert_eq "$(proc_status_field "$pid" NoNewPrivs)" 1 NoNewPrivs
+	assert_eq "$(proc_status_field "$pid" Seccomp)" 2 Seccomp
+	assert_eq "$(proc_status_field "$pid" CapEff)" 0000000000000000 CapEff
+	_as_user delete -f "$ID"
+	_no_state
+}
+
 @test "rootless: a one-id mapping of the user's own ids is written directly, setgroups denied" {
 	_user_bundle
 	_userns "[{\"containerID\": 0, \"hostID\": $RL_UID, \"size\": 1}]" \

@@ -202,6 +202,21 @@ _event() {
 	assert_nothing_left "$ID"
 }
 
+@test "vm: the config moat spec writes has a pids limit here, and pids.max holds it" {
+	_require_vm
+	CG=$CGROOT/moat/$ID
+	rm "$CFG"
+	moat spec --bundle "$BUNDLE"
+	assert_eq "$(jq -r .linux.resources.pids.limit "$CFG")" 2048 "the config's pids limit"
+	set_args '["sleep", "100"]'
+	run_d_ok "$ID"
+	_assert_cg pids.max 2048
+	[ "$(awk 'NR == 1 { print $2 }' "/proc/$(pid_of "$ID")/uid_map")" != 0 ] || fail "no user namespace of the container's own"
+	run --separate-stderr moat delete -f "$ID"
+	assert_status 0
+	assert_nothing_left "$ID"
+}
+
 @test "vm: cpu shares, quota, period, burst, cpus and mems: cpu.weight 39, cpu.max, cpuset; the busy init is throttled and pinned" {
 	_require_vm
 	CG=$CGROOT/moat/$ID

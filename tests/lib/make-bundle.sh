@@ -1,10 +1,18 @@
 #!/bin/sh
 # make-bundle.sh DIR [MOAT] [ARGS_JSON]
-# Build an OCI bundle in DIR: a busybox-static root filesystem and the
-# config.json of `moat spec`, with process.args replaced by ARGS_JSON
-# (default: a greeting printed from inside the container).  The config
-# has no seccomp profile (the tests add the profiles they test, and the
-# default one is tested on its own) unless MOAT_BUNDLE_SECCOMP=keep.
+# Build an OCI bundle in DIR: a busybox-static root filesystem and a
+# config.json made from the one of `moat spec`, with process.args
+# replaced by ARGS_JSON (default: a greeting printed from inside the
+# container).
+#
+# The config is, by default, the plain one the tests and the bench start
+# from (and runc and crun run): `moat spec`'s without what makes it
+# hardened — no user namespace, the process root with the bounding set
+# effective, no pids limit, /tmp not noexec, devpts with gid=5, and no
+# seccomp profile (the tests add the profiles they test; the default
+# one and the hardened config are tested on their own).  With
+# MOAT_BUNDLE_CONFIG=spec it is `moat spec`'s as it is (make demo).
+# Needs jq.
 set -eu
 dir=$1
 moat=${2:-./moat}
@@ -35,19 +43,22 @@ printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
 
 rm -f "$dir/config.json"
 "$moat" spec --bundle "$dir"
-# replace the default args with ARGS_JSON (one line in the generated file)
-tmp=$dir/config.json.tmp
-ARGS=$args awk '
-  /"args": \[ "sh" \]/ && !done { i = index($0, "[ \"sh\" ]"); $0 = substr($0, 1, i - 1) ENVIRON["ARGS"] substr($0, i + 8); done = 1 }
-  { print }' "$dir/config.json" >"$tmp"
-mv "$tmp" "$dir/config.json"
-if [ "${MOAT_BUNDLE_SECCOMP:-}" != keep ]; then
-  # linux.seccomp is the last member of linux: from its first line to its
-  # closing brace, and the comma before it
-  awk '
-    /^    "seccomp": \{$/ { skip = 1; sub(/,$/, "", held); next }
-    skip { if ($0 == "    }") skip = 0; next }
-    { if (have) print held; held = $0; have = 1 }
-    END { if (have) print held }' "$dir/config.json" >"$tmp"
-  mv "$tmp" "$dir/config.json"
+if [ "${MOAT_BUNDLE_CONFIG:-plain}" = spec ]; then
+  plain=false
+else
+  plain=true
 fi
+tmp=$dir/config.json.tmp
+jq --argjson args "$args" --argjson plain "$plain" '
+  .process.args = $args
+  | if $plain then
+      .process.user = {uid: 0, gid: 0}
+      | .process.capabilities.bounding as $b
+      | .process.capabilities = {bounding: $b, effective: $b, permitted: $b}
+      | .linux.namespaces |= map(select(.type != "user"))
+      | del(.linux.resources) | del(.linux.seccomp)
+      | .mounts |= map(if .destination == "/tmp" then .options |= map(select(. != "noexec"))
+                       elif .destination == "/dev/pts" then .options += ["gid=5"]
+                       else . end)
+    else . end' "$dir/config.json" >"$tmp"
+mv "$tmp" "$dir/config.json"

@@ -269,8 +269,13 @@ test_default_spec (void)
         {
           ok (s->root_readonly && s->no_new_privileges,
               "default spec: read-only root and no_new_privs");
-          ok (s->ns[MOAT_NS_USER].present == (rootless == 1),
-              "default spec: user namespace only when rootless");
+          ok (s->ns[MOAT_NS_USER].present && s->n_uid_mappings == 0
+              && s->n_gid_mappings == 0,
+              "default spec: a user namespace, mapped by moat at create");
+          ok (s->uid != 0 && s->gid != 0, "default spec: the process is not root");
+          ok (s->has_seccomp, "default spec: the default seccomp profile");
+          ok (rootless == 0 || !s->resources.pids_limit.set,
+              "default spec: no pids limit when rootless");
         }
       moat_spec_free (s);
       moat_error_free (&err);

@@ -14,6 +14,7 @@
 #include "fault.h"
 #include "finish.h"
 #include "hooks.h"
+#include "policy/policy.h"
 #include "init.h"
 #include "joined-ns.h"
 #include "seccomp-agent.h"
@@ -593,6 +594,8 @@ launch_create (struct launch *l, bool foreground, bool with_fifo, moat_error **e
      sealed copy (sealed.c), before anything else */
   if (moat_ensure_sealed (l->ctx, err) < 0 || moat_check_proc (err) < 0
       || moat_plan_build (l->opts, foreground, &l->plan, err) < 0
+      || moat_policy_apply (l->ctx, l->plan->spec, l->opts->id,
+                            l->plan->auto_range || l->plan->host.rootless, err) < 0
       || moat_fault ("plan", err) < 0)
     return -1;
   const struct moat_plan *p = l->plan;

@@ -129,6 +129,28 @@ enum moat_cgroup_manager
   MOAT_CGROUP_DISABLED,
 };
 
+/* The hardening policy (docs/policy.md): off, audit (each finding a
+   warning, the container runs) or enforce (create refuses a container
+   with findings, naming every one).  */
+enum moat_policy_mode
+{
+  MOAT_POLICY_OFF,
+  MOAT_POLICY_AUDIT,
+  MOAT_POLICY_ENFORCE,
+};
+struct moat_policy;
+/* Read a policy file; path NULL: the default one (/etc/moat/policy.json
+   as root, $XDG_CONFIG_HOME/moat/policy.json rootless), where a missing
+   file gives the built-in policy (audit, every rule).  A malformed file
+   is an error naming the key.  */
+MOAT_PUBLIC int moat_policy_load (const char *path, struct moat_policy **out,
+                                  moat_error **err);
+/* The same from text; source names it in messages.  */
+MOAT_PUBLIC int moat_policy_parse (const char *text, size_t len, const char *source,
+                                   struct moat_policy **out, moat_error **err);
+MOAT_PUBLIC enum moat_policy_mode moat_policy_mode (const struct moat_policy *p);
+MOAT_PUBLIC void moat_policy_free (struct moat_policy *p);
+
 struct moat_context
 {
   const char *state_root;                 /* where states live (--root) */
@@ -146,6 +168,13 @@ struct moat_context
      mount, or no container can ever hold CAP_SYS_PTRACE over this
      program): run without the sealed copy.  */
   bool no_sealed_copy;
+  /* The policy create checks the container's config against before
+     anything is made (NULL: none).  Its audit findings go to the log
+     when there is a log file, else to stderr only with
+     policy_findings_to_stderr (run: engines call create and expect a
+     quiet stderr).  */
+  const struct moat_policy *policy;
+  bool policy_findings_to_stderr;
 };
 
 /* The default state root: /run/moat as root (euid 0 outside a user
@@ -274,8 +303,9 @@ MOAT_PUBLIC const char *moat_version_features (void);
 /* The config.json `moat spec` writes, as text (free it): the hardened
    baseline (a user namespace moat maps at create, a user that is not
    root, the default seccomp profile, ...), the same for root and for a
-   user without privileges but for the pids limit, which it has only when
-   not rootless and this host's cgroups have the pids controller.  */
+   user without privileges but for the pids and memory limits, which it
+   has only when not rootless and this host's cgroups have the
+   controller.  */
 MOAT_PUBLIC char *moat_spec_default_json (bool rootless);
 
 #ifdef __cplusplus

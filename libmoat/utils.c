@@ -45,15 +45,21 @@ xstrdup (const char *s)
 }
 
 char *
+moat_xvasprintf (const char *fmt, va_list ap)
+{
+  char *s;
+  if (vasprintf (&s, fmt, ap) < 0)
+    oom ();
+  return s;
+}
+
+char *
 xasprintf (const char *fmt, ...)
 {
   va_list ap;
-  char *s;
   va_start (ap, fmt);
-  int r = vasprintf (&s, fmt, ap);
+  char *s = moat_xvasprintf (fmt, ap);
   va_end (ap);
-  if (r < 0)
-    oom ();
   return s;
 }
 

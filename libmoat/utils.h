@@ -2,6 +2,7 @@
 #ifndef MOAT_UTILS_H
 #define MOAT_UTILS_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +33,8 @@ char *moat_xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2
 #define xrealloc moat_xrealloc
 #define xstrdup moat_xstrdup
 #define xasprintf moat_xasprintf
+/* The same from a va_list.  */
+char *moat_xvasprintf (const char *fmt, va_list ap);
 
 void moat_strv_free (char **v);
 size_t moat_strv_len (char *const *v);

@@ -14,6 +14,7 @@ struct cli
 {
   struct moat_context ctx;
   const char *command;     /* subcommand name, for messages */
+  const char *policy_path; /* --policy, or NULL: the default file */
 };
 
 /* Print "moat: <msg>" on stderr, one error line in --log, exit 1.  */
@@ -32,6 +33,11 @@ const char *cli_printable (const char *s, char **buf);
    fail with a clear message.  --help prints help and exits 0.  */
 int cli_getopt (struct cli *c, int argc, char **argv, const char *shortopts,
                 const struct option *longopts, const char *help);
+/* Load the policy (--policy, else the default file) into c->ctx.policy,
+   or fail; create, run and check need it, no other command reads it (a
+   broken policy must not keep anyone from deleting a container).  */
+void cli_load_policy (struct cli *c);
+
 /* The remaining positional arguments must number between min and max.  */
 void cli_positionals (struct cli *c, int argc, char **argv, int min, int max,
                       const char *what);
@@ -51,6 +57,7 @@ int cmd_pause (struct cli *c, int argc, char **argv);
 int cmd_resume (struct cli *c, int argc, char **argv);
 int cmd_update (struct cli *c, int argc, char **argv);
 int cmd_events (struct cli *c, int argc, char **argv);
+int cmd_check (struct cli *c, int argc, char **argv);
 
 /* Options shared by create and run.  Returns true if it handled opt.  */
 bool create_option (struct cli *c, int opt, struct moat_create_options *o);

@@ -49,6 +49,7 @@ cmd_create (struct cli *c, int argc, char **argv)
     create_option (c, opt, &o);
   cli_positionals (c, argc, argv, 1, 1, "container id");
   o.id = argv[optind];
+  cli_load_policy (c);
   moat_error *err = NULL;
   if (moat_create (&c->ctx, &o, &err) < 0)
     cli_fail (err);

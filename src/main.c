@@ -30,6 +30,7 @@ static const char usage[] =
   "  delete     delete a container\n"
   "  list       list containers\n"
   "  features   print the features this build supports as JSON\n"
+  "  check      print what the policy finds in a bundle's config\n"
   "\n"
   "Global options:\n"
   "  --root DIR                state directory (default /run/moat as root,\n"
@@ -40,6 +41,8 @@ static const char usage[] =
   "  --debug                   same as --log-level debug\n"
   "  --systemd-cgroup          use the systemd cgroup driver\n"
   "  --cgroup-manager M        cgroupfs, systemd or disabled (default cgroupfs)\n"
+  "  --policy FILE             the hardening policy (default /etc/moat/policy.json\n"
+  "                            as root, $XDG_CONFIG_HOME/moat/policy.json rootless)\n"
   "  --rootless auto|true|false\n"
   "                            without the host's root or not (auto: not uid 0,\n"
   "                            or in a user namespace of its own)\n"
@@ -129,6 +132,16 @@ cli_positionals (struct cli *c, int argc, char **argv, int min, int max,
                argv[optind + max], c->command);
 }
 
+void
+cli_load_policy (struct cli *c)
+{
+  struct moat_policy *p = NULL;
+  moat_error *err = NULL;
+  if (moat_policy_load (c->policy_path, &p, &err) < 0)
+    cli_fail (err);
+  c->ctx.policy = p;  /* for the life of the command */
+}
+
 /* Features are listed as + only when this build really applies them.  */
 static void
 print_version (void)
@@ -146,13 +159,13 @@ static const struct
   { "run", cmd_run }, { "state", cmd_state }, { "kill", cmd_kill },
   { "delete", cmd_delete }, { "list", cmd_list }, { "features", cmd_features },
   { "exec", cmd_exec }, { "ps", cmd_ps }, { "pause", cmd_pause }, { "resume", cmd_resume },
-  { "update", cmd_update }, { "events", cmd_events },
+  { "update", cmd_update }, { "events", cmd_events }, { "check", cmd_check },
 };
 
 enum
 {
   OPT_ROOT = 1000, OPT_LOG, OPT_LOG_FORMAT, OPT_LOG_LEVEL, OPT_DEBUG,
-  OPT_SYSTEMD_CGROUP, OPT_CGROUP_MANAGER, OPT_ROOTLESS, OPT_CRIU,
+  OPT_SYSTEMD_CGROUP, OPT_CGROUP_MANAGER, OPT_ROOTLESS, OPT_CRIU, OPT_POLICY,
 };
 
 static const struct option global_options[] = {
@@ -165,6 +178,7 @@ static const struct option global_options[] = {
   { "cgroup-manager", required_argument, NULL, OPT_CGROUP_MANAGER },
   { "rootless", required_argument, NULL, OPT_ROOTLESS },
   { "criu", required_argument, NULL, OPT_CRIU },
+  { "policy", required_argument, NULL, OPT_POLICY },
   { "version", no_argument, NULL, 'v' },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
@@ -196,6 +210,7 @@ main (int argc, char **argv)
            it: this version has no checkpoint (see docs/compat.md) */
         break;
       case OPT_ROOTLESS: rootless = optarg; break;
+      case OPT_POLICY: c.policy_path = optarg; break;
       case OPT_CGROUP_MANAGER:
         if (strcmp (optarg, "cgroupfs") == 0)
           manager = MOAT_CGROUP_CGROUPFS;

@@ -38,6 +38,9 @@ cmd_run (struct cli *c, int argc, char **argv)
       }
   cli_positionals (c, argc, argv, 1, 1, "container id");
   o.id = argv[optind];
+  cli_load_policy (c);
+  /* run is a person's command: audit findings on stderr too */
+  c->ctx.policy_findings_to_stderr = true;
   moat_error *err = NULL;
   int status = 0;
   if (moat_run (&c->ctx, &o, detach, keep, &status, &err) < 0)

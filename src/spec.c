@@ -15,7 +15,7 @@ static const char help[] =
   "namespace moat maps, uid 1000, the default seccomp profile, ...).\n"
   "\n"
   "  -b, --bundle DIR          bundle directory (default: current directory)\n"
-  "      --rootless            without the pids limit root's config has (as\n"
+  "      --rootless            without the limits root's config has (as\n"
   "                            a user without privileges writes it)\n"
   "  -h, --help                print this help\n";
 

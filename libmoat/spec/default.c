@@ -11,9 +11,11 @@
    - no_new_privs, a read-only root, the default seccomp profile
      (contrib/seccomp.json, built in), masked and read-only paths;
    - /tmp, /dev/shm and /dev/mqueue nosuid, nodev, noexec;
-   - a pids limit, when the config is for root and this host's cgroups
-     have the pids controller (a rootless container has a cgroup only
-     where the user gives it a delegated one: it would refuse the limit).
+   - a pids limit and a memory limit, when the config is for root and
+     this host's cgroups have the controller (a rootless container has a
+     cgroup only where the user gives it a delegated one: it would refuse
+     the limit).  1 GiB suits no program in particular: it is there to be
+     changed, so that a container never runs without one.
    sysfs is mounted read-only: the container's network namespace is its
    user namespace's, which may mount it; devpts takes no gid= (group 5
    may not be mapped).  */
@@ -22,8 +24,9 @@
 #include "../cgroup/cgroup.h"
 #include "../utils.h"
 
-/* Podman's default pids limit */
+/* Podman's default pids limit; 1 GiB of memory */
 #define SPEC_PIDS_LIMIT "2048"
+#define SPEC_MEMORY_LIMIT "1073741824"
 
 static const char template[] =
   "{\n"
@@ -88,8 +91,13 @@ extern const char moat_default_seccomp_json[];
 char *
 moat_spec_default_json (bool rootless)
 {
-  const char *pids = "";
-  if (!rootless && moat_cgroup_has_controller ("pids"))
-    pids = "    \"resources\": { \"pids\": { \"limit\": " SPEC_PIDS_LIMIT " } },\n";
-  return xasprintf (template, pids, moat_default_seccomp_json);
+  bool pids = !rootless && moat_cgroup_has_controller ("pids");
+  bool memory = !rootless && moat_cgroup_has_controller ("memory");
+  autofree char *resources = pids || memory
+    ? xasprintf ("    \"resources\": { %s%s%s },\n",
+                 pids ? "\"pids\": { \"limit\": " SPEC_PIDS_LIMIT " }" : "",
+                 pids && memory ? ", " : "",
+                 memory ? "\"memory\": { \"limit\": " SPEC_MEMORY_LIMIT " }" : "")
+    : xstrdup ("");
+  return xasprintf (template, resources, moat_default_seccomp_json);
 }

@@ -135,8 +135,11 @@ helper_pid() {
 # container process inherits them (create, run -d), and a leaked or created
 # init holding a pipe would make `run` / $(...) wait forever.  Each call is
 # bounded by $MOAT_TEST_TIMEOUT seconds (default 60; status 124 on timeout).
+# The policy is off (tests/lib/policy-off.json): the built-in one audits
+# the plain config every test starts from, and `run` would print its
+# findings; policy.bats tests the policy itself.
 moat() {
-	moat_bare --root "$ROOT" "$@"
+	moat_bare --policy "$BATS_TEST_DIRNAME/../lib/policy-off.json" --root "$ROOT" "$@"
 }
 
 # moat_bare ARGS...: the same with only the arguments given (no --root)

@@ -36,6 +36,8 @@ _installed() {
 	_installed "$PREFIX/share/moat/containerd/moat.toml"
 	_installed "$PREFIX/share/moat/kubernetes/runtimeclass.yaml"
 	_installed "$PREFIX/share/moat/seccomp.json"
+	_installed "$PREFIX/share/moat/policy/kubernetes-node.json"
+	_installed "$PREFIX/share/moat/policy/workstation.json"
 	_installed "$PREFIX/share/bash-completion/completions/moat"
 	_installed "$PREFIX/share/zsh/vendor-completions/_moat"
 	_installed "$PREFIX/share/man/man1/moat.1"

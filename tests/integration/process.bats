@@ -527,7 +527,8 @@ _userns_holder() {
 @test "stdio: pipes from the caller are the process user's, files are not" {
 	cfg '.process.user = {"uid": 1000, "gid": 1000}'
 	set_sh 'echo via-reopen >/dev/stdout'
-	run bash -c '"$1" --root "$2" run --bundle "$3" "$4" </dev/null 2>&1 | cat' _ "$MOAT" "$ROOT" "$BUNDLE" "$ID"
+	run bash -c '"$1" --policy "$5" --root "$2" run --bundle "$3" "$4" </dev/null 2>&1 | cat' _ "$MOAT" "$ROOT" "$BUNDLE" "$ID" \
+		"$BATS_TEST_DIRNAME/../lib/policy-off.json"
 	assert_status 0
 	assert_eq "$output" via-reopen
 	assert_nothing_left "$ID"

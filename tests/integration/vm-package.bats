@@ -47,6 +47,7 @@ _require_debs() {
 	local f
 	for f in /usr/bin/moat /etc/containers/containers.conf.d/moat.conf /usr/share/moat/seccomp.json \
 		/usr/share/moat/containerd/moat.toml /usr/share/moat/kubernetes/runtimeclass.yaml \
+		/usr/share/moat/policy/kubernetes-node.json \
 		/usr/share/bash-completion/completions/moat /usr/share/zsh/vendor-completions/_moat \
 		/usr/share/man/man1/moat.1.gz /usr/include/moat.h; do
 		_dpkg -S "$f" >/dev/null 2>&1 || fail "$f is in no installed package"

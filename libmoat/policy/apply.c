@@ -1,0 +1,120 @@
+/* The policy at create, and its findings as text and as JSON.
+
+   create checks the validated config before anything is made on the
+   host: in audit mode each finding is a warning and the container runs;
+   in enforce mode a config with findings is refused with every finding
+   in the one error, so that nothing is left to clean up.  An exempt
+   container (an id pattern, or the annotation the policy names) is
+   audited, never refused.  */
+#include <config.h>
+#include "policy.h"
+#include "../log.h"
+#include "../utils.h"
+#include <stdio.h>
+#include <string.h>
+#include <yajl/yajl_gen.h>
+
+char *
+moat_finding_text (const struct moat_finding *f)
+{
+  autofree char *detail = moat_printable (f->detail);
+  return xasprintf ("policy: [%s] %s: %s (%s)", f->rule, f->path, detail, f->reason);
+}
+
+#define GS(g, s) yajl_gen_string (g, (const unsigned char *) (s), strlen (s))
+
+char *
+moat_findings_json (const struct moat_policy *p, const struct moat_findings *f)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  yajl_gen_map_open (g);
+  GS (g, "policy");
+  GS (g, p->source);
+  GS (g, "mode");
+  GS (g, moat_policy_mode_name (p->mode));
+  GS (g, "findings");
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < f->n; i++)
+    {
+      const struct moat_finding *x = &f->v[i];
+      yajl_gen_map_open (g);
+      GS (g, "rule");
+      GS (g, x->rule);
+      GS (g, "severity");
+      GS (g, moat_severity_name (x->severity));
+      GS (g, "path");
+      GS (g, x->path);
+      GS (g, "detail");
+      GS (g, x->detail);
+      GS (g, "reason");
+      GS (g, x->reason);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
+  yajl_gen_map_close (g);
+  const unsigned char *buf;
+  size_t len;
+  yajl_gen_get_buf (g, &buf, &len);
+  char *out = xasprintf ("%.*s", (int) len, (const char *) buf);
+  yajl_gen_free (g);
+  return out;
+}
+
+/* audit: to the log file when there is one (as JSON with
+   --log-format json), else to stderr only when the caller asks */
+static void
+report (const struct moat_context *ctx, const struct moat_findings *f, const char *note)
+{
+  for (size_t i = 0; i < f->n; i++)
+    {
+      autofree char *line = moat_finding_text (&f->v[i]);
+      if (moat_log_has_file ())
+        moat_warn ("%s%s", line, note);
+      else if (ctx->policy_findings_to_stderr)
+        fprintf (stderr, "moat: warning: %s%s\n", line, note);
+    }
+}
+
+static int
+refuse (const struct moat_policy *p, const struct moat_findings *f, moat_error **err)
+{
+  size_t len = 0;
+  char *all = NULL;
+  for (size_t i = 0; i < f->n; i++)
+    {
+      autofree char *detail = moat_printable (f->v[i].detail);
+      autofree char *item = xasprintf ("%s[%s] %s: %s", i ? "; " : "", f->v[i].rule,
+                                       f->v[i].path, detail);
+      size_t n = strlen (item);
+      all = xrealloc (all, len + n + 1);
+      memcpy (all + len, item, n + 1);
+      len += n;
+    }
+  moat_error_setk (err, MOAT_ERR_PERMISSION, 0, "refused by the policy `%s` (enforce): "
+                   "%zu finding%s: %s", p->source, f->n, f->n == 1 ? "" : "s", all);
+  free (all);
+  return -1;
+}
+
+int
+moat_policy_apply (const struct moat_context *ctx, const struct moat_spec *s,
+                   const char *id, bool ids_not_hosts, moat_error **err)
+{
+  const struct moat_policy *p = ctx->policy;
+  if (p == NULL || p->mode == MOAT_POLICY_OFF)
+    return 0;
+  struct moat_findings f;
+  moat_policy_check (p, s, ids_not_hosts, &f);
+  const char *why = NULL;
+  bool exempt = moat_policy_exempts (p, s, id, &why);
+  int r = 0;
+  if (f.n && p->mode == MOAT_POLICY_ENFORCE && !exempt)
+    r = refuse (p, &f, err);
+  else if (f.n)
+    {
+      autofree char *note = exempt ? xasprintf (" [exempt by %s]", why) : xstrdup ("");
+      report (ctx, &f, note);
+    }
+  moat_findings_free (&f);
+  return r;
+}

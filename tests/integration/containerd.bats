@@ -95,6 +95,24 @@ c() {
 	assert_contains "$output" 'exec "/nonexistent": no such file or directory'
 }
 
+@test "containerd: an enforce policy refuses a privileged container; ctr shows the findings" {
+	# the shim runs the runc binary it is given: a wrapper naming the policy
+	# (on a node it would be /etc/moat/policy.json, read without a flag)
+	# what ctr's containers need here, and the capabilities it grants
+	# (Docker's old default set: CAP_MKNOD and CAP_NET_RAW too)
+	printf '{"mode": "enforce", "rules": {"disable": ["no-user-namespace", "process-root", "no-new-privileges", "writable-rootfs", "no-memory-limit", "no-pids-limit"], "capabilities": ["CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_MKNOD", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_CHROOT"]}}\n' >"$T/policy.json"
+	printf '#!/bin/sh\nexec "%s" --policy "%s" "$@"\n' "$MOAT" "$T/policy.json" >"$T/moat-policy"
+	chmod 755 "$T/moat-policy"
+	run c run --rm --cpu-shares 0 --seccomp --runc-binary "$T/moat-policy" "$CTD_IMAGE" "p$ID" true
+	assert_status 0
+	run c run --rm --cpu-shares 0 --seccomp --privileged --runc-binary "$T/moat-policy" "$CTD_IMAGE" "q$ID" true
+	[ "$status" -ne 0 ] || fail "the privileged container ran"
+	assert_contains "$output" "refused by the policy"
+	assert_contains "$output" "CAP_SYS_ADMIN is not in the allowed capabilities"
+	c container rm "q$ID" >/dev/null 2>&1 || true
+	[ ! -e "/run/containerd/runc/moat/q$ID" ] || fail "state left"
+}
+
 @test "containerd: ctr's default cpu shares hold or the run fails naming them" {
 	run c run --rm --runc-binary "$MOAT" "$CTD_IMAGE" "s$ID" cat /sys/fs/cgroup/cpu.weight
 	if grep -qw cpu /sys/fs/cgroup/cgroup.controllers; then

@@ -2,6 +2,7 @@
    container's state directory.  */
 #include <config.h>
 #include "moat.h"
+#include "audit.h"
 #include "cgroup/cgroup.h"
 #include "log.h"
 #include "state.h"
@@ -137,6 +138,7 @@ moat_start (const struct moat_context *ctx, const char *id, moat_error **err)
       run_late_hooks (&o, true);
     }
 out:
+  moat_audit_container (ctx, &o.st, "start", NULL, r < 0 ? *err : NULL);
   close_container (&o);
   return r;
 }
@@ -183,6 +185,11 @@ moat_kill (const struct moat_context *ctx, const char *id, int sig, bool all,
   if (pidfd >= 0)
     close (pidfd);
 out:
+  {
+    char what[32];
+    snprintf (what, sizeof what, "signal %d%s", sig, all ? ", all" : "");
+    moat_audit_container (ctx, &o.st, "kill", what, r < 0 ? *err : NULL);
+  }
   close_container (&o);
   return r;
 }
@@ -336,6 +343,7 @@ moat_delete (const struct moat_context *ctx, const char *id, bool force,
     run_late_hooks (&o, false);
   r = moat_container_dir_remove (&o.dir, err);
 out:
+  moat_audit_container (ctx, &o.st, "delete", force ? "force" : NULL, r < 0 ? *err : NULL);
   close_container (&o);
   return r;
 }

@@ -25,6 +25,7 @@
 #include "init.h"
 #include "internal.h"
 #include "log.h"
+#include "audit.h"
 #include "linux/linux.h"
 #include "linux/syscalls.h"
 #include "plan/plan.h"
@@ -493,6 +494,7 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
   struct moat_host host;
   struct exec_run run = { NULL, NULL, -1, 0, -1, -1, "" };
   int init_pidfd = -1, cgfd = -1, peer = -1, r = -1;
+  bool audited = false;
   struct moat_cgroup cg = { .dirfd = -1 };
 
   /* the exec'd process is the moat binary in the container until its
@@ -599,6 +601,8 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
     goto out;
   if (wait_exec (&run, err) < 0 || moat_fault ("exec-wait", err) < 0)
     goto out;
+  moat_audit_container (ctx, &st, "exec", s->args ? s->args[0] : NULL, NULL);
+  audited = true;
   if (o->console_socket && moat_send_console (o->console_socket, run.master,
                                               run.pty_name, err) < 0)
     goto out;
@@ -624,6 +628,8 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
   sigprocmask (SIG_SETMASK, &old, NULL);
   r = 0;
 out:
+  if (r < 0 && !audited && st.id)
+    moat_audit_container (ctx, &st, "exec", s && s->args ? s->args[0] : NULL, *err);
   if (run.pid > 0)
     {
       /* without a pidfd, run.pid is still moat's own first child, not

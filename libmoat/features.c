@@ -5,6 +5,7 @@
 #include "feature-table.h"
 #include "cgroup/cgroup.h"
 #include "linux/linux.h"
+#include "spec/jsontree.h"
 #include "spec/spec.h"
 #include "utils.h"
 #include <stdio.h>
@@ -235,10 +236,5 @@ moat_features_json (void)
   GS (g, PACKAGE_VERSION);
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
-  const unsigned char *buf;
-  size_t len;
-  yajl_gen_get_buf (g, &buf, &len);
-  char *r = xasprintf ("%.*s\n", (int) len, buf);
-  yajl_gen_free (g);
-  return r;
+  return moat_json_gen_take (g, "\n");
 }

@@ -13,8 +13,10 @@
 #include "channel.h"
 #include "fault.h"
 #include "finish.h"
+#include "audit.h"
 #include "hooks.h"
 #include "policy/policy.h"
+#include "sha256.h"
 #include "init.h"
 #include "joined-ns.h"
 #include "seccomp-agent.h"
@@ -53,6 +55,10 @@ struct launch
   char pty_name[64];
   bool cgroup_made;        /* the cgroup is this create's: abort removes it */
   bool pid_file_written;   /* abort removes it: it would name a dead init */
+  struct moat_policy_decision decision;  /* the policy's, for the audit trail */
+  bool audited;            /* the create line is written */
+  bool audit_failed;       /* it could not be: no second try */
+  char config_sha256[65];  /* of the config read, "" before */
 };
 
 static void
@@ -121,6 +127,7 @@ launch_free (struct launch *l)
     moat_container_dir_close (&l->dir);
   moat_cgroup_release (&l->cgroup);
   moat_state_clear (&l->state);
+  moat_findings_free (&l->decision.findings);
   close_fd (&l->fifo_fd);
   close_fd (&l->sock[0]);
   close_fd (&l->sock[1]);
@@ -151,6 +158,9 @@ take_state_dir (struct launch *l, moat_error **err)
   st->created = xstrdup (now);
   st->owner = owner_name ();
   st->no_new_keyring = p->no_new_keyring;
+  /* the trail start, exec, kill and delete write to, and what was run */
+  st->audit_log = l->ctx->audit_log ? xstrdup (l->ctx->audit_log) : NULL;
+  st->config_sha256 = xstrdup (l->config_sha256);
   /* start and delete then need not read the kept config */
   st->no_late_hooks = p->spec->hooks.n_poststart == 0 && p->spec->hooks.n_poststop == 0;
   st->status = MOAT_STATUS_CREATING;
@@ -593,9 +603,12 @@ launch_create (struct launch *l, bool foreground, bool with_fifo, moat_error **e
   /* the init is the moat binary in the container until its execve: from a
      sealed copy (sealed.c), before anything else */
   if (moat_ensure_sealed (l->ctx, err) < 0 || moat_check_proc (err) < 0
-      || moat_plan_build (l->opts, foreground, &l->plan, err) < 0
-      || moat_policy_apply (l->ctx, l->plan->spec, l->opts->id,
-                            l->plan->auto_range || l->plan->host.rootless, err) < 0
+      || moat_plan_build (l->opts, foreground, &l->plan, err) < 0)
+    return -1;
+  moat_sha256_hex (l->plan->config_text, l->plan->config_len, l->config_sha256);
+  if (moat_policy_apply (l->ctx, l->plan->spec, l->opts->id,
+                         l->plan->auto_range || l->plan->host.rootless, &l->decision,
+                         err) < 0
       || moat_fault ("plan", err) < 0)
     return -1;
   const struct moat_plan *p = l->plan;
@@ -636,6 +649,53 @@ launch_create (struct launch *l, bool foreground, bool with_fifo, moat_error **e
   return 0;
 }
 
+/* The create line of the audit trail.  A created container whose line
+   cannot be written is one the operator would not know of: under an
+   enforce policy create fails then (and undoes everything).  */
+static int
+audit_create (struct launch *l, const moat_error *error, moat_error **err)
+{
+  struct moat_audit_event e = {
+    .event = "create", .id = l->opts->id, .bundle = l->plan ? l->plan->bundle : NULL,
+    .config_sha256 = l->config_sha256[0] ? l->config_sha256 : NULL, .pid = l->pid,
+    .decision = l->plan ? l->decision.decision : NULL,
+    .findings = l->decision.findings.n ? &l->decision.findings : NULL, .error = error,
+  };
+  moat_error *werr = NULL;
+  if (moat_audit_write (l->ctx->audit_log, &e, &werr) == 0)
+    {
+      l->audited = error == NULL;
+      return 0;
+    }
+  l->audit_failed = true;
+  if (error == NULL && moat_policy_mode (l->ctx->policy) == MOAT_POLICY_ENFORCE)
+    {
+      *err = werr;
+      return moat_error_prefix (err, "the policy enforces its audit trail");
+    }
+  moat_warn ("%s", werr->msg);
+  moat_error_free (&werr);
+  return 0;
+}
+
+/* A failed create (or run): undone, then its line with the error in
+   it (run's start line, when its create line is written).  */
+static void
+launch_fail (struct launch *l, const moat_error *error)
+{
+  launch_abort (l);
+  if (l->audit_failed)
+    return;
+  if (l->audited)
+    {
+      moat_audit_container (l->ctx, &l->state, "start", NULL, error);
+      return;
+    }
+  moat_error *ignored = NULL;
+  audit_create (l, error, &ignored);
+  moat_error_free (&ignored);
+}
+
 int
 moat_create (const struct moat_context *ctx, const struct moat_create_options *o,
              moat_error **err)
@@ -643,12 +703,14 @@ moat_create (const struct moat_context *ctx, const struct moat_create_options *o
   struct launch l;
   launch_init (&l, ctx, o);
   int r = launch_create (&l, false, true, err);
+  if (r == 0)
+    r = audit_create (&l, NULL, err);
   /* the init waits for start from here on, without us */
   if (r == 0 && (moat_fault ("commit", err) < 0
                  || moat_channel_signal (l.sock[0], MOAT_MSG_COMMITTED, l.pid, err) < 0))
     r = moat_error_prefix (err, "the container's init");
   if (r < 0)
-    launch_abort (&l);
+    launch_fail (&l, *err);
   launch_free (&l);
   return r;
 }
@@ -672,7 +734,7 @@ moat_run (const struct moat_context *ctx, const struct moat_create_options *o,
   *status = 0;
   sigset_t old;
   int sigfd = -1;
-  if (launch_create (&l, !detach, false, err) < 0)
+  if (launch_create (&l, !detach, false, err) < 0 || audit_create (&l, NULL, err) < 0)
     goto fail;
   if (!detach && (sigfd = moat_block_forwarded_signals (&old)) < 0)
     {
@@ -685,6 +747,7 @@ moat_run (const struct moat_context *ctx, const struct moat_create_options *o,
       moat_error_prefix (err, "start the container's process");
       goto fail;
     }
+  moat_audit_container (ctx, &l.state, "start", NULL, NULL);
   run_poststart_hooks (&l);
   if (detach)
     {
@@ -714,7 +777,7 @@ fail:
       close (sigfd);
       sigprocmask (SIG_SETMASK, &old, NULL);
     }
-  launch_abort (&l);
+  launch_fail (&l, *err);
   launch_free (&l);
   return -1;
 }

@@ -101,6 +101,8 @@ struct moat_state
   struct moat_annotation *annotations;
   size_t n_annotations;
   enum moat_status status;
+  char *audit_log;                /* the audit trail create wrote to, or NULL */
+  char *config_sha256;            /* SHA-256 of the config create read, hex */
 };
 MOAT_PUBLIC void moat_state_clear (struct moat_state *st);
 /* The state as JSON: the OCI fields, and with full moat's own too.  */
@@ -149,6 +151,8 @@ MOAT_PUBLIC int moat_policy_load (const char *path, struct moat_policy **out,
 MOAT_PUBLIC int moat_policy_parse (const char *text, size_t len, const char *source,
                                    struct moat_policy **out, moat_error **err);
 MOAT_PUBLIC enum moat_policy_mode moat_policy_mode (const struct moat_policy *p);
+/* The audit trail the policy names (its audit.log), or NULL.  */
+MOAT_PUBLIC const char *moat_policy_audit_log (const struct moat_policy *p);
 MOAT_PUBLIC void moat_policy_free (struct moat_policy *p);
 
 struct moat_context
@@ -175,6 +179,10 @@ struct moat_context
      quiet stderr).  */
   const struct moat_policy *policy;
   bool policy_findings_to_stderr;
+  /* The audit trail (docs/policy.md): a JSON line per create, start,
+     exec, kill and delete; NULL: the one create recorded in the
+     container's state, if any.  create records it.  */
+  const char *audit_log;
 };
 
 /* The default state root: /run/moat as root (euid 0 outside a user

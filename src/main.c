@@ -43,6 +43,8 @@ static const char usage[] =
   "  --cgroup-manager M        cgroupfs, systemd or disabled (default cgroupfs)\n"
   "  --policy FILE             the hardening policy (default /etc/moat/policy.json\n"
   "                            as root, $XDG_CONFIG_HOME/moat/policy.json rootless)\n"
+  "  --audit-log FILE          append a JSON line per lifecycle event to FILE\n"
+  "                            (default: the policy's audit.log)\n"
   "  --rootless auto|true|false\n"
   "                            without the host's root or not (auto: not uid 0,\n"
   "                            or in a user namespace of its own)\n"
@@ -140,6 +142,8 @@ cli_load_policy (struct cli *c)
   if (moat_policy_load (c->policy_path, &p, &err) < 0)
     cli_fail (err);
   c->ctx.policy = p;  /* for the life of the command */
+  if (c->ctx.audit_log == NULL)
+    c->ctx.audit_log = moat_policy_audit_log (p);
 }
 
 /* Features are listed as + only when this build really applies them.  */
@@ -166,6 +170,7 @@ enum
 {
   OPT_ROOT = 1000, OPT_LOG, OPT_LOG_FORMAT, OPT_LOG_LEVEL, OPT_DEBUG,
   OPT_SYSTEMD_CGROUP, OPT_CGROUP_MANAGER, OPT_ROOTLESS, OPT_CRIU, OPT_POLICY,
+  OPT_AUDIT_LOG,
 };
 
 static const struct option global_options[] = {
@@ -179,6 +184,7 @@ static const struct option global_options[] = {
   { "rootless", required_argument, NULL, OPT_ROOTLESS },
   { "criu", required_argument, NULL, OPT_CRIU },
   { "policy", required_argument, NULL, OPT_POLICY },
+  { "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
   { "version", no_argument, NULL, 'v' },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
@@ -211,6 +217,11 @@ main (int argc, char **argv)
         break;
       case OPT_ROOTLESS: rootless = optarg; break;
       case OPT_POLICY: c.policy_path = optarg; break;
+      case OPT_AUDIT_LOG:
+        if (optarg[0] != '/')
+          cli_failf ("--audit-log: `%s` is not an absolute path", optarg);
+        c.ctx.audit_log = optarg;
+        break;
       case OPT_CGROUP_MANAGER:
         if (strcmp (optarg, "cgroupfs") == 0)
           manager = MOAT_CGROUP_CGROUPFS;

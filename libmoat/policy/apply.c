@@ -9,6 +9,7 @@
 #include <config.h>
 #include "policy.h"
 #include "../log.h"
+#include "../spec/jsontree.h"
 #include "../utils.h"
 #include <stdio.h>
 #include <string.h>
@@ -52,12 +53,7 @@ moat_findings_json (const struct moat_policy *p, const struct moat_findings *f)
     }
   yajl_gen_array_close (g);
   yajl_gen_map_close (g);
-  const unsigned char *buf;
-  size_t len;
-  yajl_gen_get_buf (g, &buf, &len);
-  char *out = xasprintf ("%.*s", (int) len, (const char *) buf);
-  yajl_gen_free (g);
-  return out;
+  return moat_json_gen_take (g, "");
 }
 
 /* audit: to the log file when there is one (as JSON with
@@ -98,23 +94,28 @@ refuse (const struct moat_policy *p, const struct moat_findings *f, moat_error *
 
 int
 moat_policy_apply (const struct moat_context *ctx, const struct moat_spec *s,
-                   const char *id, bool ids_not_hosts, moat_error **err)
+                   const char *id, bool ids_not_hosts, struct moat_policy_decision *d,
+                   moat_error **err)
 {
   const struct moat_policy *p = ctx->policy;
+  memset (d, 0, sizeof *d);
+  d->decision = "off";
   if (p == NULL || p->mode == MOAT_POLICY_OFF)
     return 0;
-  struct moat_findings f;
-  moat_policy_check (p, s, ids_not_hosts, &f);
+  struct moat_findings *f = &d->findings;
+  moat_policy_check (p, s, ids_not_hosts, f);
   const char *why = NULL;
-  bool exempt = moat_policy_exempts (p, s, id, &why);
-  int r = 0;
-  if (f.n && p->mode == MOAT_POLICY_ENFORCE && !exempt)
-    r = refuse (p, &f, err);
-  else if (f.n)
+  bool exempt = f->n && moat_policy_exempts (p, s, id, &why);
+  d->decision = f->n == 0 ? "allowed" : exempt ? "exempt" : "audited";
+  if (f->n && p->mode == MOAT_POLICY_ENFORCE && !exempt)
+    {
+      d->decision = "refused";
+      return refuse (p, f, err);
+    }
+  if (f->n)
     {
       autofree char *note = exempt ? xasprintf (" [exempt by %s]", why) : xstrdup ("");
-      report (ctx, &f, note);
+      report (ctx, f, note);
     }
-  moat_findings_free (&f);
-  return r;
+  return 0;
 }

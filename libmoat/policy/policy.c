@@ -63,6 +63,7 @@ moat_policy_free (struct moat_policy *p)
   moat_strv_free (p->sensitive_paths);
   moat_strv_free (p->exempt_ids);
   free (p->exempt_annotation);
+  free (p->audit_log);
   free (p);
 }
 
@@ -190,11 +191,26 @@ parse_exempt (yajl_val top, struct moat_policy *p, moat_error **err)
   return 0;
 }
 
+static int
+parse_audit (yajl_val top, struct moat_policy *p, moat_error **err)
+{
+  static const char *const keys[] = { "log", NULL };
+  yajl_val a = NULL;
+  if (moat_json_get_object (top, "audit", "audit", &a, err) < 0
+      || only_keys (a, "audit", keys, err) < 0
+      || (a && moat_json_get_string (a, "log", "audit.log", &p->audit_log, err) < 0))
+    return -1;
+  if (p->audit_log && p->audit_log[0] != '/')
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                            "audit.log: not an absolute path");
+  return 0;
+}
+
 int
 moat_policy_parse (const char *text, size_t len, const char *source,
                    struct moat_policy **out, moat_error **err)
 {
-  static const char *const keys[] = { "mode", "rules", "exempt", NULL };
+  static const char *const keys[] = { "mode", "rules", "exempt", "audit", NULL };
   *out = NULL;
   yajl_val top = moat_json_parse (text, len, err);
   if (top == NULL)
@@ -205,7 +221,8 @@ moat_policy_parse (const char *text, size_t len, const char *source,
     r = moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "expected an object, got %s",
                          moat_json_type_name (top));
   else if (only_keys (top, "(top level)", keys, err) < 0 || parse_mode (top, p, err) < 0
-           || parse_rules (top, p, err) < 0 || parse_exempt (top, p, err) < 0)
+           || parse_rules (top, p, err) < 0 || parse_exempt (top, p, err) < 0
+           || parse_audit (top, p, err) < 0)
     r = -1;
   yajl_tree_free (top);
   if (r < 0)
@@ -267,6 +284,12 @@ enum moat_policy_mode
 moat_policy_mode (const struct moat_policy *p)
 {
   return p ? p->mode : MOAT_POLICY_OFF;
+}
+
+const char *
+moat_policy_audit_log (const struct moat_policy *p)
+{
+  return p ? p->audit_log : NULL;
 }
 
 bool

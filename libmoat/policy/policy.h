@@ -28,6 +28,7 @@ struct moat_policy
   char **sensitive_paths;     /* more host paths no bind may have as source */
   char **exempt_ids;          /* fnmatch patterns of container ids */
   char *exempt_annotation;    /* an annotation key ("true") that exempts */
+  char *audit_log;            /* audit.log: the audit trail, or NULL */
 };
 
 enum moat_severity
@@ -73,10 +74,18 @@ char *moat_finding_text (const struct moat_finding *f);
 /* {"policy": source, "mode": ..., "findings": [{"rule", "severity",
    "path", "detail", "reason"}, ...]} (free it).  */
 char *moat_findings_json (const struct moat_policy *p, const struct moat_findings *f);
+/* What create decided: "off", "allowed" (nothing found), "audited",
+   "exempt" or "refused", and the findings (for the audit trail).  */
+struct moat_policy_decision
+{
+  const char *decision;
+  struct moat_findings findings;
+};
 /* At create, before anything is made: nothing (off), warnings (audit,
    or an exempt container), or an error listing every finding
-   (enforce).  */
+   (enforce).  *d gets the decision (free its findings).  */
 int moat_policy_apply (const struct moat_context *ctx, const struct moat_spec *s,
-                       const char *id, bool ids_not_hosts, moat_error **err);
+                       const char *id, bool ids_not_hosts, struct moat_policy_decision *d,
+                       moat_error **err);
 
 #endif

@@ -17,6 +17,7 @@
    yajl_tree_free (root) plus that one key.  */
 #include <config.h>
 #include "jsontree.h"
+#include "../utils.h"
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -670,4 +671,15 @@ moat_json_parse (const char *text, size_t len, moat_error **err)
       return NULL;
     }
   return c.root;
+}
+
+char *
+moat_json_gen_take (yajl_gen g, const char *suffix)
+{
+  const unsigned char *buf;
+  size_t len;
+  yajl_gen_get_buf (g, &buf, &len);
+  char *r = xasprintf ("%.*s%s", (int) len, (const char *) buf, suffix);
+  yajl_gen_free (g);
+  return r;
 }

@@ -41,4 +41,9 @@
    input and stays short.  */
 yajl_val moat_json_parse (const char *text, size_t len, moat_error **err);
 
+/* What the generator g made, as a string with suffix appended ("" or
+   "\n"); g is freed.  */
+#include <yajl/yajl_gen.h>
+char *moat_json_gen_take (yajl_gen g, const char *suffix);
+
 #endif

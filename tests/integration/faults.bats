@@ -35,8 +35,10 @@ FAULT_TIMEOUT=${FAULT_TIMEOUT:-10}
 moat_fault() {
 	local f=$1
 	shift
-	MOAT_FAULT=$f MOAT_TEST_TIMEOUT=$FAULT_TIMEOUT moat "$@"
+	MOAT_FAULT=$f MOAT_TEST_TIMEOUT=$FAULT_TIMEOUT moat "${FAULT_GLOBAL[@]}" "$@"
 }
+# global options of the faulted command (_fault_config sets them)
+FAULT_GLOBAL=()
 
 # the faulted command did not hang
 _assert_no_hang() {
@@ -72,6 +74,13 @@ _idmap_config() {
 _fault_config() {
 	case $1 in
 	hooks) cfg '.hooks.createRuntime = [{"path": "/bin/true", "args": ["true"]}]' ;;
+	audit)
+		# an enforce policy with an audit trail (and no rule to refuse
+		# the config): a create whose line cannot be written fails
+		printf '{"mode": "enforce", "rules": {"disable": ["no-user-namespace", "process-root", "no-seccomp", "no-pids-limit", "no-memory-limit"]}, "audit": {"log": "%s"}}\n' \
+			"$T/audit.log" >"$T/audit-policy.json"
+		FAULT_GLOBAL=(--policy "$T/audit-policy.json")
+		;;
 	idmap) _idmap_config || return 1 ;;
 	join-namespaces | joiner)
 		# a network namespace given by path: the joiner enters it
@@ -300,6 +309,10 @@ _fault_exec() {
 @test "fault: run -d, kill at created" { _fault_launch run kill created; }
 @test "fault: run -d, fail at pid-file" { _fault_launch run fail pid-file; }
 @test "fault: run -d, kill at pid-file" { _fault_launch run kill pid-file; }
+@test "fault: create, fail at audit" { _fault_launch create fail audit; }
+@test "fault: create, kill at audit" { _fault_launch create kill audit; }
+@test "fault: run -d, fail at audit" { _fault_launch run fail audit; }
+@test "fault: run -d, kill at audit" { _fault_launch run kill audit; }
 @test "fault: run -d, fail at start" { _fault_launch run fail start; }
 @test "fault: run -d, kill at start" { _fault_launch run kill start; }
 

@@ -264,3 +264,84 @@ _clean_config() {
 	assert_contains "$output" "refused by the policy"
 	assert_contains "$output" "[capabilities] process.capabilities.bounding: CAP_SYS_ADMIN is not in the allowed capabilities"
 }
+
+# ---- the audit trail ------------------------------------------------------------------
+
+# _events FILE: "event id result" per line of the trail
+_events() {
+	jq -r '[.event, .id, .result] | join(" ")' "$1"
+}
+
+@test "audit: a JSON line per create, start, exec, kill and delete, from the policy's audit.log" {
+	_policy '{"audit": {"log": "'"$T/audit.log"'"}}'
+	set_args '["sleep", "100"]'
+	moatp create --bundle "$BUNDLE" "$ID"
+	# later commands need no policy: create recorded the trail in the state
+	moat start "$ID"
+	moat exec "$ID" true
+	moat kill "$ID" KILL
+	wait_status "$ID" stopped
+	moat delete "$ID"
+	assert_eq "$(_events "$T/audit.log")" "create $ID ok
+start $ID ok
+exec $ID ok
+kill $ID ok
+delete $ID ok" "the events"
+	local sha
+	sha=$(sha256sum <"$CFG" | cut -d' ' -f1)
+	assert_eq "$(jq -r .configSha256 "$T/audit.log" | sort -u)" "$sha" "the config's digest on every line"
+	assert_eq "$(jq -r .uid "$T/audit.log" | sort -u)" "$(id -u)" "the caller's uid"
+	assert_eq "$(jq -r 'select(.event == "create") | [.decision, (.findings | map(.rule) | join(","))] | join(" ")' "$T/audit.log")" \
+		"audited no-user-namespace,process-root,no-seccomp,no-pids-limit,no-memory-limit" "create's decision and findings"
+	assert_eq "$(jq -r 'select(.event == "exec") | .detail' "$T/audit.log")" true "exec's program"
+	assert_eq "$(jq -r 'select(.event == "kill") | .detail' "$T/audit.log")" "signal 9" "kill's signal"
+	jq -e 'select(.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$") | not)' "$T/audit.log" >/dev/null &&
+		fail "a line without an RFC 3339 time: $(cat "$T/audit.log")"
+	assert_eq "$(stat -c %a "$T/audit.log")" 600 "the trail's mode"
+}
+
+@test "audit: refusals and failures are recorded; --audit-log names the trail without a policy" {
+	_policy '{"mode": "enforce", "audit": {"log": "'"$T/audit.log"'"}}'
+	run --separate-stderr moatp run --bundle "$BUNDLE" "$ID"
+	assert_error "refused by the policy"
+	assert_eq "$(jq -r '[.event, .result, .decision, (.findings | length)] | join(" ")' "$T/audit.log")" \
+		"create error refused 5" "the refused create"
+	assert_contains "$(jq -r .error "$T/audit.log")" "refused by the policy"
+	run --separate-stderr moat --audit-log "$T/other.log" start "nosuch-$ID"
+	assert_status 1
+	run --separate-stderr moat --audit-log "$T/other.log" run --bundle "$T/nowhere" "$ID"
+	assert_status 1
+	assert_eq "$(_events "$T/other.log")" "create $ID error" "a create of a missing bundle (start of a missing container: not one)"
+	run --separate-stderr moat --audit-log relative.log list
+	assert_error "--audit-log: \`relative.log\` is not an absolute path"
+}
+
+@test "audit: under enforce, a trail that cannot be written fails create and leaves nothing; under audit it is a warning" {
+	_policy '{"mode": "enforce", "rules": {"disable": ["no-user-namespace", "process-root", "no-seccomp", "no-pids-limit", "no-memory-limit"]}, "audit": {"log": "'"$T/no/such/dir/audit.log"'"}}'
+	run --separate-stderr moatp run --bundle "$BUNDLE" "$ID"
+	assert_error "the policy enforces its audit trail: audit log \`$T/no/such/dir/audit.log\`: No such file or directory"
+	assert_nothing_left "$ID"
+	_policy '{"mode": "audit", "audit": {"log": "'"$T/no/such/dir/audit.log"'"}}'
+	set_sh 'echo ran'
+	run --separate-stderr moatp --log "$T/log.json" --log-format json run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "$output" ran "the container ran"
+	assert_contains "$(jq -r 'select(.level == "warning") | .msg' "$T/log.json")" "audit log \`$T/no/such/dir/audit.log\`"
+	assert_nothing_left "$ID"
+}
+
+@test "audit: concurrent commands append whole lines" {
+	set_args '["true"]'
+	local i pids=()
+	for i in 1 2 3 4 5 6 7 8; do
+		moat --audit-log "$T/audit.log" run --bundle "$BUNDLE" "$ID-$i" >/dev/null 2>&1 &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i" || fail "a run failed"; done
+	assert_eq "$(wc -l <"$T/audit.log")" 24 "lines (create, start, delete of 8 runs)"
+	jq -e . "$T/audit.log" >/dev/null || fail "a line is not JSON: $(cat "$T/audit.log")"
+	for i in 1 2 3 4 5 6 7 8; do
+		assert_eq "$(jq -r --arg id "$ID-$i" 'select(.id == $id) | .event' "$T/audit.log" | tr '\n' ' ')" \
+			"create start delete " "the events of $ID-$i"
+	done
+}

@@ -85,6 +85,14 @@ line (const struct moat_audit_event *e)
         }
       yajl_gen_array_close (g);
     }
+  if (e->changes)
+    {
+      GS (g, "changes");
+      yajl_gen_array_open (g);
+      for (size_t i = 0; e->changes[i]; i++)
+        GS (g, e->changes[i]);
+      yajl_gen_array_close (g);
+    }
   kv (g, "detail", e->detail);
   kv (g, "result", e->error ? "error" : "ok");
   if (e->error)

@@ -20,6 +20,7 @@ struct moat_audit_event
   const char *decision;         /* create: the policy's ("off", "allowed",
                                    "audited", "exempt", "refused"), else NULL */
   const struct moat_findings *findings;  /* create: the policy's, or NULL */
+  char *const *changes;         /* create: harden's fixes, or NULL */
   const char *detail;           /* kill: the signal; exec: the program */
   const moat_error *error;      /* NULL: it succeeded */
 };

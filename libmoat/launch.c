@@ -603,12 +603,12 @@ launch_create (struct launch *l, bool foreground, bool with_fifo, moat_error **e
   /* the init is the moat binary in the container until its execve: from a
      sealed copy (sealed.c), before anything else */
   if (moat_ensure_sealed (l->ctx, err) < 0 || moat_check_proc (err) < 0
-      || moat_plan_build (l->opts, foreground, &l->plan, err) < 0)
+      || moat_plan_build (l->opts, l->ctx->policy, foreground, &l->plan, err) < 0)
     return -1;
   moat_sha256_hex (l->plan->config_text, l->plan->config_len, l->config_sha256);
   if (moat_policy_apply (l->ctx, l->plan->spec, l->opts->id,
-                         l->plan->auto_range || l->plan->host.rootless, &l->decision,
-                         err) < 0
+                         l->plan->auto_range || l->plan->host.rootless, l->plan->hardened,
+                         &l->decision, err) < 0
       || moat_fault ("plan", err) < 0)
     return -1;
   const struct moat_plan *p = l->plan;
@@ -659,7 +659,8 @@ audit_create (struct launch *l, const moat_error *error, moat_error **err)
     .event = "create", .id = l->opts->id, .bundle = l->plan ? l->plan->bundle : NULL,
     .config_sha256 = l->config_sha256[0] ? l->config_sha256 : NULL, .pid = l->pid,
     .decision = l->plan ? l->decision.decision : NULL,
-    .findings = l->decision.findings.n ? &l->decision.findings : NULL, .error = error,
+    .findings = l->decision.findings.n ? &l->decision.findings : NULL,
+    .changes = l->decision.changes, .error = error,
   };
   moat_error *werr = NULL;
   if (moat_audit_write (l->ctx->audit_log, &e, &werr) == 0)

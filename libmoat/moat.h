@@ -132,13 +132,15 @@ enum moat_cgroup_manager
 };
 
 /* The hardening policy (docs/policy.md): off, audit (each finding a
-   warning, the container runs) or enforce (create refuses a container
-   with findings, naming every one).  */
+   warning, the container runs), enforce (create refuses a container
+   with findings, naming every one) or harden (the safe fixes made to the
+   config first, then as enforce).  */
 enum moat_policy_mode
 {
   MOAT_POLICY_OFF,
   MOAT_POLICY_AUDIT,
   MOAT_POLICY_ENFORCE,
+  MOAT_POLICY_HARDEN,
 };
 struct moat_policy;
 /* Read a policy file; path NULL: the default one (/etc/moat/policy.json

@@ -287,6 +287,7 @@ main (int argc, char **argv)
         char **sub_argv = argv + optind;
         optind = 0;  /* restart getopt for the subcommand */
         int r = commands[i].fn (&c, sub_argc, sub_argv);
+        moat_policy_free ((struct moat_policy *) c.ctx.policy);
         moat_log_flush ();
         return r;
       }

@@ -7,6 +7,7 @@
 #include "../moat.h"
 #include "../feature-table.h"
 #include "../linux/linux.h"
+#include "../policy/policy.h"
 #include "../log.h"
 #include "../state.h"
 #include "../utils.h"
@@ -231,8 +232,40 @@ plan_namespaces (struct moat_plan *p, bool userns_auto, moat_error **err)
 
 /* ---- the container ---- */
 
+/* A harden policy's fixes, to the config's text, before anything else
+   reads it: the plan, the kept config and the digest are the fixed
+   config's.  An exempt container is left as it is.  */
 static int
-resolve_paths (struct moat_plan *p, const char *bundle, moat_error **err)
+harden (struct moat_plan *p, const struct moat_policy *policy, moat_error **err)
+{
+  const char *why;
+  if (moat_policy_mode (policy) != MOAT_POLICY_HARDEN
+      || moat_policy_exempts (policy, p->spec, p->id, &why))
+    return 0;
+  char *text = NULL;
+  if (moat_policy_harden (policy, p->config_text, p->config_len, &text, &p->hardened,
+                          err) < 0)
+    return moat_error_prefix (err, "policy (harden)");
+  if (text == NULL)
+    return 0;
+  size_t len = strlen (text);
+  struct moat_spec *s = moat_spec_parse (text, len, err);
+  if (s == NULL)
+    {
+      free (text);
+      return moat_error_prefix (err, "policy (harden): the fixed config");
+    }
+  moat_spec_free (p->spec);
+  p->spec = s;
+  free (p->config_text);
+  p->config_text = text;
+  p->config_len = len;
+  return 0;
+}
+
+static int
+resolve_paths (struct moat_plan *p, const char *bundle, const struct moat_policy *policy,
+               moat_error **err)
 {
   const char *b = bundle ? bundle : ".";
   p->bundle = realpath (b, NULL);
@@ -240,7 +273,7 @@ resolve_paths (struct moat_plan *p, const char *bundle, moat_error **err)
     return moat_error_setk (err, errno == ENOENT ? MOAT_ERR_INVALID_CONFIG
                             : MOAT_ERR_FAILED, errno, "bundle `%s`", b);
   p->spec = moat_spec_load_text (p->bundle, &p->config_text, &p->config_len, err);
-  if (p->spec == NULL)
+  if (p->spec == NULL || harden (p, policy, err) < 0)
     return -1;
   autofree char *root = p->spec->root_path[0] == '/' ? xstrdup (p->spec->root_path)
     : xasprintf ("%s/%s", p->bundle, p->spec->root_path);
@@ -290,8 +323,8 @@ check_options (const struct moat_plan *p, moat_error **err)
 }
 
 int
-moat_plan_build (const struct moat_create_options *o, bool foreground,
-                 struct moat_plan **out, moat_error **err)
+moat_plan_build (const struct moat_create_options *o, const struct moat_policy *policy,
+                 bool foreground, struct moat_plan **out, moat_error **err)
 {
   struct moat_plan *p = xmalloc0 (sizeof *p);
   for (int t = 0; t < MOAT_NS_COUNT; t++)
@@ -305,7 +338,7 @@ moat_plan_build (const struct moat_create_options *o, bool foreground,
   p->pid_file = o->pid_file;
   int r = -1;
   if (moat_validate_id (o->id, err) < 0 || moat_host_probe (&p->host, err) < 0
-      || resolve_paths (p, o->bundle, err) < 0 || check_options (p, err) < 0
+      || resolve_paths (p, o->bundle, policy, err) < 0 || check_options (p, err) < 0
       || plan_namespaces (p, o->userns_auto, err) < 0 || plan_sysctls (p, err) < 0
       || plan_uts (p, err) < 0
       || moat_mount_plans_build (p->spec, p->bundle, &p->mounts, err) < 0)
@@ -334,6 +367,7 @@ moat_plan_free (struct moat_plan *p)
   if (p->spec)
     moat_mount_plans_free (p->mounts, p->spec->n_mounts);
   moat_strv_free (p->sysctl_paths);
+  moat_strv_free (p->hardened);
   moat_process_plan_clear (&p->process);
   for (int t = 0; t < MOAT_NS_COUNT; t++)
     if (p->ns_fds[t] >= 0)

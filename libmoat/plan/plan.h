@@ -148,13 +148,18 @@ struct moat_plan
   bool pid_joined;              /* a pid namespace joined by path */
   bool auto_range;              /* the id maps' host ids come from an automatic
                                    range, taken at launch */
+  char **hardened;              /* the harden policy's fixes, or NULL */
   int rootfs_tree_fd;           /* with it: the rootfs as a detached tree, idmapped
                                    where its filesystem can be (launch), -1 */
 };
 
 /* Build and check the plan for create / run.  Nothing on the host
    changes.  */
-int moat_plan_build (const struct moat_create_options *o, bool foreground,
+struct moat_policy;
+/* policy: in harden mode, its fixes are made to the config first (the
+   plan's config_text is the fixed one, hardened lists them).  */
+int moat_plan_build (const struct moat_create_options *o, const struct moat_policy *policy,
+                     bool foreground,
                      struct moat_plan **out, moat_error **err);
 void moat_plan_free (struct moat_plan *p);
 

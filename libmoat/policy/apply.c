@@ -86,28 +86,40 @@ refuse (const struct moat_policy *p, const struct moat_findings *f, moat_error *
       memcpy (all + len, item, n + 1);
       len += n;
     }
-  moat_error_setk (err, MOAT_ERR_PERMISSION, 0, "refused by the policy `%s` (enforce): "
-                   "%zu finding%s: %s", p->source, f->n, f->n == 1 ? "" : "s", all);
+  moat_error_setk (err, MOAT_ERR_PERMISSION, 0, "refused by the policy `%s` (%s): "
+                   "%zu finding%s: %s", p->source, moat_policy_mode_name (p->mode), f->n,
+                   f->n == 1 ? "" : "s", all);
   free (all);
   return -1;
 }
 
 int
 moat_policy_apply (const struct moat_context *ctx, const struct moat_spec *s,
-                   const char *id, bool ids_not_hosts, struct moat_policy_decision *d,
-                   moat_error **err)
+                   const char *id, bool ids_not_hosts, char *const *changes,
+                   struct moat_policy_decision *d, moat_error **err)
 {
   const struct moat_policy *p = ctx->policy;
   memset (d, 0, sizeof *d);
   d->decision = "off";
   if (p == NULL || p->mode == MOAT_POLICY_OFF)
     return 0;
+  /* harden's fixes, said as the findings are */
+  d->changes = changes;
+  for (size_t i = 0; changes && changes[i]; i++)
+    {
+      autofree char *shown = moat_printable (changes[i]);
+      if (moat_log_has_file ())
+        moat_warn ("policy: harden: %s", shown);
+      else if (ctx->policy_findings_to_stderr)
+        fprintf (stderr, "moat: warning: policy: harden: %s\n", shown);
+    }
   struct moat_findings *f = &d->findings;
   moat_policy_check (p, s, ids_not_hosts, f);
   const char *why = NULL;
   bool exempt = f->n && moat_policy_exempts (p, s, id, &why);
-  d->decision = f->n == 0 ? "allowed" : exempt ? "exempt" : "audited";
-  if (f->n && p->mode == MOAT_POLICY_ENFORCE && !exempt)
+  d->decision = f->n == 0 ? (changes ? "hardened" : "allowed") : exempt ? "exempt"
+    : "audited";
+  if (f->n && (p->mode == MOAT_POLICY_ENFORCE || p->mode == MOAT_POLICY_HARDEN) && !exempt)
     {
       d->decision = "refused";
       return refuse (p, f, err);

@@ -31,7 +31,7 @@ static const char *const default_capabilities[] = {
 
 static const char *const mode_names[] = {
   [MOAT_POLICY_OFF] = "off", [MOAT_POLICY_AUDIT] = "audit",
-  [MOAT_POLICY_ENFORCE] = "enforce",
+  [MOAT_POLICY_ENFORCE] = "enforce", [MOAT_POLICY_HARDEN] = "harden",
 };
 
 const char *
@@ -115,12 +115,9 @@ parse_mode (yajl_val top, struct moat_policy *p, moat_error **err)
         p->mode = m;
         return 0;
       }
-  if (strcmp (mode, "harden") == 0)
-    return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0, "mode: `harden` is not "
-                            "supported by this version of moat (off, audit, enforce)");
   autofree char *shown = moat_printable (mode);
   return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "mode: unknown mode `%s` "
-                          "(off, audit, enforce)", shown);
+                          "(off, audit, enforce, harden)", shown);
 }
 
 static int

@@ -80,12 +80,19 @@ struct moat_policy_decision
 {
   const char *decision;
   struct moat_findings findings;
+  char *const *changes;       /* harden's fixes (borrowed), or NULL */
 };
 /* At create, before anything is made: nothing (off), warnings (audit,
    or an exempt container), or an error listing every finding
    (enforce).  *d gets the decision (free its findings).  */
 int moat_policy_apply (const struct moat_context *ctx, const struct moat_spec *s,
-                       const char *id, bool ids_not_hosts, struct moat_policy_decision *d,
-                       moat_error **err);
+                       const char *id, bool ids_not_hosts, char *const *changes,
+                       struct moat_policy_decision *d, moat_error **err);
+
+/* harden.c: the safe fixes applied to config text (docs/policy.md): *out
+   the fixed config (NULL when nothing changed), *changes a line per fix
+   (free both).  */
+int moat_policy_harden (const struct moat_policy *p, const char *text, size_t len,
+                        char **out, char ***changes, moat_error **err);
 
 #endif

@@ -196,8 +196,8 @@ _clean_config() {
 	local cases=(
 		'{"mode": "enforce"|invalid JSON'
 		'{"mdoe": "enforce"}|(top level): unknown key `mdoe`'
-		'{"mode": "strict"}|mode: unknown mode `strict` (off, audit, enforce)'
-		'{"mode": "harden"}|mode: `harden` is not supported by this version of moat'
+		'{"mode": "strict"}|mode: unknown mode `strict` (off, audit, enforce, harden)'
+		'{"mode": 3}|mode: expected a string'
 		'{"rules": {"disable": ["no-such-rule"]}}|rules.disable[0]: unknown rule `no-such-rule`'
 		'{"rules": {"capabilities": ["SYS_ADMIN"]}}|rules.capabilities[0]: `SYS_ADMIN` is not a capability name'
 		'{"rules": {"sensitivePaths": ["srv"]}}|rules.sensitivePaths[0]: not an absolute path'
@@ -263,6 +263,67 @@ _clean_config() {
 	[ "$status" -ne 0 ] || fail "the privileged container ran"
 	assert_contains "$output" "refused by the policy"
 	assert_contains "$output" "[capabilities] process.capabilities.bounding: CAP_SYS_ADMIN is not in the allowed capabilities"
+}
+
+# ---- harden ---------------------------------------------------------------------------
+
+# the plain config with what harden fixes broken further, and only that
+_breakable_config() {
+	cfg '.process.capabilities.bounding += ["CAP_SYS_ADMIN"] | .process.capabilities.effective += ["CAP_SYS_ADMIN"]
+		| .process.capabilities.permitted += ["CAP_SYS_ADMIN"] | .process.noNewPrivileges = false
+		| .linux.maskedPaths -= ["/proc/kcore"]'
+	_policy '{"mode": "harden", "rules": {"disable": ["process-root", "no-pids-limit", "no-memory-limit"]}, "audit": {"log": "'"$T/audit.log"'"}}'
+}
+
+@test "policy: harden makes the safe fixes, says each, and the kernel shows them (exec too)" {
+	_breakable_config
+	set_args '["sleep", "100"]'
+	run --separate-stderr moatp --log "$T/log.json" --log-format json run -d --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	record_pid "$ID"
+	local changes
+	changes=$(jq -r 'select(.level == "warning") | .msg' "$T/log.json")
+	local c
+	for c in "process.noNewPrivileges: set to true" "dropped CAP_SYS_ADMIN from process.capabilities.bounding" \
+		"linux.seccomp: the default profile" "added /proc/kcore to linux.maskedPaths" \
+		"linux.namespaces: a user namespace of its own, mapped by moat"; do
+		assert_contains "$changes" "policy: harden: $c"
+	done
+	assert_eq "$(jq -r 'select(.event == "create") | [.decision, (.changes | length)] | join(" ")' "$T/audit.log")" \
+		"hardened 8" "the trail's create line"
+	local pid
+	pid=$(pid_of "$ID")
+	assert_eq "$(proc_status_field "$pid" NoNewPrivs)" 1 NoNewPrivs
+	assert_eq "$(proc_status_field "$pid" Seccomp)" 2 Seccomp
+	assert_eq "$(proc_status_field "$pid" CapBnd)" "$(cap_mask 29 5 10)" "CapBnd without CAP_SYS_ADMIN"
+	[ "$(awk 'NR == 1 { print $2 }' "/proc/$pid/uid_map")" != 0 ] || fail "no user namespace of its own: $(cat "/proc/$pid/uid_map")"
+	# exec takes the container's kept config: the hardened one
+	run --separate-stderr moat exec "$ID" sh -c 'grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status | tr -s "\t" " "; test -s /proc/kcore && echo kcore || echo kcore-masked'
+	assert_status 0
+	assert_eq "$output" "NoNewPrivs: 1
+Seccomp: 2
+kcore-masked" "an exec's process"
+	moat delete -f "$ID"
+}
+
+@test "policy: harden refuses what it cannot fix, naming it, and leaves nothing" {
+	_breakable_config
+	cfg '.linux.namespaces |= map(select(.type != "network"))'
+	run --separate-stderr moatp run --bundle "$BUNDLE" "$ID"
+	assert_error "refused by the policy \`$T/policy.json\` (harden): 1 finding: [host-namespace] linux.namespaces: no network namespace"
+	assert_contains "$stderr" "harden"
+	assert_nothing_left "$ID"
+}
+
+@test "policy: harden leaves an exempt container as it is" {
+	_breakable_config
+	_policy '{"mode": "harden", "rules": {"disable": ["process-root", "no-pids-limit", "no-memory-limit"]}, "exempt": {"ids": ["'"$ID"'"]}}'
+	set_sh 'grep "^NoNewPrivs:" /proc/self/status | tr -s "\t" " "'
+	run --separate-stderr moatp run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "$output" "NoNewPrivs: 0" "the exempt container's no_new_privs"
+	assert_not_contains "$stderr" "policy: harden:"
+	assert_contains "$stderr" "[exempt by its id]"
 }
 
 # ---- the audit trail ------------------------------------------------------------------

@@ -117,7 +117,7 @@ plan_opts (const struct moat_create_options *o, bool foreground)
 {
   struct result r = { NULL, NULL, MOAT_ERR_FAILED };
   moat_error *err = NULL;
-  int ret = moat_plan_build (o, foreground, &r.plan, &err);
+  int ret = moat_plan_build (o, NULL, foreground, &r.plan, &err);
   if (ret < 0)
     {
       r.msg = xstrdup (err ? err->msg : "(no message)");

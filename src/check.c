@@ -83,10 +83,11 @@ cmd_check (struct cli *c, int argc, char **argv)
   if (moat_policy_load (c->policy_path, &p, &err) < 0)
     check_fail (err);
   size_t len;
-  autofree char *text = read_config (where, &len, &err);
+  char *text = read_config (where, &len, &err);
   if (text == NULL)
     check_fail (err);
   struct moat_spec *s = moat_spec_parse (text, len, &err);
+  free (text);
   if (s == NULL)
     {
       moat_error_prefix (&err, "%s", strcmp (where, "-") == 0 ? "config on stdin"

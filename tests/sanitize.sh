@@ -65,10 +65,11 @@ top=$(cd "$here/.." && pwd)
 #   podman, containerd  - moat started by an engine, whose environment
 #                         (and so the log path) is the engine's
 #   library             - a program built against libmoat outside this build
+# (policy.bats runs: its Podman tests start moat through Podman too)
 # Any of them can be given on the command line.
 default_files="errors cli plan process mounts seccomp rootfs attributes devices
   lifecycle exec signals pause hooks terminal logging security rootless
-  userns-auto"
+  userns-auto policy"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "sanitize.sh: the integration tests start real containers and need root" >&2

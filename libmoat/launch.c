@@ -16,6 +16,7 @@
 #include "audit.h"
 #include "hooks.h"
 #include "policy/policy.h"
+#include "seccomp-learn.h"
 #include "sha256.h"
 #include "init.h"
 #include "joined-ns.h"
@@ -57,6 +58,7 @@ struct launch
   bool pid_file_written;   /* abort removes it: it would name a dead init */
   struct moat_policy_decision decision;  /* the policy's, for the audit trail */
   bool audited;            /* the create line is written */
+  pid_t learner;           /* --seccomp-learn's learner, 0: none */
   bool audit_failed;       /* it could not be: no second try */
   char config_sha256[65];  /* of the config read, "" before */
 };
@@ -111,6 +113,13 @@ launch_abort (struct launch *l)
     }
   if (l->pid_file_written)
     unlink (l->opts->pid_file);
+  /* a failed create has nothing to teach */
+  if (l->learner > 0)
+    {
+      kill (l->learner, SIGKILL);
+      reap (l->learner);
+      l->learner = 0;
+    }
   if (l->have_dir)
     {
       moat_error *ignored = NULL;
@@ -478,6 +487,13 @@ init_died (struct launch *l, moat_error **err)
 static int
 give_listener (struct launch *l, int listener, moat_error **err)
 {
+  if (l->opts->seccomp_learn)
+    {
+      l->learner = moat_seccomp_learn_start (listener, l->opts->seccomp_learn,
+                                             l->opts->seccomp_learn_merge, err);
+      close (listener);
+      return l->learner < 0 ? -1 : 0;
+    }
   autofree char *state = hook_state (l, MOAT_STATUS_CREATING);
   int r = moat_seccomp_give_listener (&l->plan->spec->seccomp, listener, l->pid, state,
                                       err);
@@ -769,6 +785,17 @@ moat_run (const struct moat_context *ctx, const struct moat_create_options *o,
       if (moat_delete (ctx, o->id, true, &derr) < 0)
         moat_warn ("%s", derr->msg);  /* the process's status still counts */
       moat_error_free (&derr);
+    }
+  /* the learned profile is written once the last process under the
+     filter is gone: there when run returns */
+  if (l.learner > 0)
+    {
+      int ls = 0;
+      while (waitpid (l.learner, &ls, 0) < 0 && errno == EINTR)
+        ;
+      if (!WIFEXITED (ls) || WEXITSTATUS (ls) != 0)
+        moat_warn ("--seccomp-learn: the profile could not be written to `%s`",
+                   o->seccomp_learn);
     }
   launch_free (&l);
   return 0;

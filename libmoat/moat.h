@@ -210,6 +210,11 @@ struct moat_create_options
      its ids, and those of a config with a user namespace but no
      mappings, come from the automatic ranges when run as root */
   bool userns_auto;
+  /* learn a seccomp profile from this container's run: its calls are let
+     through and written, as an OCI linux.seccomp object, to this file
+     when its last process is gone (NULL: no) */
+  const char *seccomp_learn;
+  bool seccomp_learn_merge;    /* keep what an earlier profile there allows */
 };
 
 /* create: the container's init waits for `start` in status created.  */

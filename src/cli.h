@@ -69,6 +69,8 @@ bool create_option (struct cli *c, int opt, struct moat_create_options *o);
   { "no-new-keyring", no_argument, NULL, 'K' },                   \
   { "preserve-fds", required_argument, NULL, 'F' },               \
   { "userns", required_argument, NULL, 'U' },                     \
+  { "seccomp-learn", required_argument, NULL, 'L' },              \
+  { "seccomp-learn-merge", no_argument, NULL, 'M' },              \
   { "help", no_argument, NULL, 'h' }
 #define CREATE_HELP_OPTIONS                                                   \
   "  -b, --bundle DIR          bundle directory (default: current directory)\n" \
@@ -78,6 +80,9 @@ bool create_option (struct cli *c, int opt, struct moat_create_options *o);
   "      --no-new-keyring      keep the caller's session keyring\n"           \
   "      --preserve-fds N      pass fds 3..3+N-1 to the container\n"           \
   "      --userns auto         a user namespace of its own, even if the config\n" \
-  "                            has none (as root: an automatic id range)\n"
+  "                            has none (as root: an automatic id range)\n"   \
+  "      --seccomp-learn FILE  let every system call through and write the\n"  \
+  "                            profile of those made to FILE at the end\n"   \
+  "      --seccomp-learn-merge with what FILE already allows\n"
 
 #endif

@@ -24,6 +24,8 @@ create_option (struct cli *c, int opt, struct moat_create_options *o)
     case 'C': o->console_socket = optarg; return true;
     case 'N': o->no_pivot = true; return true;
     case 'K': o->no_new_keyring = true; return true;
+    case 'L': o->seccomp_learn = optarg; return true;
+    case 'M': o->seccomp_learn_merge = true; return true;
     case 'U':
       if (strcmp (optarg, "auto") != 0)
         cli_failf ("%s: --userns: unknown value `%s` (auto)", c->command, optarg);

@@ -156,7 +156,8 @@ moat_seccomp_compile (const struct moat_seccomp *k, moat_error **err)
     b->flags = (k->flag_tsync ? SECCOMP_FILTER_FLAG_TSYNC : 0)
       | (k->flag_log ? SECCOMP_FILTER_FLAG_LOG : 0)
       | (k->flag_spec_allow ? SECCOMP_FILTER_FLAG_SPEC_ALLOW : 0)
-      | (k->uses_notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
+      | (k->uses_notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0)
+      | (k->wait_killable ? SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV : 0);
 out:
   seccomp_release (ctx);
   return b;
@@ -176,6 +177,10 @@ moat_seccomp_load (const struct moat_bpf *b, int *listener, moat_error **err)
 {
   struct sock_fprog prog = { .len = b->len, .filter = b->insns };
   long r = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, b->flags, &prog);
+  /* a kernel before 5.19: the learning filter waits as it can */
+  if (r < 0 && errno == EINVAL && (b->flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV))
+    r = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                 b->flags & ~SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &prog);
   if (r < 0)
     return moat_error_set (err, errno, "linux.seccomp: load the filter");
   /* with SECCOMP_FILTER_FLAG_NEW_LISTENER the call returns the listener */

@@ -8,6 +8,7 @@
 #include "../feature-table.h"
 #include "../linux/linux.h"
 #include "../policy/policy.h"
+#include "../seccomp-learn.h"
 #include "../log.h"
 #include "../state.h"
 #include "../utils.h"
@@ -343,6 +344,15 @@ moat_plan_build (const struct moat_create_options *o, const struct moat_policy *
       || plan_uts (p, err) < 0
       || moat_mount_plans_build (p->spec, p->bundle, &p->mounts, err) < 0)
     goto out;
+  if (o->seccomp_learn_merge && o->seccomp_learn == NULL)
+    {
+      moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                       "--seccomp-learn-merge: without --seccomp-learn there is no profile "
+                       "to merge with");
+      goto out;
+    }
+  if (o->seccomp_learn)
+    moat_seccomp_learn_filter (p->spec);
   const struct moat_spec *s = p->spec;
   if (moat_process_plan_build (s, s->has_seccomp ? &s->seccomp : NULL,
                                p->new_userns ? s : NULL, &p->host, o->preserve_fds,

@@ -381,6 +381,21 @@ free_map (struct moat_annotation *a, size_t n)
 }
 
 void
+moat_seccomp_clear (struct moat_seccomp *k)
+{
+  moat_strv_free (k->architectures);
+  free (k->listener_path);
+  free (k->listener_metadata);
+  for (size_t i = 0; i < k->n_rules; i++)
+    {
+      moat_strv_free (k->rules[i].names);
+      free (k->rules[i].args);
+    }
+  free (k->rules);
+  memset (k, 0, sizeof *k);
+}
+
+void
 moat_spec_free (struct moat_spec *s)
 {
   if (s == NULL)
@@ -433,15 +448,7 @@ moat_spec_free (struct moat_spec *s)
   free (s->rootfs_propagation);
   free (s->mount_label);
   free (s->device_rules);
-  moat_strv_free (s->seccomp.architectures);
-  free (s->seccomp.listener_path);
-  free (s->seccomp.listener_metadata);
-  for (size_t i = 0; i < s->seccomp.n_rules; i++)
-    {
-      moat_strv_free (s->seccomp.rules[i].names);
-      free (s->seccomp.rules[i].args);
-    }
-  free (s->seccomp.rules);
+  moat_seccomp_clear (&s->seccomp);
   for (size_t i = 0; i < s->n_devices; i++)
     free (s->devices[i].path);
   free (s->devices);

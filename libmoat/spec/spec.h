@@ -187,6 +187,11 @@ struct moat_seccomp
   bool fail_unknown_syscall;
   /* SCMP_ACT_NOTIFY: the agent's socket, and what it is given along */
   bool uses_notify;
+  /* a notified call, once the listener has it, waits through signals
+     (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, Linux 5.19): moat's learning
+     filter, so that a workload's SIGCHLD does not turn its fork into
+     EINTR */
+  bool wait_killable;
   char *listener_path, *listener_metadata;
   struct moat_seccomp_rule *rules;
   size_t n_rules;
@@ -285,6 +290,8 @@ struct moat_spec *moat_spec_load (const char *bundle, moat_error **err);
 struct moat_spec *moat_spec_load_text (const char *bundle, char **text, size_t *len,
                                        moat_error **err);
 void moat_spec_free (struct moat_spec *s);
+/* Free what a seccomp object holds, and zero it.  */
+void moat_seccomp_clear (struct moat_seccomp *k);
 
 const char *moat_ns_name (enum moat_ns_type t);
 

@@ -344,3 +344,100 @@ not-made" "the agent's answer in the exec'd process"
 	assert_error "linux.seccomp.listenerPath \`$T/nobody.sock\`: connect to the seccomp agent: No such file or directory"
 	assert_nothing_left "$ID"
 }
+
+# ---- learning a profile (create/run --seccomp-learn) ----------------------------------
+
+# a small workload: files, a socket, processes
+_LEARN_WORK='echo data >/tmp/f && cat /tmp/f; ls / >/dev/null; (true &); wait; wget -q -O /dev/null http://127.0.0.1:9/ 2>/dev/null; echo done'
+
+@test "seccomp learn: the learned profile lets the workload run again, and a call it never made fails with EPERM" {
+	set_sh "$_LEARN_WORK"
+	run --separate-stderr moat run --seccomp-learn "$T/learned.json" --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "$output" "data
+done" "the workload while learning"
+	[ -s "$T/learned.json" ] || fail "no profile when run returned"
+	# an OCI linux.seccomp object: in a config, it passes the schema
+	jq --slurpfile p "$T/learned.json" '.linux.seccomp = $p[0]' "$CFG" >"$T/with-profile.json"
+	run /usr/bin/python3 "$BATS_TEST_DIRNAME/../lib/validate-config.py" \
+		/usr/share/gocode/src/github.com/opencontainers/runtime-spec/schema "$T/with-profile.json"
+	assert_status 0
+	local names
+	names=$(jq -r '.syscalls[0].names | join(" ")' "$T/learned.json")
+	local c
+	for c in openat read write execve sendmsg; do
+		[[ " $names " == *" $c "* ]] || fail "$c is not in the learned calls: $names"
+	done
+	[[ " $names " != *" mkdir "* ]] || fail "mkdir was never made, but is in the profile"
+	assert_eq "$(jq -r '[.syscalls[] | select(.names == ["socket"]) | .args[0].value] | join(" ")' "$T/learned.json")" \
+		2 "socket's families (AF_INET)"
+	assert_eq "$(jq -c '[.syscalls[] | select(.names == ["clone"]) | .args[0].op]' "$T/learned.json")" \
+		'["SCMP_CMP_MASKED_EQ"]' "clone without namespace flags"
+	cp "$T/with-profile.json" "$CFG"
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "$output" "data
+done" "the workload under its learned profile"
+	set_sh 'mkdir /tmp/d 2>&1; echo "mkdir: $?"'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_eq "$output" "mkdir: can't create directory '/tmp/d': Operation not permitted
+mkdir: 1" "a call the workload never made"
+}
+
+@test "seccomp learn: create, start: the learner writes the profile when the last process ends, and goes" {
+	set_sh 'sleep 0.3; echo done'
+	create_ok "$ID" --seccomp-learn "$T/learned.json"
+	[ ! -e "$T/learned.json" ] || fail "a profile before the container ran"
+	moat start "$ID"
+	wait_status "$ID" stopped
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ -s "$T/learned.json" ] && break
+		sleep 0.1
+	done
+	[ -s "$T/learned.json" ] || fail "no profile after the container stopped"
+	jq -e '.syscalls[0].names | index("nanosleep") or index("clock_nanosleep")' "$T/learned.json" >/dev/null ||
+		fail "sleep's call is not in the profile: $(jq -c .syscalls[0].names "$T/learned.json")"
+	moat delete "$ID"
+	assert_nothing_left "$ID"
+	# the learner is gone with it
+	pgrep -f -- "--seccomp-learn $T/learned.json" >/dev/null && fail "the learner is still running"
+	return 0
+}
+
+@test "seccomp learn: a create that fails leaves no learner and no profile" {
+	set_args '["/nonexistent"]'
+	run --separate-stderr moat create --seccomp-learn "$T/learned.json" --bundle "$BUNDLE" "$ID"
+	assert_status 1
+	assert_nothing_left "$ID"
+	sleep 0.2
+	[ ! -e "$T/learned.json" ] || fail "a profile of a failed create: $(cat "$T/learned.json")"
+	pgrep -f -- "--seccomp-learn $T/learned.json" >/dev/null && fail "the learner is still running"
+	return 0
+}
+
+@test "seccomp learn: --seccomp-learn-merge keeps what an earlier run allowed" {
+	set_sh 'mkdir /tmp/a && echo made'
+	run --separate-stderr moat run --seccomp-learn "$T/learned.json" --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	jq -e '.syscalls[0].names | index("mkdir") or index("mkdirat")' "$T/learned.json" >/dev/null ||
+		fail "mkdir not learned: $(jq -c .syscalls[0].names "$T/learned.json")"
+	set_sh "$_LEARN_WORK"
+	run --separate-stderr moat run --seccomp-learn "$T/learned.json" --seccomp-learn-merge --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	jq -e '.syscalls[0].names | index("mkdir") or index("mkdirat")' "$T/learned.json" >/dev/null ||
+		fail "the first run's mkdir is gone after the merge: $(jq -c .syscalls[0].names "$T/learned.json")"
+	assert_eq "$(jq -r '[.syscalls[] | select(.names == ["socket"]) | .args[0].value] | join(" ")' "$T/learned.json")" \
+		2 "the second run's socket family"
+	# both workloads run under the merged profile
+	jq --slurpfile p "$T/learned.json" '.linux.seccomp = $p[0]' "$CFG" >"$T/c.json" && cp "$T/c.json" "$CFG"
+	set_sh "mkdir /tmp/a && echo made; $_LEARN_WORK"
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	assert_eq "$output" "made
+data
+done" "both workloads under the merged profile"
+	run --separate-stderr moat run --seccomp-learn-merge --bundle "$BUNDLE" "$ID"
+	assert_error "--seccomp-learn-merge: without --seccomp-learn there is no profile to merge with"
+	assert_nothing_left "$ID"
+}

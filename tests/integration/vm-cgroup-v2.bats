@@ -202,12 +202,18 @@ _event() {
 	assert_nothing_left "$ID"
 }
 
-@test "vm: the config moat spec writes has a pids limit here, and pids.max holds it" {
+@test "vm: the config moat spec writes has limits here, no policy finding, and pids.max holds" {
 	_require_vm
 	CG=$CGROOT/moat/$ID
 	rm "$CFG"
 	moat spec --bundle "$BUNDLE"
 	assert_eq "$(jq -r .linux.resources.pids.limit "$CFG")" 2048 "the config's pids limit"
+	assert_eq "$(jq -r .linux.resources.memory.limit "$CFG")" 1073741824 "the config's memory limit"
+	# the default rules find nothing in it
+	echo '{}' >"$T/policy.json"
+	run --separate-stderr moat_bare check --policy "$T/policy.json" "$BUNDLE"
+	assert_status 0
+	assert_contains "$output" "0 findings"
 	set_args '["sleep", "100"]'
 	run_d_ok "$ID"
 	_assert_cg pids.max 2048

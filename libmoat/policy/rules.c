@@ -139,6 +139,10 @@ no_seccomp (struct check *c)
   else if (s->seccomp.default_action == SCMP_ACT_ALLOW
            || s->seccomp.default_action == SCMP_ACT_LOG)
     add (c, "linux.seccomp.defaultAction", "allows every system call not listed");
+  else if (s->seccomp.default_action == SCMP_ACT_NOTIFY && s->seccomp.listener_path == NULL)
+    /* only moat's learning filter notifies without an agent's path */
+    add (c, "linux.seccomp", "--seccomp-learn: every system call goes on while the "
+         "profile is learned");
 }
 
 /* ---- filesystems ---- */

@@ -441,3 +441,11 @@ done" "both workloads under the merged profile"
 	assert_error "--seccomp-learn-merge: without --seccomp-learn there is no profile to merge with"
 	assert_nothing_left "$ID"
 }
+
+@test "seccomp learn: an enforce policy refuses a learning run (no protection while it learns)" {
+	printf '{"mode": "enforce", "rules": {"disable": ["no-user-namespace", "process-root", "no-pids-limit", "no-memory-limit"]}}\n' >"$T/policy.json"
+	run --separate-stderr moat_bare --policy "$T/policy.json" --root "$ROOT" run --seccomp-learn "$T/learned.json" --bundle "$BUNDLE" "$ID"
+	assert_error "[no-seccomp] linux.seccomp: --seccomp-learn: every system call goes on while the profile is learned"
+	assert_nothing_left "$ID"
+	[ ! -e "$T/learned.json" ] || fail "a profile of a refused run"
+}

@@ -15,7 +15,7 @@ add_containers_range() {
 }
 packages="autoconf automake libtool pkg-config make gcc libseccomp-dev libyajl-dev
   libcap-dev libselinux1-dev libsystemd-dev busybox-static bats jq uidmap iproute2
-  podman containerd runc crun buildah slirp4netns apparmor selinux-policy-default policycoreutils
+  podman containerd runc crun buildah slirp4netns catatonit apparmor selinux-policy-default policycoreutils
   golang-github-opencontainers-specs-dev python3-jsonschema
   dpkg-dev debhelper lintian man-db
   util-linux procps libc6-dev

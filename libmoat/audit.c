@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
@@ -109,10 +110,18 @@ moat_audit_write (const char *path, const struct moat_audit_event *e, moat_error
   if (moat_fault ("audit", err) < 0)
     return -1;
   autofree char *text = line (e);
+  /* never through a symbolic link, and only a file or FIFO of moat's
+     user (or root's): a trail someone else controls could make moat
+     append to any file it may write */
   autoclose int fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC
-                           | O_NOCTTY, 0600);
+                           | O_NOCTTY | O_NOFOLLOW, 0600);
   if (fd < 0)
     return moat_error_set (err, errno, "audit log `%s`", path);
+  struct stat st;
+  if (fstat (fd, &st) < 0 || !(S_ISREG (st.st_mode) || S_ISFIFO (st.st_mode))
+      || (st.st_uid != geteuid () && st.st_uid != 0))
+    return moat_error_setk (err, MOAT_ERR_PERMISSION, 0, "audit log `%s`: not a file or "
+                            "FIFO of moat's user or root", path);
   size_t n = strlen (text);
   ssize_t w = write (fd, text, n);
   if (w != (ssize_t) n)

@@ -622,7 +622,7 @@ launch_create (struct launch *l, bool foreground, bool with_fifo, moat_error **e
       || moat_plan_build (l->opts, l->ctx->policy, foreground, &l->plan, err) < 0)
     return -1;
   moat_sha256_hex (l->plan->config_text, l->plan->config_len, l->config_sha256);
-  if (moat_policy_apply (l->ctx, l->plan->spec, l->opts->id,
+  if (moat_policy_apply (l->ctx, l->plan->spec, l->opts->id, l->plan->bundle,
                          l->plan->auto_range || l->plan->host.rootless, l->plan->hardened,
                          &l->decision, err) < 0
       || moat_fault ("plan", err) < 0)
@@ -693,6 +693,30 @@ audit_create (struct launch *l, const moat_error *error, moat_error **err)
   moat_warn ("%s", werr->msg);
   moat_error_free (&werr);
   return 0;
+}
+
+/* The learner writes when the last process under the filter is gone: at
+   once with a pid namespace of the container's own; a process that left
+   it running (no pid namespace) is waited for a while, then left to it.  */
+static void
+wait_learner (pid_t learner, const char *out)
+{
+  int st = 0;
+  for (int i = 0; i < 100; i++)
+    {
+      pid_t r = waitpid (learner, &st, WNOHANG);
+      if (r == learner)
+        {
+          if (!WIFEXITED (st) || WEXITSTATUS (st) != 0)
+            moat_warn ("--seccomp-learn: the profile could not be written to `%s`", out);
+          return;
+        }
+      if (r < 0 && errno != EINTR)
+        return;
+      usleep (100 * 1000);
+    }
+  moat_warn ("--seccomp-learn: processes under the learning filter are still running: "
+             "`%s` is written when the last one ends", out);
 }
 
 /* A failed create (or run): undone, then its line with the error in
@@ -789,14 +813,7 @@ moat_run (const struct moat_context *ctx, const struct moat_create_options *o,
   /* the learned profile is written once the last process under the
      filter is gone: there when run returns */
   if (l.learner > 0)
-    {
-      int ls = 0;
-      while (waitpid (l.learner, &ls, 0) < 0 && errno == EINTR)
-        ;
-      if (!WIFEXITED (ls) || WEXITSTATUS (ls) != 0)
-        moat_warn ("--seccomp-learn: the profile could not be written to `%s`",
-                   o->seccomp_learn);
-    }
+    wait_learner (l.learner, o->seccomp_learn);
   launch_free (&l);
   return 0;
 fail:

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
@@ -61,14 +62,21 @@ add_value (uint64_t *v, size_t *n, size_t max, uint64_t x)
     v[(*n)++] = x;
 }
 
+/* distinct calls kept: far more than any architecture has; a container
+   that makes numbers no architecture has cannot grow the learner */
+#define MAX_CALLS 4096
+
 static void
 record (struct seen *s, const struct seccomp_data *d)
 {
+  char *name = seccomp_syscall_resolve_num_arch (d->arch, d->nr);
+  if (name == NULL)
+    return;  /* a number without a name: nothing a profile could allow */
   size_t i;
   for (i = 0; i < s->n; i++)
     if (s->calls[i].arch == d->arch && s->calls[i].nr == d->nr)
       break;
-  if (i == s->n)
+  if (i == s->n && s->n < MAX_CALLS)
     {
       s->calls = xrealloc (s->calls, (s->n + 1) * sizeof *s->calls);
       s->calls[s->n].arch = d->arch;
@@ -80,9 +88,6 @@ record (struct seen *s, const struct seccomp_data *d)
       if (!known && s->n_arches < ARRAY_SIZE (s->arches))
         s->arches[s->n_arches++] = d->arch;
     }
-  char *name = seccomp_syscall_resolve_num_arch (d->arch, d->nr);
-  if (name == NULL)
-    return;
   if (strcmp (name, "socket") == 0)
     add_value (s->families, &s->n_families, ARRAY_SIZE (s->families), d->args[0]);
   else if (strcmp (name, "personality") == 0)
@@ -306,12 +311,14 @@ answer (int listener, struct seen *s, struct seccomp_notif *req,
   ioctl (listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
 }
 
+/* a new file of the learner's own, renamed over out: never written
+   through a link someone put in its place */
 static int
 write_profile (const char *out, const struct seen *s)
 {
   autofree char *text = profile (s);
-  autofree char *tmp = xasprintf ("%s.learning", out);
-  int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  autofree char *tmp = xasprintf ("%s.learning.%d", out, (int) getpid ());
+  int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0)
     return -1;
   if (moat_write_all (fd, text, strlen (text)) < 0 || close (fd) < 0)
@@ -332,7 +339,13 @@ merge_earlier (const char *out, struct seen *s)
   autofree char *text = NULL;
   size_t len;
   moat_error *err = NULL;
-  if (moat_read_file_at (AT_FDCWD, out, 1 << 20, &text, &len, &err) < 0)
+  /* a regular file only: never a FIFO that would hold the learner */
+  autoclose int fd = open (out, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
+    return;
+  autofree char *self = xasprintf ("/proc/self/fd/%d", fd);
+  if (moat_read_file_at (AT_FDCWD, self, 1 << 20, &text, &len, &err) < 0)
     {
       moat_error_free (&err);
       return;
@@ -390,16 +403,14 @@ merge_earlier (const char *out, struct seen *s)
 }
 
 static void __attribute__ ((noreturn))
-learner (int listener, const char *out, bool merge)
+learner (int listener, const char *out, struct seen *earlier)
 {
   struct seccomp_notif_sizes sz;
   if (syscall (SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
     _exit (1);
   struct seccomp_notif *req = xmalloc0 (sz.seccomp_notif);
   struct seccomp_notif_resp *resp = xmalloc0 (sz.seccomp_notif_resp);
-  struct seen s = { 0 };
-  if (merge)
-    merge_earlier (out, &s);
+  struct seen s = *earlier;
   for (;;)
     {
       struct pollfd p = { listener, POLLIN, 0 };
@@ -420,20 +431,39 @@ learner (int listener, const char *out, bool merge)
 pid_t
 moat_seccomp_learn_start (int listener, const char *out, bool merge, moat_error **err)
 {
+  /* the earlier profile read here, where its warnings reach the caller */
+  struct seen earlier = { 0 };
+  if (merge)
+    merge_earlier (out, &earlier);
   pid_t pid = fork ();
   if (pid < 0)
     {
       moat_error_set (err, errno, "--seccomp-learn: fork the learner");
+      moat_strv_free (earlier.merged);
+      moat_strv_free (earlier.merged_arches);
       return -1;
     }
   if (pid > 0)
-    return pid;
-  /* nothing of moat's but the listener and stderr: not the state
-     directory's lock, the channel or a terminal */
+    {
+      moat_strv_free (earlier.merged);
+      moat_strv_free (earlier.merged_arches);
+      return pid;
+    }
+  /* nothing of moat's but the listener: not the state directory's lock,
+     the channel, a terminal or the caller's stdio (an engine reading
+     them to their end would wait for the container); out of the
+     caller's session, so that its ^C or hangup does not end the
+     learner and leave the container's calls unanswered */
+  setsid ();
   signal (SIGPIPE, SIG_IGN);
+  signal (SIGINT, SIG_IGN);
+  signal (SIGHUP, SIG_IGN);
+  signal (SIGTERM, SIG_IGN);
+  signal (SIGQUIT, SIG_IGN);
   int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
-  if (null < 0 || dup2 (null, 0) < 0 || dup2 (null, 1) < 0 || dup2 (listener, 3) < 0)
+  if (null < 0 || dup2 (null, 0) < 0 || dup2 (null, 1) < 0 || dup2 (null, 2) < 0
+      || dup2 (listener, 3) < 0)
     _exit (1);
   syscall (SYS_close_range, 4, ~0U, 0);
-  learner (3, out, merge);
+  learner (3, out, &earlier);
 }

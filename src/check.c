@@ -95,7 +95,8 @@ cmd_check (struct cli *c, int argc, char **argv)
       check_fail (err);
     }
   struct moat_findings f;
-  moat_policy_check (p, s, false, &f);
+  autofree char *bundle = strcmp (where, "-") == 0 ? NULL : realpath (where, NULL);
+  moat_policy_check (p, s, bundle, false, &f);
   if (json)
     {
       autofree char *out = moat_findings_json (p, &f);

@@ -95,7 +95,8 @@ refuse (const struct moat_policy *p, const struct moat_findings *f, moat_error *
 
 int
 moat_policy_apply (const struct moat_context *ctx, const struct moat_spec *s,
-                   const char *id, bool ids_not_hosts, char *const *changes,
+                   const char *id, const char *bundle, bool ids_not_hosts,
+                   char *const *changes,
                    struct moat_policy_decision *d, moat_error **err)
 {
   const struct moat_policy *p = ctx->policy;
@@ -114,7 +115,7 @@ moat_policy_apply (const struct moat_context *ctx, const struct moat_spec *s,
         fprintf (stderr, "moat: warning: policy: harden: %s\n", shown);
     }
   struct moat_findings *f = &d->findings;
-  moat_policy_check (p, s, ids_not_hosts, f);
+  moat_policy_check (p, s, bundle, ids_not_hosts, f);
   const char *why = NULL;
   bool exempt = f->n && moat_policy_exempts (p, s, id, &why);
   d->decision = f->n == 0 ? (changes ? "hardened" : "allowed") : exempt ? "exempt"

@@ -19,6 +19,7 @@
 #include "../utils.h"
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yajl/yajl_gen.h>
 
 /* contrib/seccomp.json, built in (spec/seccomp-profile.c) */
@@ -92,42 +93,46 @@ has_string (yajl_val arr, const char *s)
 
 /* ---- the tree as text again ---- */
 
-static void
-gen (yajl_gen g, yajl_val v)
+/* yajl's generator nests at most 128 levels (YAJL_MAX_DEPTH) and, past
+   them, corrupts its own state on the next call: every status is
+   checked and the first error ends the walk; the config parser allows
+   256 levels, so a config nested deeper than the generator takes is
+   refused here instead.  */
+#define GEN_MAX_DEPTH 120
+
+static bool
+gen (yajl_gen g, yajl_val v, int depth)
 {
+  if (depth > GEN_MAX_DEPTH)
+    return false;
+  bool ok = true;
   switch (v->type)
     {
     case yajl_t_string:
-      yajl_gen_string (g, (const unsigned char *) v->u.string, strlen (v->u.string));
-      break;
+      return yajl_gen_string (g, (const unsigned char *) v->u.string,
+                              strlen (v->u.string)) == yajl_gen_status_ok;
     case yajl_t_number:
-      yajl_gen_number (g, v->u.number.r, strlen (v->u.number.r));
-      break;
+      return yajl_gen_number (g, v->u.number.r, strlen (v->u.number.r)) == yajl_gen_status_ok;
     case yajl_t_object:
-      yajl_gen_map_open (g);
-      for (size_t i = 0; i < v->u.object.len; i++)
+      ok = yajl_gen_map_open (g) == yajl_gen_status_ok;
+      for (size_t i = 0; ok && i < v->u.object.len; i++)
         {
           const char *k = v->u.object.keys[i];
-          yajl_gen_string (g, (const unsigned char *) k, strlen (k));
-          gen (g, v->u.object.values[i]);
+          ok = yajl_gen_string (g, (const unsigned char *) k, strlen (k)) == yajl_gen_status_ok
+            && gen (g, v->u.object.values[i], depth + 1);
         }
-      yajl_gen_map_close (g);
-      break;
+      return ok && yajl_gen_map_close (g) == yajl_gen_status_ok;
     case yajl_t_array:
-      yajl_gen_array_open (g);
-      for (size_t i = 0; i < v->u.array.len; i++)
-        gen (g, v->u.array.values[i]);
-      yajl_gen_array_close (g);
-      break;
+      ok = yajl_gen_array_open (g) == yajl_gen_status_ok;
+      for (size_t i = 0; ok && i < v->u.array.len; i++)
+        ok = gen (g, v->u.array.values[i], depth + 1);
+      return ok && yajl_gen_array_close (g) == yajl_gen_status_ok;
     case yajl_t_true:
-      yajl_gen_bool (g, 1);
-      break;
+      return yajl_gen_bool (g, 1) == yajl_gen_status_ok;
     case yajl_t_false:
-      yajl_gen_bool (g, 0);
-      break;
+      return yajl_gen_bool (g, 0) == yajl_gen_status_ok;
     default:
-      yajl_gen_null (g);
-      break;
+      return yajl_gen_null (g) == yajl_gen_status_ok;
     }
 }
 
@@ -163,7 +168,7 @@ fix_process (const struct moat_policy *p, yajl_val process, char ***changes)
           yajl_val c = a->u.array.values[i];
           bool allowed = false;
           for (size_t k = 0; YAJL_IS_STRING (c) && p->capabilities && p->capabilities[k]; k++)
-            allowed = allowed || strcmp (p->capabilities[k], c->u.string) == 0;
+            allowed = allowed || strcasecmp (p->capabilities[k], c->u.string) == 0;
           if (allowed)
             {
               a->u.array.values[kept++] = c;
@@ -267,8 +272,14 @@ moat_policy_harden (const struct moat_policy *p, const char *text, size_t len,
   if (r == 0 && *changes)
     {
       yajl_gen g = yajl_gen_alloc (NULL);
-      gen (g, top);
-      *out = moat_json_gen_take (g, "\n");
+      if (gen (g, top, 1))
+        *out = moat_json_gen_take (g, "\n");
+      else
+        {
+          yajl_gen_free (g);
+          r = moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "the config nests deeper "
+                               "than %d levels: it cannot be rewritten", GEN_MAX_DEPTH);
+        }
     }
   yajl_tree_free (top);
   return r;

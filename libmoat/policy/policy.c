@@ -135,7 +135,10 @@ parse_rules (yajl_val top, struct moat_policy *p, moat_error **err)
       || moat_json_get_strv (rules, "capabilities", "rules.capabilities", &caps, err) < 0
       || moat_json_get_strv (rules, "sensitivePaths", "rules.sensitivePaths",
                              &p->sensitive_paths, err) < 0)
-    return -1;
+    {
+      moat_strv_free (caps);
+      return -1;
+    }
   for (size_t i = 0; p->disabled && p->disabled[i]; i++)
     if (!moat_policy_rule_known (p->disabled[i]))
       {

@@ -61,7 +61,8 @@ bool moat_policy_rule_known (const char *id);
    (an automatic range not taken yet, or moat rootless in a user
    namespace of its own).  */
 void moat_policy_check (const struct moat_policy *p, const struct moat_spec *s,
-                        bool ids_not_hosts, struct moat_findings *out);
+                        const char *bundle, bool ids_not_hosts,
+                        struct moat_findings *out);
 void moat_findings_free (struct moat_findings *f);
 
 /* policy.c: the container is exempt (its id matches a pattern, or it has
@@ -86,7 +87,8 @@ struct moat_policy_decision
    or an exempt container), or an error listing every finding
    (enforce).  *d gets the decision (free its findings).  */
 int moat_policy_apply (const struct moat_context *ctx, const struct moat_spec *s,
-                       const char *id, bool ids_not_hosts, char *const *changes,
+                       const char *id, const char *bundle, bool ids_not_hosts,
+                       char *const *changes,
                        struct moat_policy_decision *d, moat_error **err);
 
 /* harden.c: the safe fixes applied to config text (docs/policy.md): *out

@@ -11,13 +11,16 @@
 #include <seccomp.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 struct check
 {
   const struct moat_policy *p;
   const struct moat_spec *s;
+  const char *bundle;           /* relative bind sources are below it, or NULL */
   bool ids_not_hosts;
   struct moat_findings *out;
   const struct rule *rule;
@@ -59,17 +62,53 @@ has_str (char **v, const char *s)
   return false;
 }
 
+/* capability names: the config takes them in any case */
+static bool
+has_cap (char **v, const char *s)
+{
+  for (size_t i = 0; v && v[i]; i++)
+    if (strcasecmp (v[i], s) == 0)
+      return true;
+  return false;
+}
+
 /* ---- namespaces and ids ---- */
+
+/* path is the namespace of the host's init or of moat itself: the
+   host's, joined by path */
+static bool
+is_hosts_namespace (const char *path, const char *type)
+{
+  struct stat st, host;
+  if (stat (path, &st) < 0)
+    return false;
+  const char *owners[] = { "/proc/1/ns", "/proc/self/ns" };
+  for (size_t i = 0; i < ARRAY_SIZE (owners); i++)
+    {
+      autofree char *p = xasprintf ("%s/%s", owners[i], type);
+      if (stat (p, &host) == 0 && host.st_dev == st.st_dev && host.st_ino == st.st_ino)
+        return true;
+    }
+  return false;
+}
 
 static void
 host_namespace (struct check *c)
 {
-  static const enum moat_ns_type shared[] = { MOAT_NS_PID, MOAT_NS_NET, MOAT_NS_IPC,
-                                              MOAT_NS_UTS };
+  static const struct { enum moat_ns_type t; const char *proc; } shared[] = {
+    { MOAT_NS_PID, "pid" }, { MOAT_NS_NET, "net" }, { MOAT_NS_IPC, "ipc" },
+    { MOAT_NS_UTS, "uts" },
+  };
   for (size_t i = 0; i < ARRAY_SIZE (shared); i++)
-    if (!c->s->ns[shared[i]].present)
-      add (c, "linux.namespaces", "no %s namespace: the host's is shared",
-           moat_ns_name (shared[i]));
+    {
+      const struct moat_namespace *ns = &c->s->ns[shared[i].t];
+      if (!ns->present)
+        add (c, "linux.namespaces", "no %s namespace: the host's is shared",
+             moat_ns_name (shared[i].t));
+      else if (ns->path && is_hosts_namespace (ns->path, shared[i].proc))
+        add (c, "linux.namespaces", "the %s namespace joined by path is the host's",
+             moat_ns_name (shared[i].t));
+    }
 }
 
 static void
@@ -89,11 +128,13 @@ root_is_host_root (struct check *c)
   if (!s->ns[MOAT_NS_USER].present || s->ns[MOAT_NS_USER].path || c->ids_not_hosts)
     return;
   for (size_t i = 0; i < s->n_uid_mappings; i++)
-    if (s->uid_mappings[i].container_id == 0 && s->uid_mappings[i].host_id == 0)
-      add (c, "linux.uidMappings", "container uid 0 is host uid 0");
-    else if (s->uid_mappings[i].host_id == 0)
+    if (s->uid_mappings[i].host_id == 0)
       add (c, "linux.uidMappings", "container uid %u is host uid 0",
            s->uid_mappings[i].container_id);
+  for (size_t i = 0; i < s->n_gid_mappings; i++)
+    if (s->gid_mappings[i].host_id == 0)
+      add (c, "linux.gidMappings", "container gid %u is host gid 0",
+           s->gid_mappings[i].container_id);
 }
 
 static void
@@ -118,7 +159,7 @@ capabilities (struct check *c)
   };
   for (size_t i = 0; i < ARRAY_SIZE (sets); i++)
     for (size_t j = 0; sets[i].v && sets[i].v[j]; j++)
-      if (!has_str (c->p->capabilities, sets[i].v[j]))
+      if (!has_cap (c->p->capabilities, sets[i].v[j]))
         add (c, sets[i].path, "%s is not in the allowed capabilities", sets[i].v[j]);
 }
 
@@ -135,14 +176,27 @@ no_seccomp (struct check *c)
 {
   const struct moat_spec *s = c->s;
   if (!s->has_seccomp)
-    add (c, "linux.seccomp", "no seccomp profile: every system call is allowed");
-  else if (s->seccomp.default_action == SCMP_ACT_ALLOW
-           || s->seccomp.default_action == SCMP_ACT_LOG)
-    add (c, "linux.seccomp.defaultAction", "allows every system call not listed");
-  else if (s->seccomp.default_action == SCMP_ACT_NOTIFY && s->seccomp.listener_path == NULL)
+    {
+      add (c, "linux.seccomp", "no seccomp profile: every system call is allowed");
+      return;
+    }
+  uint32_t d = s->seccomp.default_action;
+  if (d == SCMP_ACT_NOTIFY && s->seccomp.listener_path == NULL)
     /* only moat's learning filter notifies without an agent's path */
     add (c, "linux.seccomp", "--seccomp-learn: every system call goes on while the "
          "profile is learned");
+  /* a default that denies: an errno, a kill, a trap; any other lets the
+     calls not listed through, or to whoever traces or listens */
+  else if (!(d == SCMP_ACT_KILL_PROCESS || d == SCMP_ACT_KILL_THREAD || d == SCMP_ACT_TRAP
+             || (d & 0xffff0000U) == (SCMP_ACT_ERRNO (0) & 0xffff0000U)))
+    add (c, "linux.seccomp.defaultAction", "lets every system call not listed through "
+         "(or to a tracer or listener)");
+  for (size_t i = 0; i < s->seccomp.n_rules; i++)
+    if ((s->seccomp.rules[i].action & 0xffff0000U) == (SCMP_ACT_TRACE (0) & 0xffff0000U))
+      {
+        autofree char *path = xasprintf ("linux.seccomp.syscalls[%zu].action", i);
+        add (c, path, "SCMP_ACT_TRACE: a tracer the container may run decides");
+      }
 }
 
 /* ---- filesystems ---- */
@@ -160,22 +214,76 @@ has_option (char **options, const char *o)
   return has_str (options, o);
 }
 
-/* a bind of the host's path, or one below it */
 static bool
-binds (const struct moat_mount *m, const char *host, bool below)
+is_bind (const struct moat_mount *m)
 {
-  if (m->source == NULL || !(has_option (m->options, "bind")
-                             || has_option (m->options, "rbind")
-                             || (m->type && strcmp (m->type, "bind") == 0)))
-    return false;
-  size_t n = strlen (host);
-  if (strcmp (m->source, host) == 0)
+  return m->source && (has_option (m->options, "bind") || has_option (m->options, "rbind")
+                       || (m->type && strcmp (m->type, "bind") == 0));
+}
+
+/* path with "//", "/./" and "/../" folded and no trailing slash */
+static char *
+lexical (const char *path)
+{
+  char *out = xmalloc0 (strlen (path) + 2);
+  size_t n = 0;
+  const char *p = path;
+  while (*p)
+    {
+      while (*p == '/')
+        p++;
+      const char *e = strchrnul (p, '/');
+      size_t len = e - p;
+      if (len == 0 || (len == 1 && p[0] == '.'))
+        ;
+      else if (len == 2 && p[0] == '.' && p[1] == '.')
+        {
+          while (n > 0 && out[n - 1] != '/')
+            n--;
+          if (n > 0)
+            n--;
+        }
+      else
+        {
+          out[n++] = '/';
+          memcpy (out + n, p, len);
+          n += len;
+        }
+      p = e;
+    }
+  if (n == 0)
+    out[n++] = '/';
+  out[n] = 0;
+  return out;
+}
+
+/* The host path a bind's source names: relative to the bundle, symlinks
+   (and /proc's magic links, /proc/1/root is "/") followed where it
+   exists, else folded as text.  */
+static char *
+host_source (const struct check *c, const char *source)
+{
+  autofree char *abs = source[0] == '/' ? xstrdup (source)
+    : xasprintf ("%s/%s", c->bundle ? c->bundle : "", source);
+  char *real = realpath (abs, NULL);
+  return real ? real : lexical (abs);
+}
+
+/* path is host, or (below) under it */
+static bool
+under (const char *path, const char *host, bool below)
+{
+  if (strcmp (path, host) == 0)
     return true;
-  if (!below)
-    return false;
-  if (strcmp (host, "/") == 0)
-    return false;
-  return strncmp (m->source, host, n) == 0 && m->source[n] == '/';
+  size_t n = strlen (host);
+  return below && strcmp (host, "/") != 0 && strncmp (path, host, n) == 0
+    && path[n] == '/';
+}
+
+static bool
+read_only (const struct moat_mount *m)
+{
+  return has_option (m->options, "ro") || has_option (m->options, "rro");
 }
 
 static void
@@ -186,11 +294,14 @@ writable_proc_sys (struct check *c)
     {
       const struct moat_mount *m = &s->mounts[i];
       autofree char *path = xasprintf ("mounts[%zu]", i);
-      bool ro = has_option (m->options, "ro") || has_option (m->options, "rro");
-      if (m->type && strcmp (m->type, "sysfs") == 0 && !ro)
+      if (m->type && strcmp (m->type, "sysfs") == 0 && !read_only (m))
         add (c, path, "sysfs on `%s` is writable", m->destination);
-      else if ((binds (m, "/proc", true) || binds (m, "/sys", true)) && !ro)
-        add (c, path, "the host's `%s` is bound writable on `%s`", m->source, m->destination);
+      else if (is_bind (m) && !read_only (m))
+        {
+          autofree char *src = host_source (c, m->source);
+          if (under (src, "/proc", true) || under (src, "/sys", true))
+            add (c, path, "the host's `%s` is bound writable on `%s`", src, m->destination);
+        }
     }
 }
 
@@ -213,12 +324,18 @@ masked_paths (struct check *c)
 }
 
 /* host paths that give a container the host, or the engines that run
-   containers: exactly these, and for the second list anything below */
+   containers: exactly these; anything below those of the second list;
+   and, bound writable, anything below the third (the host's programs,
+   libraries, configuration and jobs) */
 static const char *const sensitive_exact[] = {
   "/", "/etc", "/dev", "/proc", "/sys", "/boot", "/root", "/usr", "/var", "/run", NULL,
 };
+static const char *const sensitive_writable[] = {
+  "/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt",
+  "/var/spool/cron", "/var/lib/dpkg", NULL,
+};
 static const char *const sensitive_below[] = {
-  "/boot", "/root", "/etc/shadow", "/etc/sudoers", "/var/run/docker.sock",
+  "/boot", "/root", "/proc", "/etc/shadow", "/etc/sudoers", "/var/run/docker.sock",
   "/run/docker.sock", "/var/run/docker", "/run/docker", "/run/containerd",
   "/var/run/containerd", "/var/lib/containerd", "/run/podman", "/var/run/podman",
   "/var/lib/docker", "/run/crio", "/var/run/crio", "/var/lib/kubelet", "/run/moat",
@@ -232,17 +349,25 @@ sensitive_bind (struct check *c)
   for (size_t i = 0; i < s->n_mounts; i++)
     {
       const struct moat_mount *m = &s->mounts[i];
+      if (!is_bind (m))
+        continue;
+      autofree char *src = host_source (c, m->source);
       bool hit = false;
       for (size_t k = 0; !hit && sensitive_exact[k]; k++)
-        hit = binds (m, sensitive_exact[k], false);
+        hit = under (src, sensitive_exact[k], false);
       for (size_t k = 0; !hit && sensitive_below[k]; k++)
-        hit = binds (m, sensitive_below[k], true);
+        hit = under (src, sensitive_below[k], true);
+      for (size_t k = 0; !hit && !read_only (m) && sensitive_writable[k]; k++)
+        hit = under (src, sensitive_writable[k], true);
       for (size_t k = 0; !hit && c->p->sensitive_paths && c->p->sensitive_paths[k]; k++)
-        hit = binds (m, c->p->sensitive_paths[k], true);
+        {
+          autofree char *mine = lexical (c->p->sensitive_paths[k]);
+          hit = under (src, mine, true);
+        }
       if (hit)
         {
           autofree char *path = xasprintf ("mounts[%zu].source", i);
-          add (c, path, "the host's `%s` is bound on `%s`", m->source, m->destination);
+          add (c, path, "the host's `%s` is bound on `%s`", src, m->destination);
         }
     }
 }
@@ -273,12 +398,17 @@ all_devices (struct check *c)
   for (size_t i = 0; i < s->n_device_rules; i++)
     {
       const struct moat_device_rule *d = &s->device_rules[i];
-      if (d->allow && d->type == 'a' && d->major < 0 && d->minor < 0
-          && (d->access & (MOAT_DEV_READ | MOAT_DEV_WRITE)))
-        {
-          autofree char *path = xasprintf ("linux.resources.devices[%zu]", i);
-          add (c, path, "allows every device");
-        }
+      if (!d->allow || !(d->access & (MOAT_DEV_READ | MOAT_DEV_WRITE)))
+        continue;
+      autofree char *path = xasprintf ("linux.resources.devices[%zu]", i);
+      /* 1:1 /dev/mem, 1:2 /dev/kmem, 1:4 /dev/port */
+      if (d->type == 'a' || d->major < 0)
+        add (c, path, "allows every %sdevice", d->type == 'b' ? "block "
+             : d->type == 'c' ? "character " : "");
+      else if (d->type == 'c' && d->major == 1 && (d->minor == 1 || d->minor == 2
+                                                     || d->minor == 4 || d->minor < 0))
+        add (c, path, "allows the host's memory or I/O ports (c 1:%lld)",
+             (long long) d->minor);
     }
 }
 
@@ -297,7 +427,8 @@ no_memory_limit (struct check *c)
          "host's memory");
 }
 
-/* Writable by someone other than root: the file or a directory above it. */
+/* Writable by someone other than root: the file or a directory above it
+   (a file not there yet: whoever may write its directory may make it). */
 static const char *
 writable_by_others (const char *path)
 {
@@ -307,7 +438,13 @@ writable_by_others (const char *path)
     {
       struct stat st;
       if (stat (where, &st) < 0)
-        return NULL;
+        {
+          char *slash = strrchr (where, '/');
+          if (slash == NULL || slash == where)
+            return NULL;
+          *slash = 0;
+          continue;
+        }
       if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
         {
           /* a sticky directory (/tmp) is not writable over others' files,
@@ -333,6 +470,7 @@ host_hook (struct check *c)
   struct { const struct moat_hook *v; size_t n; const char *name; } kinds[] = {
     { h->prestart, h->n_prestart, "prestart" },
     { h->create_runtime, h->n_create_runtime, "createRuntime" },
+    { h->create_container, h->n_create_container, "createContainer" },
     { h->poststart, h->n_poststart, "poststart" },
     { h->poststop, h->n_poststop, "poststop" },
   };
@@ -395,11 +533,12 @@ moat_policy_rule_known (const char *id)
 
 void
 moat_policy_check (const struct moat_policy *p, const struct moat_spec *s,
-                   bool ids_not_hosts, struct moat_findings *out)
+                   const char *bundle, bool ids_not_hosts, struct moat_findings *out)
 {
   out->v = NULL;
   out->n = 0;
-  struct check c = { .p = p, .s = s, .ids_not_hosts = ids_not_hosts, .out = out };
+  struct check c = { .p = p, .s = s, .bundle = bundle, .ids_not_hosts = ids_not_hosts,
+                     .out = out };
   for (size_t i = 0; i < ARRAY_SIZE (rules); i++)
     {
       if (has_str (p->disabled, rules[i].id))

@@ -478,6 +478,7 @@ podman_cases=(
 	"podman-network-none|--network none"
 	"podman-limits|--pids-limit 50 --memory 64m"
 	"podman-tty|-t"
+	"podman-init|--init"
 )
 
 # Podman's --userns=auto takes its ids from the subordinate ranges of the

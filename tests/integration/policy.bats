@@ -44,6 +44,7 @@ _clean_config() {
 	cp "$CFG" "$T/clean.json"
 	printf '#!/bin/sh\n' >"$T/hook"
 	chmod 0777 "$T/hook"
+	ln -s / "$T/to-root"
 	local cases=(
 		"host-namespace|.linux.namespaces |= map(select(.type != \"network\"))"
 		"no-user-namespace|.linux.namespaces |= map(select(.type != \"user\"))"
@@ -55,7 +56,22 @@ _clean_config() {
 		"no-seccomp|.linux.seccomp.defaultAction = \"SCMP_ACT_ALLOW\""
 		"writable-rootfs|.root.readonly = false"
 		"writable-proc-sys|(.mounts[] | select(.type == \"sysfs\") | .options) |= map(select(. != \"ro\"))"
-		"writable-proc-sys|.mounts += [{\"destination\": \"/hostproc\", \"type\": \"bind\", \"source\": \"/proc/sys\", \"options\": [\"rbind\"]}]"
+		"sensitive-bind writable-proc-sys|.mounts += [{\"destination\": \"/hostproc\", \"type\": \"bind\", \"source\": \"/proc/sys\", \"options\": [\"rbind\"]}]"
+		"writable-proc-sys|.mounts += [{\"destination\": \"/hostsys\", \"type\": \"bind\", \"source\": \"/sys/kernel\", \"options\": [\"rbind\"]}]"
+		"host-namespace|.linux.namespaces |= map(if .type == \"network\" then .path = \"/proc/self/ns/net\" else . end)"
+		"root-is-host-root|.linux.uidMappings = [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}] | .linux.gidMappings = [{\"containerID\": 0, \"hostID\": 0, \"size\": 1}]"
+		"sensitive-bind|.mounts += [{\"destination\": \"/host\", \"type\": \"bind\", \"source\": \"/etc/\", \"options\": [\"rbind\", \"ro\"]}]"
+		"sensitive-bind|.mounts += [{\"destination\": \"/host\", \"type\": \"bind\", \"source\": \"/tmp/..\", \"options\": [\"rbind\", \"ro\"]}]"
+		"sensitive-bind|.mounts += [{\"destination\": \"/host\", \"type\": \"bind\", \"source\": \"$T/to-root\", \"options\": [\"rbind\", \"ro\"]}]"
+		"sensitive-bind|.mounts += [{\"destination\": \"/host\", \"type\": \"bind\", \"source\": \"../../../../../../../../../etc\", \"options\": [\"rbind\", \"ro\"]}]"
+		"sensitive-bind|.mounts += [{\"destination\": \"/host\", \"type\": \"bind\", \"source\": \"/proc/1/root\", \"options\": [\"rbind\", \"ro\"]}]"
+		"sensitive-bind|.mounts += [{\"destination\": \"/b\", \"type\": \"bind\", \"source\": \"/usr/bin\", \"options\": [\"rbind\"]}]"
+		"all-devices|.linux.resources.devices = [{\"allow\": true, \"type\": \"b\", \"access\": \"rwm\"}]"
+		"all-devices|.linux.resources.devices = [{\"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 1, \"access\": \"rw\"}]"
+		"no-seccomp|.linux.seccomp.defaultAction = \"SCMP_ACT_TRACE\""
+		"no-seccomp|.linux.seccomp.syscalls += [{\"names\": [\"ptrace\"], \"action\": \"SCMP_ACT_TRACE\"}]"
+		"host-hook|.hooks.createContainer = [{\"path\": \"$T/hook\"}]"
+		"host-hook|.hooks.poststop = [{\"path\": \"/tmp/moat-no-such-hook-$$\"}]"
 		"masked-paths|.linux.maskedPaths -= [\"/proc/kcore\"]"
 		"masked-paths|.linux.readonlyPaths -= [\"/proc/sys\"]"
 		"all-devices|.linux.resources.devices = [{\"allow\": true, \"access\": \"rwm\"}]"
@@ -72,9 +88,12 @@ _clean_config() {
 		jq "$edit" "$T/clean.json" >"$CFG" || fail "jq: $edit"
 		assert_eq "$(_rules)" "$rule" "the rules found after: $edit"
 	done
-	# a root-owned hook in a root-owned directory is not found
+	# what is not found: a root-owned hook in a root-owned directory, a
+	# read-only bind of the host's programs
 	jq '.hooks.prestart = [{"path": "/bin/true"}]' "$T/clean.json" >"$CFG"
 	assert_eq "$(_rules)" "" "a hook only root can write"
+	jq '.mounts += [{"destination": "/b", "type": "bind", "source": "/usr/bin", "options": ["rbind", "ro"]}]' "$T/clean.json" >"$CFG"
+	assert_eq "$(_rules)" "" "a read-only bind of /usr/bin"
 }
 
 @test "check: JSON for tools, a config on stdin, status 2 for errors" {
@@ -312,6 +331,17 @@ kcore-masked" "an exec's process"
 	run --separate-stderr moatp run --bundle "$BUNDLE" "$ID"
 	assert_error "refused by the policy \`$T/policy.json\` (harden): 1 finding: [host-namespace] linux.namespaces: no network namespace"
 	assert_contains "$stderr" "harden"
+	assert_nothing_left "$ID"
+}
+
+@test "policy: harden refuses a config nested deeper than it can rewrite, and leaves nothing" {
+	_breakable_config
+	# 130 levels in a key moat does not read: the parser takes 256
+	local deep='"x"' i
+	for ((i = 0; i < 130; i++)); do deep="[$deep]"; done
+	jq --argjson d "$deep" '.["org.example.deep"] = $d' "$CFG" >"$CFG.new" && mv "$CFG.new" "$CFG"
+	run --separate-stderr moatp run --bundle "$BUNDLE" "$ID"
+	assert_error "policy (harden): the config nests deeper than 120 levels: it cannot be rewritten"
 	assert_nothing_left "$ID"
 }
 

@@ -13,7 +13,8 @@
 #    as tests/integration/podman.bats makes it; for --userns=auto the
 #    subordinate ranges of the user `containers` are added to
 #    /etc/subuid and /etc/subgid when missing, and put back as they were
-#    at the end); containerd (`ctr run`, a
+#    at the end; --init needs catatonit, which contrib/install-deps.sh
+#    installs); containerd (`ctr run`, a
 #    private containerd as tests/integration/containerd.bats starts it);
 #    buildah (`from` + `run`, and a `bud` with a RUN step).  The engines
 #    are given a runtime that copies the bundle's config.json (for
@@ -347,7 +348,9 @@ if [ -n "\$cmd" ] && [ -f "\$bundle/config.json" ]; then
 		esac
 		[ -e "\$src" ] || continue
 		mkdir -p "$work/files/\$stamp"
-		cp -a "\$src" "$work/files/\$stamp/\$i-\${src##*/}" || continue
+		# -L: a bind mount follows a symbolic link (Podman's
+		# /usr/libexec/podman/catatonit is one, relative)
+		cp -aL "\$src" "$work/files/\$stamp/\$i-\${src##*/}" || continue
 		jq --argjson i "\$i" --arg p "$work/files/\$stamp/\$i-\${src##*/}" '.mounts[\$i].source = \$p' \
 			"\$cfg.tmp" >"\$cfg.tmp2" && mv "\$cfg.tmp2" "\$cfg.tmp"
 	done

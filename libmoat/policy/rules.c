@@ -191,12 +191,27 @@ no_seccomp (struct check *c)
              || (d & 0xffff0000U) == (SCMP_ACT_ERRNO (0) & 0xffff0000U)))
     add (c, "linux.seccomp.defaultAction", "lets every system call not listed through "
          "(or to a tracer or listener)");
+  /* calls no container needs and escapes have used, which the engines'
+     default profiles never allow (mount, setns, unshare, ptrace and the
+     like they do allow, leaving them to the capabilities): an allowlist
+     that lets one through without an argument filter allows too much */
+  static const char *const core_deny[] = {
+    "bpf", "kexec_load", "kexec_file_load", "init_module", "finit_module",
+    "delete_module", "open_by_handle_at", "userfaultfd", "perf_event_open", "add_key",
+    "request_key", "swapon", "swapoff", "iopl", "ioperm", "lookup_dcookie", NULL,
+  };
   for (size_t i = 0; i < s->seccomp.n_rules; i++)
-    if ((s->seccomp.rules[i].action & 0xffff0000U) == (SCMP_ACT_TRACE (0) & 0xffff0000U))
-      {
-        autofree char *path = xasprintf ("linux.seccomp.syscalls[%zu].action", i);
+    {
+      const struct moat_seccomp_rule *r = &s->seccomp.rules[i];
+      autofree char *path = xasprintf ("linux.seccomp.syscalls[%zu]", i);
+      if ((r->action & 0xffff0000U) == (SCMP_ACT_TRACE (0) & 0xffff0000U))
         add (c, path, "SCMP_ACT_TRACE: a tracer the container may run decides");
-      }
+      else if (r->action == SCMP_ACT_ALLOW && r->n_args == 0)
+        for (size_t k = 0; r->names && r->names[k]; k++)
+          if (has_str ((char **) core_deny, r->names[k]))
+            add (c, path, "allows `%s`, which no container needs and escapes use",
+                 r->names[k]);
+    }
 }
 
 /* ---- filesystems ---- */

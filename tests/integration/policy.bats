@@ -70,6 +70,7 @@ _clean_config() {
 		"all-devices|.linux.resources.devices = [{\"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 1, \"access\": \"rw\"}]"
 		"no-seccomp|.linux.seccomp.defaultAction = \"SCMP_ACT_TRACE\""
 		"no-seccomp|.linux.seccomp.syscalls += [{\"names\": [\"ptrace\"], \"action\": \"SCMP_ACT_TRACE\"}]"
+		"no-seccomp|.linux.seccomp.syscalls += [{\"names\": [\"open_by_handle_at\"], \"action\": \"SCMP_ACT_ALLOW\"}]"
 		"host-hook|.hooks.createContainer = [{\"path\": \"$T/hook\"}]"
 		"host-hook|.hooks.poststop = [{\"path\": \"/tmp/moat-no-such-hook-$$\"}]"
 		"masked-paths|.linux.maskedPaths -= [\"/proc/kcore\"]"

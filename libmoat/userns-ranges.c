@@ -90,33 +90,35 @@ block_in_use (int dirfd, unsigned k)
   return false;
 }
 
-/* The first line of FILE, not the owner's, whose range meets
-   [start, start+count); NULL if none.  */
+struct overlap
+{
+  uint32_t start, count;
+  char found[400];
+};
+
+static bool
+meets (const char *who, uint32_t start, uint32_t count, void *data)
+{
+  struct overlap *o = data;
+  if (strcmp (who, MOAT_USERNS_OWNER) == 0
+      || !((unsigned long long) start < (unsigned long long) o->start + o->count
+           && o->start < (unsigned long long) start + count))
+    return true;
+  snprintf (o->found, sizeof o->found, "%.200s:%u:%u", who, start, count);
+  return false;
+}
+
+/* The first range of FILE, not the owner's, that meets [start,
+   start+count), as "FILE: who:start:count"; NULL if none.  */
 static const char *
 overlapping_line (const char *file, uint32_t start, uint32_t count)
 {
-  static char found[400];
-  FILE *f = fopen (file, "re");
-  if (f == NULL)
+  static char found[700];
+  struct overlap o = { .start = start, .count = count };
+  if (moat_subid_each (file, meets, &o) < 0 || o.found[0] == 0)
     return NULL;
-  char line[256];
-  const char *r = NULL;
-  while (r == NULL && fgets (line, sizeof line, f))
-    {
-      line[strcspn (line, "\r\n")] = 0;
-      char who[128];
-      unsigned long long s, n;
-      if (sscanf (line, "%127[^:]:%llu:%llu", who, &s, &n) != 3
-          || strcmp (who, MOAT_USERNS_OWNER) == 0 || n == 0)
-        continue;
-      if (s < (unsigned long long) start + count && start < s + n)
-        {
-          snprintf (found, sizeof found, "%s: %s", file, line);
-          r = found;
-        }
-    }
-  fclose (f);
-  return r;
+  snprintf (found, sizeof found, "%s: %s", file, o.found);
+  return found;
 }
 
 int

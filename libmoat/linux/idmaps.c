@@ -259,18 +259,17 @@ moat_read_id_maps (pid_t pid, struct moat_spec *s, moat_error **err)
 }
 
 int
-moat_subid_range (const char *file, uid_t id, const char *name, uint32_t *start,
-                  uint32_t *count)
+moat_subid_each (const char *file,
+                 bool (*fn) (const char *who, uint32_t start, uint32_t count, void *data),
+                 void *data)
 {
   FILE *f = fopen (file, "re");
   if (f == NULL)
     return -1;
-  int r = -1;
-  char idstr[16];
-  snprintf (idstr, sizeof idstr, "%u", (unsigned) id);
   autofree char *line = NULL;
   size_t cap = 0;
-  while (getline (&line, &cap, f) > 0)
+  bool more = true;
+  while (more && getline (&line, &cap, f) > 0)
     {
       line[strcspn (line, "\r\n")] = 0;
       char *who = line, *s1 = strchr (line, ':');
@@ -281,8 +280,6 @@ moat_subid_range (const char *file, uid_t id, const char *name, uint32_t *start,
       if (s2 == NULL)
         continue;
       *s2 = 0;
-      if (strcmp (who, idstr) != 0 && (name == NULL || strcmp (who, name) != 0))
-        continue;
       char *end1, *end2;
       errno = 0;
       unsigned long long st = strtoull (s1 + 1, &end1, 10);
@@ -290,11 +287,41 @@ moat_subid_range (const char *file, uid_t id, const char *name, uint32_t *start,
       if (errno || end1 == s1 + 1 || *end1 || end2 == s2 + 1 || *end2 || n == 0
           || st > UINT32_MAX || n > UINT32_MAX || st + n > (unsigned long long) UINT32_MAX + 1)
         continue;
-      *start = (uint32_t) st;
-      *count = (uint32_t) n;
-      r = 0;
-      break;
+      more = fn (who, (uint32_t) st, (uint32_t) n, data);
     }
   fclose (f);
-  return r;
+  return 0;
+}
+
+struct wanted
+{
+  char idstr[16];
+  const char *name;
+  uint32_t start, count;
+  bool found;
+};
+
+static bool
+take_first (const char *who, uint32_t start, uint32_t count, void *data)
+{
+  struct wanted *w = data;
+  if (strcmp (who, w->idstr) != 0 && (w->name == NULL || strcmp (who, w->name) != 0))
+    return true;
+  w->start = start;
+  w->count = count;
+  w->found = true;
+  return false;
+}
+
+int
+moat_subid_range (const char *file, uid_t id, const char *name, uint32_t *start,
+                  uint32_t *count)
+{
+  struct wanted w = { .name = name };
+  snprintf (w.idstr, sizeof w.idstr, "%u", (unsigned) id);
+  if (moat_subid_each (file, take_first, &w) < 0 || !w.found)
+    return -1;
+  *start = w.start;
+  *count = w.count;
+  return 0;
 }

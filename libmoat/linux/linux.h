@@ -58,6 +58,12 @@ int moat_write_id_maps (pid_t pid, const struct moat_spec *s, moat_error **err);
 int moat_read_id_maps (pid_t pid, struct moat_spec *s, moat_error **err);
 /* The first subordinate range of the user (by uid or name) in FILE
    (/etc/subuid, /etc/subgid); -1 if it has none.  */
+/* fn for each well-formed line "who:start:count" of FILE (/etc/subuid,
+   /etc/subgid), until it returns false; -1 when FILE cannot be read.  */
+int moat_subid_each (const char *file,
+                     bool (*fn) (const char *who, uint32_t start, uint32_t count,
+                                 void *data),
+                     void *data);
 int moat_subid_range (const char *file, uid_t id, const char *name, uint32_t *start,
                       uint32_t *count);
 /* NAME in an absolute directory of $PATH (a default one when unset),

@@ -348,7 +348,7 @@ not-made" "the agent's answer in the exec'd process"
 # ---- learning a profile (create/run --seccomp-learn) ----------------------------------
 
 # a small workload: files, a socket, processes
-_LEARN_WORK='echo data >/tmp/f && cat /tmp/f; ls / >/dev/null; (true &); wait; wget -q -O /dev/null http://127.0.0.1:9/ 2>/dev/null; echo done'
+_LEARN_WORK='echo data >/tmp/f && cat /tmp/f; ls / >/dev/null; true & wait; wget -q -O /dev/null http://127.0.0.1:9/ 2>/dev/null; echo done'
 
 @test "seccomp learn: the learned profile lets the workload run again, and a call it never made fails with EPERM" {
 	set_sh "$_LEARN_WORK"

@@ -67,15 +67,6 @@ namespaces_to_join (pid_t pid)
   return flags;
 }
 
-static bool
-strv_contains (char **v, const char *s)
-{
-  for (size_t i = 0; v && v[i]; i++)
-    if (strcmp (v[i], s) == 0)
-      return true;
-  return false;
-}
-
 /* KEY=VALUE replaces an existing KEY, or is added.  */
 static char **
 env_set (char **env, const char *kv)
@@ -174,7 +165,7 @@ exec_process (const struct moat_exec_options *o, struct moat_spec *container,
     {
       char ***sets[] = { &s->caps.bounding, &s->caps.effective, &s->caps.permitted };
       for (size_t k = 0; k < ARRAY_SIZE (sets); k++)
-        if (!strv_contains (*sets[k], o->caps[i]))
+        if (!moat_strv_contains (*sets[k], o->caps[i]))
           *sets[k] = moat_strv_append (*sets[k], o->caps[i]);
     }
   if (o->no_new_privs)

@@ -25,7 +25,6 @@
 #include "internal.h"
 #include "linux/linux.h"
 #include "linux/syscalls.h"
-#include "log.h"
 #include "plan/plan.h"
 #include "utils.h"
 #include <errno.h>
@@ -695,30 +694,6 @@ audit_create (struct launch *l, const moat_error *error, moat_error **err)
   return 0;
 }
 
-/* The learner writes when the last process under the filter is gone: at
-   once with a pid namespace of the container's own; a process that left
-   it running (no pid namespace) is waited for a while, then left to it.  */
-static void
-wait_learner (pid_t learner, const char *out)
-{
-  int st = 0;
-  for (int i = 0; i < 100; i++)
-    {
-      pid_t r = waitpid (learner, &st, WNOHANG);
-      if (r == learner)
-        {
-          if (!WIFEXITED (st) || WEXITSTATUS (st) != 0)
-            moat_warn ("--seccomp-learn: the profile could not be written to `%s`", out);
-          return;
-        }
-      if (r < 0 && errno != EINTR)
-        return;
-      usleep (100 * 1000);
-    }
-  moat_warn ("--seccomp-learn: processes under the learning filter are still running: "
-             "`%s` is written when the last one ends", out);
-}
-
 /* A failed create (or run): undone, then its line with the error in
    it (run's start line, when its create line is written).  */
 static void
@@ -813,7 +788,7 @@ moat_run (const struct moat_context *ctx, const struct moat_create_options *o,
   /* the learned profile is written once the last process under the
      filter is gone: there when run returns */
   if (l.learner > 0)
-    wait_learner (l.learner, o->seccomp_learn);
+    moat_seccomp_learn_wait (l.learner, o->seccomp_learn);
   launch_free (&l);
   return 0;
 fail:

@@ -11,6 +11,7 @@
 #include <config.h>
 #include "seccomp-agent.h"
 #include "channel.h"
+#include "spec/jsontree.h"
 #include "utils.h"
 #include <errno.h>
 #include <string.h>
@@ -25,13 +26,7 @@ json_string (const char *s)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
   yajl_gen_string (g, (const unsigned char *) s, strlen (s));
-  const unsigned char *buf;
-  size_t len;
-  yajl_gen_get_buf (g, &buf, &len);
-  char *r = xmalloc0 (len + 1);
-  memcpy (r, buf, len);
-  yajl_gen_free (g);
-  return r;
+  return moat_json_gen_take (g, "");
 }
 
 char *

@@ -17,6 +17,7 @@
    production.  */
 #include <config.h>
 #include "seccomp-learn.h"
+#include "log.h"
 #include "spec/jsontree.h"
 #include "utils.h"
 #include <errno.h>
@@ -32,6 +33,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
 
@@ -479,4 +481,28 @@ moat_seccomp_learn_start (int listener, const char *out, bool merge, moat_error 
     _exit (1);
   syscall (SYS_close_range, 4, ~0U, 0);
   learner (3, out, &earlier);
+}
+
+/* The learner writes when the last process under the filter is gone: at
+   once with a pid namespace of the container's own; a process that left
+   it running (no pid namespace) is waited for a while, then left to it.  */
+void
+moat_seccomp_learn_wait (pid_t learner, const char *out)
+{
+  int st = 0;
+  for (int i = 0; i < 100; i++)
+    {
+      pid_t r = waitpid (learner, &st, WNOHANG);
+      if (r == learner)
+        {
+          if (!WIFEXITED (st) || WEXITSTATUS (st) != 0)
+            moat_warn ("--seccomp-learn: the profile could not be written to `%s`", out);
+          return;
+        }
+      if (r < 0 && errno != EINTR)
+        return;
+      usleep (100 * 1000);
+    }
+  moat_warn ("--seccomp-learn: processes under the learning filter are still running: "
+             "`%s` is written when the last one ends", out);
 }

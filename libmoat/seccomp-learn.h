@@ -18,4 +18,9 @@ void moat_seccomp_learn_filter (struct moat_spec *s);
 pid_t moat_seccomp_learn_start (int listener, const char *out, bool merge,
                                 moat_error **err);
 
+/* A foreground run: wait for the learner to write (at once with a pid
+   namespace of the container's own; a while when processes under the
+   filter outlive the container's init), warning when it could not.  */
+void moat_seccomp_learn_wait (pid_t learner, const char *out);
+
 #endif

@@ -98,6 +98,15 @@ moat_strv_len (char *const *v)
   return n;
 }
 
+bool
+moat_strv_contains (char *const *v, const char *s)
+{
+  for (size_t i = 0; v && v[i]; i++)
+    if (strcmp (v[i], s) == 0)
+      return true;
+  return false;
+}
+
 int
 moat_read_file_at (int dirfd, const char *path, size_t max, char **out, size_t *len,
               moat_error **err)

@@ -38,6 +38,8 @@ char *moat_xvasprintf (const char *fmt, va_list ap);
 
 void moat_strv_free (char **v);
 size_t moat_strv_len (char *const *v);
+/* s is one of the strings of v (which may be NULL).  */
+bool moat_strv_contains (char *const *v, const char *s);
 /* Append a copy of s to the NULL-terminated v (which may be NULL).  */
 char **moat_strv_append (char **v, const char *s);
 

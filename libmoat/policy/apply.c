@@ -56,18 +56,24 @@ moat_findings_json (const struct moat_policy *p, const struct moat_findings *f)
   return moat_json_gen_take (g, "");
 }
 
-/* audit: to the log file when there is one (as JSON with
-   --log-format json), else to stderr only when the caller asks */
+/* A finding or a fix, said: to the log file when there is one (as JSON
+   with --log-format json), else to stderr only when the caller asks.  */
+static void
+say (const struct moat_context *ctx, const char *line, const char *note)
+{
+  if (moat_log_has_file ())
+    moat_warn ("%s%s", line, note);
+  else if (ctx->policy_findings_to_stderr)
+    fprintf (stderr, "moat: warning: %s%s\n", line, note);
+}
+
 static void
 report (const struct moat_context *ctx, const struct moat_findings *f, const char *note)
 {
   for (size_t i = 0; i < f->n; i++)
     {
       autofree char *line = moat_finding_text (&f->v[i]);
-      if (moat_log_has_file ())
-        moat_warn ("%s%s", line, note);
-      else if (ctx->policy_findings_to_stderr)
-        fprintf (stderr, "moat: warning: %s%s\n", line, note);
+      say (ctx, line, note);
     }
 }
 
@@ -109,10 +115,8 @@ moat_policy_apply (const struct moat_context *ctx, const struct moat_spec *s,
   for (size_t i = 0; changes && changes[i]; i++)
     {
       autofree char *shown = moat_printable (changes[i]);
-      if (moat_log_has_file ())
-        moat_warn ("policy: harden: %s", shown);
-      else if (ctx->policy_findings_to_stderr)
-        fprintf (stderr, "moat: warning: policy: harden: %s\n", shown);
+      autofree char *line = xasprintf ("policy: harden: %s", shown);
+      say (ctx, line, "");
     }
   struct moat_findings *f = &d->findings;
   moat_policy_check (p, s, bundle, ids_not_hosts, f);

@@ -16,6 +16,7 @@
 #include <config.h>
 #include "policy.h"
 #include "../spec/jsontree.h"
+#include "../spec/parse.h"
 #include "../utils.h"
 #include <stdlib.h>
 #include <string.h>
@@ -42,15 +43,6 @@ string (const char *s)
   yajl_val v = node (yajl_t_string);
   v->u.string = xstrdup (s);
   return v;
-}
-
-static yajl_val
-member (yajl_val obj, const char *key)
-{
-  for (size_t i = 0; obj && YAJL_IS_OBJECT (obj) && i < obj->u.object.len; i++)
-    if (strcmp (obj->u.object.keys[i], key) == 0)
-      return obj->u.object.values[i];
-  return NULL;
 }
 
 /* obj[key] = v, replacing (and freeing) what was there */
@@ -148,18 +140,18 @@ note (char ***changes, const char *fmt, const char *arg)
 static void
 fix_process (const struct moat_policy *p, yajl_val process, char ***changes)
 {
-  yajl_val nnp = member (process, "noNewPrivileges");
+  yajl_val nnp = moat_json_member (process, "noNewPrivileges");
   if (nnp == NULL || !YAJL_IS_TRUE (nnp))
     {
       set (process, "noNewPrivileges", node (yajl_t_true));
       note (changes, "process.noNewPrivileges: set to true%s", "");
     }
-  yajl_val caps = member (process, "capabilities");
+  yajl_val caps = moat_json_member (process, "capabilities");
   static const char *const sets[] = { "bounding", "effective", "permitted", "inheritable",
                                       "ambient" };
   for (size_t s = 0; caps && YAJL_IS_OBJECT (caps) && s < ARRAY_SIZE (sets); s++)
     {
-      yajl_val a = member (caps, sets[s]);
+      yajl_val a = moat_json_member (caps, sets[s]);
       if (a == NULL || !YAJL_IS_ARRAY (a))
         continue;
       size_t kept = 0;
@@ -186,7 +178,7 @@ fix_process (const struct moat_policy *p, yajl_val process, char ***changes)
 static int
 fix_seccomp (yajl_val lin, char ***changes, moat_error **err)
 {
-  if (member (lin, "seccomp"))
+  if (moat_json_member (lin, "seccomp"))
     return 0;
   yajl_val profile = moat_json_parse (moat_default_seccomp_json,
                                       strlen (moat_default_seccomp_json), err);
@@ -200,7 +192,7 @@ fix_seccomp (yajl_val lin, char ***changes, moat_error **err)
 static void
 fix_paths (yajl_val lin, const char *key, const char *const *want, char ***changes)
 {
-  yajl_val a = member (lin, key);
+  yajl_val a = moat_json_member (lin, key);
   if (a == NULL || !YAJL_IS_ARRAY (a))
     {
       a = node (yajl_t_array);
@@ -218,17 +210,17 @@ fix_paths (yajl_val lin, const char *key, const char *const *want, char ***chang
 static void
 fix_user_namespace (yajl_val lin, char ***changes)
 {
-  yajl_val ns = member (lin, "namespaces");
+  yajl_val ns = moat_json_member (lin, "namespaces");
   if (ns == NULL || !YAJL_IS_ARRAY (ns))
     return;
   for (size_t i = 0; i < ns->u.array.len; i++)
     {
-      yajl_val t = member (ns->u.array.values[i], "type");
-      if (member (ns->u.array.values[i], "path")
+      yajl_val t = moat_json_member (ns->u.array.values[i], "type");
+      if (moat_json_member (ns->u.array.values[i], "path")
           || (t && YAJL_IS_STRING (t) && strcmp (t->u.string, "user") == 0))
         return;  /* one already, or one the new user namespace could not own */
     }
-  if (member (lin, "uidMappings") || member (lin, "gidMappings"))
+  if (moat_json_member (lin, "uidMappings") || moat_json_member (lin, "gidMappings"))
     return;
   yajl_val user = node (yajl_t_object);
   set (user, "type", string ("user"));
@@ -254,8 +246,8 @@ moat_policy_harden (const struct moat_policy *p, const char *text, size_t len,
   if (top == NULL)
     return -1;
   int r = 0;
-  yajl_val process = member (top, "process");
-  yajl_val lin = member (top, "linux");
+  yajl_val process = moat_json_member (top, "process");
+  yajl_val lin = moat_json_member (top, "linux");
   if (process && YAJL_IS_OBJECT (process))
     fix_process (p, process, changes);
   if (lin && YAJL_IS_OBJECT (lin))

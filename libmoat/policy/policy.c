@@ -78,21 +78,12 @@ builtin (const char *source)
   return p;
 }
 
-static bool
-in (const char *const *v, const char *s)
-{
-  for (size_t i = 0; v && v[i]; i++)
-    if (strcmp (v[i], s) == 0)
-      return true;
-  return false;
-}
-
 /* Only the keys of `known` in obj (field: its name in messages).  */
 static int
 only_keys (yajl_val obj, const char *field, const char *const *known, moat_error **err)
 {
   for (size_t i = 0; obj && YAJL_IS_OBJECT (obj) && i < obj->u.object.len; i++)
-    if (!in (known, obj->u.object.keys[i]))
+    if (!moat_strv_contains ((char *const *) known, obj->u.object.keys[i]))
       {
         autofree char *key = moat_printable (obj->u.object.keys[i]);
         return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "%s: unknown key `%s`",

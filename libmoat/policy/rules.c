@@ -53,15 +53,6 @@ add (struct check *c, const char *path, const char *fmt, ...)
   f->path = xstrdup (path);
 }
 
-static bool
-has_str (char **v, const char *s)
-{
-  for (size_t i = 0; v && v[i]; i++)
-    if (strcmp (v[i], s) == 0)
-      return true;
-  return false;
-}
-
 /* capability names: the config takes them in any case */
 static bool
 has_cap (char **v, const char *s)
@@ -208,7 +199,7 @@ no_seccomp (struct check *c)
         add (c, path, "SCMP_ACT_TRACE: a tracer the container may run decides");
       else if (r->action == SCMP_ACT_ALLOW && r->n_args == 0)
         for (size_t k = 0; r->names && r->names[k]; k++)
-          if (has_str ((char **) core_deny, r->names[k]))
+          if (moat_strv_contains ((char *const *) core_deny, r->names[k]))
             add (c, path, "allows `%s`, which no container needs and escapes use",
                  r->names[k]);
     }
@@ -224,15 +215,9 @@ writable_rootfs (struct check *c)
 }
 
 static bool
-has_option (char **options, const char *o)
-{
-  return has_str (options, o);
-}
-
-static bool
 is_bind (const struct moat_mount *m)
 {
-  return m->source && (has_option (m->options, "bind") || has_option (m->options, "rbind")
+  return m->source && (moat_strv_contains (m->options, "bind") || moat_strv_contains (m->options, "rbind")
                        || (m->type && strcmp (m->type, "bind") == 0));
 }
 
@@ -298,7 +283,7 @@ under (const char *path, const char *host, bool below)
 static bool
 read_only (const struct moat_mount *m)
 {
-  return has_option (m->options, "ro") || has_option (m->options, "rro");
+  return moat_strv_contains (m->options, "ro") || moat_strv_contains (m->options, "rro");
 }
 
 static void
@@ -331,10 +316,11 @@ masked_paths (struct check *c)
     "/proc/sys", "/proc/sysrq-trigger", "/proc/bus", "/proc/fs", "/proc/irq", NULL,
   };
   for (size_t i = 0; masked[i]; i++)
-    if (!has_str (c->s->masked_paths, masked[i]))
+    if (!moat_strv_contains (c->s->masked_paths, masked[i]))
       add (c, "linux.maskedPaths", "`%s` is not masked", masked[i]);
   for (size_t i = 0; readonly[i]; i++)
-    if (!has_str (c->s->readonly_paths, readonly[i]) && !has_str (c->s->masked_paths, readonly[i]))
+    if (!moat_strv_contains (c->s->readonly_paths, readonly[i])
+        && !moat_strv_contains (c->s->masked_paths, readonly[i]))
       add (c, "linux.readonlyPaths", "`%s` is not read-only", readonly[i]);
 }
 
@@ -395,8 +381,8 @@ shared_propagation (struct check *c)
   if (rp && (strcmp (rp, "shared") == 0 || strcmp (rp, "rshared") == 0))
     add (c, "linux.rootfsPropagation", "`%s`: the container's mounts reach the host", rp);
   for (size_t i = 0; i < s->n_mounts; i++)
-    if (has_option (s->mounts[i].options, "shared")
-        || has_option (s->mounts[i].options, "rshared"))
+    if (moat_strv_contains (s->mounts[i].options, "shared")
+        || moat_strv_contains (s->mounts[i].options, "rshared"))
       {
         autofree char *path = xasprintf ("mounts[%zu].options", i);
         add (c, path, "shared propagation on `%s`: mounts made there reach the host",
@@ -556,7 +542,7 @@ moat_policy_check (const struct moat_policy *p, const struct moat_spec *s,
                      .out = out };
   for (size_t i = 0; i < ARRAY_SIZE (rules); i++)
     {
-      if (has_str (p->disabled, rules[i].id))
+      if (moat_strv_contains (p->disabled, rules[i].id))
         continue;
       c.rule = &rules[i];
       rules[i].fn (&c);

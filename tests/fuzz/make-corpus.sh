@@ -18,7 +18,7 @@ c=tests/fuzz/corpus
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-for t in config state process seccomp mountopts json resources; do
+for t in config state process seccomp mountopts json resources policy; do
 	mkdir -p "$c/$t"
 	find "$c/$t" -type f ! -name 'regress-*' ! -name 'fuzzed-*' -delete
 done
@@ -227,6 +227,40 @@ done
 	printf '1'
 	for _ in $(seq 255); do printf '}'; done
 } >"$j/nesting-objects-255.json"
+
+# ---- the policy, alone and followed by NUL + a config ----------------------
+pc=$c/policy
+for f in contrib/policy/*.json tests/lib/policy-off.json; do
+	cp "$f" "$pc/$(basename "$f" .json).json"
+done
+printf '%s' '{}' >"$pc/empty-object.json"
+printf '%s' '{"mode": "harden"}' >"$pc/harden.json"
+printf '%s' '{"mode": "enforce", "rules": {"disable": ["no-such-rule"]}}' >"$pc/unknown-rule.json"
+printf '%s' '{"mode": "audit", "extra": 1}' >"$pc/unknown-key.json"
+printf '%s' '{"mode": "enforce", "exempt": {"ids": ["it*", "[a-"], "annotation": "example.com/x"}, "audit": {"log": "relative"}}' >"$pc/exempt-and-bad-log.json"
+with_config() { # NAME POLICY CONFIG
+	{
+		printf '%s' "$2"
+		printf '\0'
+		cat "$3"
+	} >"$pc/$1"
+}
+for m in audit harden; do
+	for f in moat-spec runc-spec crun-spec-rootless moat-everything userns-joined-net; do
+		with_config "$m-$f" "{\"mode\": \"$m\"}" "$c/config/$f.json"
+	done
+done
+jq '.process.capabilities.bounding += ["CAP_SYS_ADMIN", "CAP_SYS_PTRACE"]
+  | .linux.namespaces = [{"type": "pid", "path": "/proc/1/ns/pid"}, {"type": "mount"}]
+  | .mounts += [{"destination": "/host", "type": "bind", "source": "/", "options": ["rbind"]},
+                {"destination": "/x", "type": "bind", "source": "/tmp/..", "options": ["bind"]}]
+  | .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW"}
+  | .linux.devices = [{"path": "/dev/mem", "type": "c", "major": 1, "minor": 1}]
+  | .hooks = {"createContainer": [{"path": "/bin/true"}]}
+  | .process.user.uid = 0 | .root.readonly = false | del(.linux.maskedPaths)' \
+	"$c/config/runc-spec.json" >"$work/bad.json"
+with_config harden-privileged '{"mode": "harden", "rules": {"capabilities": ["CAP_KILL"]}}' "$work/bad.json"
+with_config enforce-privileged-exempt '{"mode": "enforce", "exempt": {"annotation": "a"}}' "$work/bad.json"
 
 du -sh "$c"
 find "$c" -type f | wc -l

@@ -11,6 +11,8 @@
 #   fuzz-resources  linux.resources as `update --resources` and a config
 #                   read it, its cgroup v2 and v1 writes, and the device
 #                   cgroup program built from its rules
+#   fuzz-policy     the policy file, then (after a NUL) a config checked
+#                   and hardened by it
 #
 #   tests/fuzz/run.sh [SECONDS_PER_TARGET]      (default 20; 0: replay only)
 #
@@ -45,7 +47,7 @@ case $secs in
 	exit 2
 	;;
 esac
-all_targets="config state process seccomp mountopts json resources"
+all_targets="config state process seccomp mountopts json resources policy"
 targets=${FUZZ_TARGETS:-$all_targets}
 jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
 [ "$jobs" -ge 1 ] 2>/dev/null || jobs=1

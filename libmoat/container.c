@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -251,9 +252,52 @@ destroy_cgroup (const struct moat_state *st, moat_error **err)
   return r;
 }
 
+/* The cgroupsPath of the config kept in the state directory, or NULL
+   (none kept, none given, or unreadable too).  */
+static char *
+kept_cgroups_path (struct moat_container_dir *dir)
+{
+  autofree char *text = NULL;
+  size_t len;
+  if (moat_read_file_at (dir->dirfd, "config.json", MOAT_MAX_CONFIG_SIZE, &text, &len,
+                         NULL) < 0)
+    return NULL;
+  moat_error *ignored = NULL;
+  struct moat_spec *s = moat_spec_parse (text, len, &ignored);
+  moat_error_free (&ignored);
+  char *path = s && s->cgroups_path ? xstrdup (s->cgroups_path) : NULL;
+  moat_spec_free (s);
+  return path;
+}
+
+/* SIGKILL the init a state.json that does not parse still names: moat
+   writes "pid" and "startTime" as `"pid":N`, and a file cut short or
+   damaged later may keep them.  The process is signalled only if its
+   start time is the recorded one (kill_and_wait opens it that way).  */
+static void
+kill_salvaged_init (struct moat_container_dir *dir)
+{
+  autofree char *text = NULL;
+  size_t len;
+  if (moat_read_file_at (dir->dirfd, "state.json", MOAT_MAX_CONFIG_SIZE, &text, &len,
+                         NULL) < 0)
+    return;
+  const char *pid = strstr (text, "\"pid\":"), *start = strstr (text, "\"startTime\":");
+  unsigned long long n, t;
+  if (pid == NULL || start == NULL || sscanf (pid + 6, "%llu", &n) != 1
+      || sscanf (start + 12, "%llu", &t) != 1 || n == 0 || n > INT_MAX)
+    return;
+  struct moat_state st = { .id = dir->id, .pid = (pid_t) n, .start_time = t };
+  moat_error *ignored = NULL;
+  kill_and_wait (&st, &ignored);
+  moat_error_free (&ignored);
+}
+
 /* delete --force of a container whose state.json cannot be read (cut
-   short, corrupt, gone): remove what can be found without it.  The
-   default cgroup is the only one moat can name without the state.  */
+   short, corrupt, gone): remove what can be found without it.  Its
+   cgroup is found from the config kept beside the state (its
+   cgroupsPath, as create placed it), else moat's default one; its init,
+   when the damaged state still names it and it is that process.  */
 static int
 delete_unreadable (const struct moat_context *ctx, struct moat_container_dir *dir,
                    moat_error *why, moat_error **err)
@@ -263,12 +307,13 @@ delete_unreadable (const struct moat_context *ctx, struct moat_container_dir *di
   moat_error *ignored = NULL;
   if (moat_cgroup_driver_for (ctx->cgroup_manager, &driver, &ignored) == 0 && driver)
     {
+      autofree char *cgroups_path = kept_cgroups_path (dir);
       struct moat_cgroup cg = { .dirfd = -1 };
-      if (driver->locate (NULL, dir->id, &cg, &ignored) == 0 && cg.path
+      if (driver->locate (cgroups_path, dir->id, &cg, &ignored) == 0 && cg.path
           && access (cg.path, F_OK) == 0)
         {
           cg.driver = driver;
-          /* the default parent is shared: never more than the leaf */
+          /* parents may be shared: never more than the leaf */
           FREE_AND_NULL (cg.created_from);
           cg.created_from = xstrdup (cg.path);
           driver->destroy (&cg, &ignored);
@@ -276,6 +321,7 @@ delete_unreadable (const struct moat_context *ctx, struct moat_container_dir *di
       moat_cgroup_release (&cg);
     }
   moat_error_free (&ignored);
+  kill_salvaged_init (dir);
   return moat_container_dir_remove (dir, err);
 }
 

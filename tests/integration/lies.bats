@@ -21,6 +21,54 @@ load helpers
 	assert_nothing_left "$ID"
 }
 
+@test "lies: delete --force of a corrupt state finds the cgroup the kept config's cgroupsPath names" {
+	local cg=moat-it-lies-$ID/c1
+	on_teardown "rmdir '$CGROOT/$cg' '$CGROOT/moat-it-lies-$ID' 2>/dev/null"
+	cfg '.linux.cgroupsPath = $p' --arg p "/$cg"
+	set_args '["sh", "-c", "sleep 100 & sleep 100"]'
+	run_d_ok "$ID"
+	local pid
+	pid=$(pid_of "$ID")
+	grep -qx "0::/$cg" "/proc/$pid/cgroup" || fail "cgroup of the init: $(cat "/proc/$pid/cgroup")"
+	printf 'garbage' >"$ROOT/$ID/state.json"
+	run --separate-stderr moat delete --force "$ID"
+	assert_status 0
+	assert_contains "$stderr" "removing what can be found"
+	for _ in $(seq 50); do is_alive "$pid" || break; sleep 0.1; done
+	is_alive "$pid" && fail "the init $pid survived"
+	assert_nothing_left "$ID" "$cg"
+}
+
+@test "lies: delete --force of a damaged state without a cgroup kills the init it still names, and only that process" {
+	set_args '["sleep", "100"]'
+	run --separate-stderr moat --cgroup-manager disabled run -d --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	record_pid "$ID"
+	local pid
+	pid=$(pid_of "$ID")
+	# the members moat wrote are still there; the file no longer parses
+	printf '}' >>"$ROOT/$ID/state.json"
+	run --separate-stderr moat delete --force "$ID"
+	assert_status 0
+	assert_contains "$stderr" "removing what can be found"
+	for _ in $(seq 50); do is_alive "$pid" || break; sleep 0.1; done
+	is_alive "$pid" && fail "the init $pid survived"
+	assert_nothing_left "$ID"
+	# a state naming a live process that is not the one recorded (another
+	# start time): that process is left alone
+	sleep 100 &
+	local other=$!
+	on_teardown "kill $other"
+	set_args '["true"]'
+	create_ok "$ID"
+	printf '{"id":"%s","pid":%s,"status":"created","moat":{"startTime":1}' "$ID" "$other" \
+		>"$ROOT/$ID/state.json"
+	run --separate-stderr moat delete --force "$ID"
+	assert_status 0
+	is_alive "$other" || fail "a process the state did not really name was killed"
+	assert_nothing_left "$ID"
+}
+
 @test "lies: delete --force removes a container whose state.json is gone" {
 	set_args '["true"]'
 	create_ok "$ID"

@@ -51,12 +51,14 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 
-# The integration files run by default, about 85 s here with the
+# The integration files run by default, about 3 minutes here with the
 # sanitizers (2 CPUs): the parsers and their errors (errors, cli, plan,
 # process, mounts, seccomp, rootfs, attributes, devices), the life cycle
 # (lifecycle: create, start, run, state, list, kill, delete; exec,
 # signals, pause), hooks, the terminal and console socket, logging and
-# the security checks.  Left out:
+# the security checks, input that lies (corrupt states), the runtime
+# escapes' regression tests, and cgroup resources (v2 and hybrid).  Left
+# out:
 #   faults, stress      - long (fault injection at every step, loops); their
 #                         code paths are those of lifecycle and errors
 #   escapes             - 20 s, most of it building a static attacker; its
@@ -69,7 +71,7 @@ top=$(cd "$here/.." && pwd)
 # Any of them can be given on the command line.
 default_files="errors cli plan process mounts seccomp rootfs attributes devices
   lifecycle exec signals pause hooks terminal logging security rootless
-  userns-auto policy"
+  userns-auto policy lies escapes-runtime resources hybrid"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "sanitize.sh: the integration tests start real containers and need root" >&2

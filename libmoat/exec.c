@@ -20,7 +20,6 @@
 #include "spec/spec.h"
 #include "channel.h"
 #include "fault.h"
-#include "feature-table.h"
 #include "finish.h"
 #include "init.h"
 #include "internal.h"
@@ -185,15 +184,10 @@ static int
 check_options (const struct moat_exec_options *o, const struct moat_spec *s,
                moat_error **err)
 {
-  const char *label_from = o->process_label && o->process_label[0]
-    ? "--process-label" : "process.selinuxLabel";
-  if (s->selinux_label && s->selinux_label[0]
-      && (moat_feature_require (MOAT_FEATURE_SELINUX, label_from, err) < 0
-          || moat_selinux_check_context (label_from, s->selinux_label, err) < 0))
-    return -1;
-  if (s->apparmor_profile && s->apparmor_profile[0]
-      && moat_feature_require (MOAT_FEATURE_APPARMOR, o->apparmor && o->apparmor[0]
-                               ? "--apparmor" : "process.apparmorProfile", err) < 0)
+  if (moat_plan_check_labels (s, o->process_label && o->process_label[0]
+                              ? "--process-label" : "process.selinuxLabel",
+                              o->apparmor && o->apparmor[0]
+                              ? "--apparmor" : "process.apparmorProfile", err) < 0)
     return -1;
   if (s->terminal && o->detach && o->console_socket == NULL)
     return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
@@ -225,19 +219,7 @@ static void __attribute__ ((noreturn))
 child_fail (const struct exec_child *c, moat_error *err)
 {
   moat_channel_send_error (c->sock, err);
-  _exit (127);
-}
-
-static void
-close_from (unsigned from, int keep)
-{
-  if (keep >= (int) from)
-    {
-      if ((unsigned) keep > from)
-        sys_close_range (from, keep - 1, 0);
-      from = keep + 1;
-    }
-  sys_close_range (from, ~0U, 0);
+  _exit (MOAT_SETUP_FAILED);
 }
 
 static int
@@ -268,7 +250,7 @@ exec_child_main (struct exec_child *c)
   moat_log_close ();
   struct moat_msg go;
   if (c->wait_go && moat_channel_expect (c->sock, MOAT_MSG_GO, &go, &err) < 0)
-    _exit (127);
+    _exit (MOAT_SETUP_FAILED);
   moat_log_forward (c->sock);
   if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     {
@@ -297,7 +279,7 @@ exec_child_main (struct exec_child *c)
       (void) !setresgid (0, 0, 0);
       (void) !setresuid (0, 0, 0);
     }
-  close_from (3 + p->preserve_fds, c->sock);
+  moat_finish_close_inherited (3 + p->preserve_fds, (int[]) { c->sock }, 1);
   if (!c->no_new_keyring && moat_join_session_keyring (c->id, &err) < 0)
     child_fail (c, err);
   if (p->spec->terminal && make_terminal (c, &err) < 0)
@@ -339,7 +321,7 @@ exec_child_main (struct exec_child *c)
      is closed (a filter that refuses poll leaves this unchecked) */
   struct pollfd alive = { c->sock, POLLRDHUP, 0 };
   if (c->foreground && poll (&alive, 1, 0) == 1 && (alive.revents & (POLLRDHUP | POLLHUP)))
-    _exit (1);
+    _exit (MOAT_SETUP_FAILED);
   int status = moat_finish_exec (p, &prog, NULL, NULL, &err);
   moat_channel_send_error (c->sock, err);
   _exit (status);

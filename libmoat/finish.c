@@ -50,9 +50,34 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+
+/* ---- 0. the inherited fds ---- */
+
+static int
+cmp_int (const void *a, const void *b)
+{
+  int x = *(const int *) a, y = *(const int *) b;
+  return (x > y) - (x < y);
+}
+
+void
+moat_finish_close_inherited (unsigned from, int *keep, size_t n)
+{
+  qsort (keep, n, sizeof (int), cmp_int);
+  for (size_t i = 0; i < n; i++)
+    {
+      if (keep[i] < 0 || (unsigned) keep[i] < from)
+        continue;
+      if ((unsigned) keep[i] > from)
+        sys_close_range (from, keep[i] - 1, 0);
+      from = keep[i] + 1;
+    }
+  sys_close_range (from, ~0U, 0);
+}
 
 /* ---- 1. prepare ---- */
 

@@ -27,6 +27,18 @@
 #include "error.h"
 #include "plan/plan.h"
 
+/* The exit status of a setup process (the init, an exec'd process) that
+   failed before its execve: it has sent the reason on its channel, which
+   is what the runtime reports.  */
+#define MOAT_SETUP_FAILED 1
+
+/* The first step of every setup process, before anything is resolved in
+   the container: close every inherited fd at or above `from`, except the
+   n in keep (in any order; negative ones ignored).  A leaked host
+   directory fd must not be reachable as /proc/self/fd/N, e.g. through
+   process.cwd (CVE-2024-21626).  keep is sorted in place.  */
+void moat_finish_close_inherited (unsigned from, int *keep, size_t n);
+
 /* What execve gets.  */
 struct moat_program
 {

@@ -45,7 +45,7 @@ static void __attribute__ ((noreturn))
 fail (struct init *in, moat_error *err)
 {
   moat_channel_send_error (in->sock, err);
-  _exit (1);
+  _exit (MOAT_SETUP_FAILED);
 }
 
 static void __attribute__ ((noreturn))
@@ -94,13 +94,13 @@ moat_continue_in_sibling (struct moat_sibling *sib, int sock, bool ready, moat_e
       while (r < 0 && errno == EINTR);
       close (sib->order[0]);
       if (r != 1)
-        _exit (1);
+        _exit (MOAT_SETUP_FAILED);
       return 0;
     }
   moat_error *ignored = NULL;
   if (moat_channel_signal (sock, MOAT_MSG_PID, pid, &ignored) < 0
       || (ready && moat_channel_signal (sock, MOAT_MSG_READY, 0, &ignored) < 0))
-    _exit (1);  /* closes order[1] unsaid: the sibling ends */
+    _exit (MOAT_SETUP_FAILED);  /* closes order[1] unsaid: the sibling ends */
   (void) !write (sib->order[1], "g", 1);
   _exit (0);
 }
@@ -115,16 +115,7 @@ continue_in_sibling (struct init *in, bool ready)
     fail (in, err);
 }
 
-static int
-cmp_int (const void *a, const void *b)
-{
-  return *(const int *) a - *(const int *) b;
-}
-
-/* Close every inherited fd at or above 3+preserve except moat's own,
-   before anything is resolved inside the container: a leaked host
-   directory fd must not be reachable as /proc/self/fd/N, e.g. through
-   process.cwd (CVE-2024-21626).  */
+/* The inherited fds, but moat's own (finish.h says why).  */
 static void
 close_inherited_fds (struct init *in)
 {
@@ -138,17 +129,7 @@ close_inherited_fds (struct init *in)
   keep[n++] = p->ns_fds[MOAT_NS_PID];
   for (size_t i = 0; i < p->spec->n_mounts; i++)
     keep[n++] = p->mounts[i].idmap_fd;
-  qsort (keep, n, sizeof (int), cmp_int);
-  unsigned from = 3 + p->process.preserve_fds;
-  for (size_t i = 0; i < n; i++)
-    {
-      if (keep[i] < 0 || (unsigned) keep[i] < from)
-        continue;
-      if ((unsigned) keep[i] > from)
-        sys_close_range (from, keep[i] - 1, 0);
-      from = keep[i] + 1;
-    }
-  sys_close_range (from, ~0U, 0);
+  moat_finish_close_inherited (3 + p->process.preserve_fds, keep, n);
 }
 
 /* What is only needed to build the root must not reach the process.  */
@@ -187,7 +168,7 @@ before_pivot (void *data, moat_error **err)
   if (moat_channel_signal (in->sock, MOAT_MSG_HOOKS, 0, err) < 0)
     return -1;
   if (moat_channel_expect (in->sock, MOAT_MSG_HOOKS_DONE, &m, err) < 0)
-    _exit (1);  /* the runtime failed and reports why */
+    _exit (MOAT_SETUP_FAILED);  /* the runtime failed and reports why */
   in->host_pid = m.aux;
   const struct moat_hooks *h = &in->p->spec->hooks;
   autofree char *json = hook_state (in, MOAT_STATUS_CREATING);
@@ -313,7 +294,7 @@ wait_for_start (struct init *in)
   bool created = in->fifo >= 0;
   if (moat_channel_expect (in->sock, created ? MOAT_MSG_COMMITTED : MOAT_MSG_START, &m,
                            &err) < 0)
-    _exit (1);
+    _exit (MOAT_SETUP_FAILED);
   in->host_pid = m.aux;
   /* the runtime is gone from here on: what is left to say goes to the
      container's stderr */
@@ -328,7 +309,7 @@ wait_for_start (struct init *in)
         r = read (in->fifo, &c, 1);
       while (r < 0 && errno == EINTR);
       if (r != 1)
-        _exit (1);
+        _exit (MOAT_SETUP_FAILED);
       close (in->fifo);
     }
 }
@@ -346,7 +327,7 @@ moat_init_main (const struct moat_init_args *a)
   moat_log_close ();
   struct moat_msg m;
   if (moat_channel_expect (in.sock, MOAT_MSG_GO, &m, &err) < 0)
-    _exit (1);
+    _exit (MOAT_SETUP_FAILED);
   in.host_pid = m.aux;
   if (a->cgroupns_after_go && unshare (CLONE_NEWCGROUP) < 0)
     fail_errno (&in, errno, "create the cgroup namespace in the container's cgroup");
@@ -367,7 +348,7 @@ moat_init_main (const struct moat_init_args *a)
         fail (&in, err);
     }
   if (moat_channel_signal (in.sock, MOAT_MSG_READY, 0, &err) < 0)
-    _exit (1);
+    _exit (MOAT_SETUP_FAILED);
   wait_for_start (&in);
   autofree char *json = in.p->spec->hooks.n_start_container
     ? hook_state (&in, MOAT_STATUS_CREATED) : NULL;

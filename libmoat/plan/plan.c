@@ -305,13 +305,8 @@ check_options (const struct moat_plan *p, moat_error **err)
     return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
                             "--console-socket: process.terminal is false, there is no "
                             "terminal to send");
-  if (s->apparmor_profile && s->apparmor_profile[0]
-      && moat_feature_require (MOAT_FEATURE_APPARMOR, "process.apparmorProfile", err) < 0)
-    return -1;
-  if (s->selinux_label && s->selinux_label[0]
-      && (moat_feature_require (MOAT_FEATURE_SELINUX, "process.selinuxLabel", err) < 0
-          || moat_selinux_check_context ("process.selinuxLabel", s->selinux_label,
-                                         err) < 0))
+  if (moat_plan_check_labels (s, "process.selinuxLabel", "process.apparmorProfile",
+                              err) < 0)
     return -1;
   /* applied only where SELinux is on (the mount plans), checked there */
   if (s->mount_label && s->mount_label[0] && moat_selinux_enabled ()
@@ -319,6 +314,20 @@ check_options (const struct moat_plan *p, moat_error **err)
     return -1;
   if (s->has_intel_rdt
       && moat_feature_require (MOAT_FEATURE_INTEL_RDT, "linux.intelRdt", err) < 0)
+    return -1;
+  return 0;
+}
+
+int
+moat_plan_check_labels (const struct moat_spec *s, const char *selinux_from,
+                        const char *apparmor_from, moat_error **err)
+{
+  if (s->selinux_label && s->selinux_label[0]
+      && (moat_feature_require (MOAT_FEATURE_SELINUX, selinux_from, err) < 0
+          || moat_selinux_check_context (selinux_from, s->selinux_label, err) < 0))
+    return -1;
+  if (s->apparmor_profile && s->apparmor_profile[0]
+      && moat_feature_require (MOAT_FEATURE_APPARMOR, apparmor_from, err) < 0)
     return -1;
   return 0;
 }

@@ -156,6 +156,13 @@ struct moat_plan
 /* Build and check the plan for create / run.  Nothing on the host
    changes.  */
 struct moat_policy;
+/* The process's labels can be applied here: the LSM is enabled, and an
+   SELinux context is one the loaded policy knows.  The *_from names say
+   where each label came from, for the error (a config field, or exec's
+   --process-label / --apparmor).  */
+int moat_plan_check_labels (const struct moat_spec *s, const char *selinux_from,
+                            const char *apparmor_from, moat_error **err);
+
 /* policy: in harden mode, its fixes are made to the config first (the
    plan's config_text is the fixed one, hardened lists them).  */
 int moat_plan_build (const struct moat_create_options *o, const struct moat_policy *policy,

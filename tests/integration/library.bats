@@ -65,6 +65,20 @@ setup_file() {
 	assert_nothing_left "$ID"
 }
 
+@test "library: a wrong state and a missing container are told apart by kind" {
+	set_args '["true"]'
+	run --separate-stderr env LD_LIBRARY_PATH="$LIBDIR" "$EXAMPLE" "$ROOT" "$BUNDLE" "$ID" --kinds
+	assert_status 0
+	assert_eq "${lines[0]}" "create: ok" "create"
+	assert_eq "${lines[1]}" "start: ok" "start"
+	assert_contains "${lines[2]}" "start again: " "the second start"
+	assert_contains "${lines[2]}" "[wrong state]" "the second start"
+	assert_eq "${lines[3]}" "delete: ok" "delete"
+	assert_contains "${lines[4]}" "state: " "state of the deleted container"
+	assert_contains "${lines[4]}" "[not found]" "state of the deleted container"
+	assert_nothing_left "$ID"
+}
+
 @test "library: a program that gives libmoat no way to run sealed is refused" {
 	run --separate-stderr env LD_LIBRARY_PATH="$LIBDIR" "$EXAMPLE" "$ROOT" "$BUNDLE" "$ID" --no-reexec
 	assert_status 1

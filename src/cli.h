@@ -58,6 +58,8 @@ int cmd_resume (struct cli *c, int argc, char **argv);
 int cmd_update (struct cli *c, int argc, char **argv);
 int cmd_events (struct cli *c, int argc, char **argv);
 int cmd_check (struct cli *c, int argc, char **argv);
+int cmd_checkpoint (struct cli *c, int argc, char **argv);
+int cmd_restore (struct cli *c, int argc, char **argv);
 
 /* Options shared by create and run.  Returns true if it handled opt.  */
 bool create_option (struct cli *c, int opt, struct moat_create_options *o);

@@ -7,7 +7,10 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char usage[] =
   "Usage: moat [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n"
@@ -31,6 +34,8 @@ static const char usage[] =
   "  list       list containers\n"
   "  features   print the features this build supports as JSON\n"
   "  check      print what the policy finds in a bundle's config\n"
+  "  checkpoint checkpoint a container with CRIU (not in this version)\n"
+  "  restore    restore a container with CRIU (not in this version)\n"
   "\n"
   "Global options:\n"
   "  --root DIR                state directory (default /run/moat as root,\n"
@@ -48,6 +53,8 @@ static const char usage[] =
   "  --rootless auto|true|false\n"
   "                            without the host's root or not (auto: not uid 0,\n"
   "                            or in a user namespace of its own)\n"
+  "  --criu PATH               the criu binary for checkpoint and restore\n"
+  "                            (checked; this version cannot checkpoint)\n"
   "  -v, --version             print version information\n"
   "  -h, --help                print this help\n"
   "\n"
@@ -63,6 +70,30 @@ reexec_sealed (moat_error **err)
   return moat_reexec_from_sealed_copy (original_argv, err);
 }
 static bool log_json;
+
+/* --criu PATH: an executable regular file, by path or found in $PATH */
+static void
+check_criu_path (const char *path)
+{
+  struct stat st;
+  if (strchr (path, '/') == NULL)
+    {
+      const char *dirs = getenv ("PATH");
+      autofree char *copy = xstrdup (dirs && dirs[0] ? dirs : "/usr/sbin:/usr/bin:/sbin:/bin");
+      char *save = NULL;
+      for (char *d = strtok_r (copy, ":", &save); d; d = strtok_r (NULL, ":", &save))
+        {
+          autofree char *p = xasprintf ("%s/%s", d, path);
+          if (stat (p, &st) == 0 && S_ISREG (st.st_mode) && access (p, X_OK) == 0)
+            return;
+        }
+      cli_failf ("--criu: `%s` is not found in $PATH", path);
+    }
+  if (stat (path, &st) < 0)
+    cli_failf ("--criu: `%s`: %s", path, strerror (errno));
+  if (!S_ISREG (st.st_mode) || access (path, X_OK) < 0)
+    cli_failf ("--criu: `%s` is not an executable file", path);
+}
 
 const char *
 cli_printable (const char *s, char **buf)
@@ -164,6 +195,7 @@ static const struct
   { "delete", cmd_delete }, { "list", cmd_list }, { "features", cmd_features },
   { "exec", cmd_exec }, { "ps", cmd_ps }, { "pause", cmd_pause }, { "resume", cmd_resume },
   { "update", cmd_update }, { "events", cmd_events }, { "check", cmd_check },
+  { "checkpoint", cmd_checkpoint }, { "restore", cmd_restore },
 };
 
 enum
@@ -212,8 +244,10 @@ main (int argc, char **argv)
       case OPT_DEBUG: debug = true; break;
       case OPT_SYSTEMD_CGROUP: manager = MOAT_CGROUP_SYSTEMD; break;
       case OPT_CRIU:
-        /* the criu binary for checkpoint/restore, accepted as runc accepts
-           it: this version has no checkpoint (see docs/compat.md) */
+        /* the criu binary for checkpoint/restore, as runc takes it; this
+           version cannot checkpoint (the commands say so), but a path
+           that cannot be the binary is an error, not ignored */
+        check_criu_path (optarg);
         break;
       case OPT_ROOTLESS: rootless = optarg; break;
       case OPT_POLICY: c.policy_path = optarg; break;

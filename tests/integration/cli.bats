@@ -16,6 +16,63 @@ load helpers
 	assert_contains "$output" "moat version "
 }
 
+@test "--version's feature line says what this build does, as features and the commands do" {
+	run --separate-stderr moat_bare --version
+	assert_status 0
+	local line=${lines[3]} features
+	[[ "$line" =~ ^[+-]CAP\ [+-]YAJL\ [+-]SECCOMP\ [+-]SELINUX\ [+-]APPARMOR\ [+-]CRIU\ [+-]SYSTEMD$ ]] ||
+		fail "feature line: $line"
+	features=$(moat_bare features)
+	assert_contains "$line" "+SECCOMP"
+	assert_eq "$(jq .linux.seccomp.enabled <<<"$features")" true "features: seccomp"
+	# a host can enable only what was built
+	local lsm
+	for lsm in selinux apparmor; do
+		if [[ " $line " == *" -${lsm^^} "* ]]; then
+			assert_eq "$(jq ".linux.$lsm.enabled" <<<"$features")" false "features: $lsm, not built"
+		fi
+	done
+	if [[ "$line" == *-SYSTEMD* ]]; then
+		assert_eq "$(jq .linux.cgroup.systemd <<<"$features")" false "features: systemd"
+		run --separate-stderr moat --cgroup-manager systemd create --bundle "$BUNDLE" "$ID"
+		assert_error "systemd"
+	else
+		assert_eq "$(jq .linux.cgroup.systemd <<<"$features")" true "features: systemd"
+	fi
+	if [[ "$line" == *-CRIU* ]]; then
+		set_args '["sleep", "100"]'
+		run_d_ok "$ID"
+		run --separate-stderr moat checkpoint --image-path "$T/img" --leave-running "$ID"
+		assert_error "checkpoint: "
+		assert_eq "$(status_of "$ID")" running "status after the refused checkpoint"
+	fi
+}
+
+@test "checkpoint and restore: runc's flags taken, the container checked, then refused as not supported" {
+	run --separate-stderr moat_bare --version
+	[[ "${lines[3]}" == *+CRIU* ]] && skip "this build checkpoints (CRIU): tested in the VM lane"
+	run --separate-stderr moat checkpoint --image-path "$T/img" "no-such-$ID"
+	assert_error "container \"no-such-$ID\" does not exist"
+	run --separate-stderr moat checkpoint --bundle "$BUNDLE" "$ID"
+	assert_error "checkpoint: unknown option \`--bundle\` (an option of restore)"
+	run --separate-stderr moat restore --image-path "$T/img" --bundle "$BUNDLE" -d "$ID"
+	assert_error "restore: "
+	[ ! -e "$T/img" ] || fail "restore made its image directory"
+	assert_nothing_left "$ID"
+}
+
+@test "--criu names an executable file, or is an error" {
+	run --separate-stderr moat --criu "$T/no-such-criu" state "$ID"
+	assert_error "--criu: \`$T/no-such-criu\`: No such file or directory"
+	run --separate-stderr moat --criu "$T" state "$ID"
+	assert_error "is not an executable file"
+	run --separate-stderr moat --criu "no-such-criu-$ID" state "$ID"
+	assert_error "is not found in \$PATH"
+	# a real one: the command then runs
+	run --separate-stderr moat --criu sh list
+	assert_status 0
+}
+
 @test "--help and -h" {
 	run --separate-stderr moat_bare --help
 	assert_status 0

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -17,6 +18,7 @@ run_one (const struct moat_hook *h, const char *state_json, moat_error **err)
   int pipefd[2];
   if (pipe2 (pipefd, O_CLOEXEC) < 0)
     return moat_error_set (err, errno, "pipe");
+  pid_t runner = getpid ();
   struct clone_args ca = { .flags = CLONE_PIDFD, .exit_signal = SIGCHLD };
   int pidfd = -1;
   ca.pidfd = (uintptr_t) &pidfd;
@@ -33,6 +35,14 @@ run_one (const struct moat_hook *h, const char *state_json, moat_error **err)
       sigset_t none;
       sigemptyset (&none);
       sigprocmask (SIG_SETMASK, &none, NULL);
+      /* a hook does not outlive the moat process (or init) running it:
+         killed mid-way, it would leave it behind, and nothing else would
+         ever end it.  A container's filter may refuse prctl: then the
+         hook outlives it as any of the container's processes would, in
+         its cgroup.  */
+      (void) prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+      if (getppid () != runner)
+        _exit (127);
       if (dup2 (pipefd[0], 0) < 0)
         _exit (127);
       char *argv0[] = { h->path, NULL };

@@ -260,6 +260,32 @@ _fault_exec() {
 @test "fault: create, kill at mount" { _fault_launch create kill mount; }
 @test "fault: create, fail at hooks" { _fault_launch create fail hooks; }
 @test "fault: create, kill at hooks" { _fault_launch create kill hooks; }
+# The kill cases above stop moat before its hooks start; here it dies
+# while one runs.  A hook is moat's child, and outside the container's
+# cgroup: only its parent-death signal ends it.
+@test "fault: create killed while a createRuntime hook runs leaves no hook behind" {
+	cfg '.hooks.createRuntime = [{"path": "/bin/sh", "args": ["sh", "-c", "echo $$ >\"$0\"; exec sleep 100", $p]}]' \
+		--arg p "$T/hook.pid"
+	MOAT_TEST_TAG=$TAG "$MOAT" --policy "$BATS_TEST_DIRNAME/../lib/policy-off.json" --root "$ROOT" \
+		create --bundle "$BUNDLE" "$ID" >"$T/create.out" 2>&1 &
+	local moat_pid=$! hook i
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$T/hook.pid" ] && break
+		sleep 0.05
+	done
+	hook=$(cat "$T/hook.pid" 2>/dev/null) || { kill -9 "$moat_pid"; fail "the hook did not start: $(cat "$T/create.out")"; }
+	on_teardown "kill -9 $hook 2>/dev/null"
+	is_alive "$hook" || fail "the hook $hook is not running"
+	kill -9 "$moat_pid"
+	wait "$moat_pid" || true
+	for ((i = 0; i < 40; i++)); do
+		is_alive "$hook" || break
+		sleep 0.05
+	done
+	is_alive "$hook" && fail "the hook $hook outlived the moat that ran it"
+	_delete_then_nothing_left "$ID"
+}
+
 @test "fault: create, fail at pivot" { _fault_launch create fail pivot; }
 @test "fault: create, kill at pivot" { _fault_launch create kill pivot; }
 @test "fault: create, fail at init-finish" { _fault_launch create fail init-finish; }

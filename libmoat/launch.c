@@ -211,35 +211,18 @@ take_state_dir (struct launch *l, moat_error **err)
       if (l->cgroup.created_from)
         st->cgroup_created_from = xstrdup (l->cgroup.created_from);
     }
-  else if (driver == NULL && p->spec->n_device_rules)
-    moat_warn ("linux.resources.devices: not enforced without a cgroup");
+  else if (driver == NULL)
+    {
+      /* found before anything is made on the host */
+      if (moat_plan_check_no_cgroup (p, l->ctx->cgroup_manager == MOAT_CGROUP_DISABLED
+                           ? "--cgroup-manager disabled" : "no cgroup v2 hierarchy", err) < 0)
+        return -1;
+      if (p->spec->n_device_rules)
+        moat_warn ("linux.resources.devices: not enforced without a cgroup");
+    }
   if (moat_container_dir_create (l->ctx->state_root, p->id, st, &l->dir, err) < 0)
     return -1;
   l->have_dir = true;
-  return 0;
-}
-
-/* A container without a cgroup of its own: limits are refused, never
-   dropped; so is a cgroup mount when moat is the host's root, whose own
-   cgroup is the host's (its mount would show, and let the container
-   write, every other container's cgroups).  */
-static int
-no_cgroup_check (const struct moat_plan *p, const char *why, moat_error **err)
-{
-  const struct moat_spec *s = p->spec;
-  if (!moat_resources_empty (&s->resources))
-    return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0,
-                            "linux.resources: limits are set but the container has no "
-                            "cgroup to apply them (%s)", why);
-  if (p->host.euid != 0 || !p->host.initial_userns)
-    return 0;
-  for (size_t i = 0; i < s->n_mounts; i++)
-    if (p->mounts[i].fstype && strcmp (p->mounts[i].fstype, "cgroup2") == 0)
-      return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0,
-                              "mounts[%zu] (cgroup on `%s`): the container has no cgroup "
-                              "of its own (%s), and moat's is the host's: the mount would "
-                              "show every container's cgroups", i,
-                              s->mounts[i].destination, why);
   return 0;
 }
 
@@ -248,8 +231,7 @@ make_cgroup (struct launch *l, moat_error **err)
 {
   struct moat_cgroup *cg = &l->cgroup;
   if (cg->driver == NULL)
-    return no_cgroup_check (l->plan, l->ctx->cgroup_manager == MOAT_CGROUP_DISABLED
-                            ? "--cgroup-manager disabled" : "no cgroup v2 hierarchy", err);
+    return 0;  /* no cgroup manager: checked before the state directory */
   int r = cg->driver->create (cg, err);
   l->cgroup_made = r == 0 && cg->path != NULL;
   if (r < 0)
@@ -257,7 +239,7 @@ make_cgroup (struct launch *l, moat_error **err)
                               : "the container's cgroup");
   if (cg->path == NULL)
     {
-      if (no_cgroup_check (l->plan, "no cgroup this user may make", err) < 0)
+      if (moat_plan_check_no_cgroup (l->plan, "no cgroup this user may make", err) < 0)
         return -1;
       /* the driver found it cannot make one (rootless): say so in the state */
       FREE_AND_NULL (l->state.cgroup_driver);

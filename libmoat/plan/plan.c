@@ -318,6 +318,30 @@ check_options (const struct moat_plan *p, moat_error **err)
   return 0;
 }
 
+/* A container without a cgroup of its own: limits are refused, never
+   dropped; so is a cgroup mount when moat is the host's root, whose own
+   cgroup is the host's (its mount would show, and let the container
+   write, every other container's cgroups).  */
+int
+moat_plan_check_no_cgroup (const struct moat_plan *p, const char *why, moat_error **err)
+{
+  const struct moat_spec *s = p->spec;
+  if (!moat_resources_empty (&s->resources))
+    return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0,
+                            "linux.resources: limits are set but the container has no "
+                            "cgroup to apply them (%s)", why);
+  if (p->host.euid != 0 || !p->host.initial_userns)
+    return 0;
+  for (size_t i = 0; i < s->n_mounts; i++)
+    if (p->mounts[i].fstype && strcmp (p->mounts[i].fstype, "cgroup2") == 0)
+      return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0,
+                              "mounts[%zu] (cgroup on `%s`): the container has no cgroup "
+                              "of its own (%s), and moat's is the host's: the mount would "
+                              "show every container's cgroups", i,
+                              s->mounts[i].destination, why);
+  return 0;
+}
+
 int
 moat_plan_check_labels (const struct moat_spec *s, const char *selinux_from,
                         const char *apparmor_from, moat_error **err)

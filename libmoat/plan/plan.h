@@ -156,6 +156,11 @@ struct moat_plan
 /* Build and check the plan for create / run.  Nothing on the host
    changes.  */
 struct moat_policy;
+/* For a container that has no cgroup of its own (why: the reason, for
+   the error): refuse limits (never dropped) and, as the host's root, a
+   cgroup mount (moat's own cgroup is the host's).  */
+int moat_plan_check_no_cgroup (const struct moat_plan *p, const char *why, moat_error **err);
+
 /* The process's labels can be applied here: the LSM is enabled, and an
    SELinux context is one the loaded policy knows.  The *_from names say
    where each label came from, for the error (a config field, or exec's

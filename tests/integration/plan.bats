@@ -7,11 +7,14 @@
 
 load helpers
 
-# create must fail with status 1 and MESSAGE, before any side effect
-_refused_before_anything() {
-	run --separate-stderr env MOAT_FAULT=kill:state-tmp "$MOAT" --root "$ROOT" create --bundle "$BUNDLE" "$ID"
+# create must fail with status 1 and MESSAGE, before any side effect;
+# GLOBAL_OPTIONS go before the command
+_refused_before_anything() { # MESSAGE [GLOBAL_OPTIONS...]
+	local message=$1
+	shift
+	run --separate-stderr env MOAT_FAULT=kill:state-tmp "$MOAT" --root "$ROOT" "$@" create --bundle "$BUNDLE" "$ID"
 	[ "$status" -ne 137 ] || { fail "moat reached its first side effect before refusing the config"; return 1; }
-	assert_error "$1" || return 1
+	assert_error "$message" || return 1
 	[ ! -e "$ROOT/.tmp" ] || [ -z "$(ls -A "$ROOT/.tmp")" ] || fail "temporaries under $ROOT/.tmp"
 	[ ! -e "$CGROOT/moat/$ID" ] || fail "a cgroup was made"
 	assert_nothing_left "$ID"
@@ -36,6 +39,16 @@ _refused_before_anything() {
 	# net.* in the host's network namespace, joined by path
 	cfg '.linux.sysctl = {"net.ipv4.ip_forward": "1"} | (.linux.namespaces[] | select(.type == "network")) |= {type: "network", path: "/proc/1/ns/net"}'
 	_refused_before_anything "is the host's"
+}
+
+@test "plan: limits for a container that will have no cgroup are refused before anything is made" {
+	cfg '.linux.resources.pids = {"limit": 20}'
+	_refused_before_anything "linux.resources: limits are set but the container has no cgroup to apply them (--cgroup-manager disabled)" \
+		--cgroup-manager disabled
+	# a cgroup mount, as the host's root, would show the host's cgroups
+	cfg 'del(.linux.resources.pids) | .mounts += [{"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup"}]'
+	_refused_before_anything "the container has no cgroup of its own (--cgroup-manager disabled)" \
+		--cgroup-manager disabled
 }
 
 @test "plan: an unknown capability in a required set is refused before anything is made" {

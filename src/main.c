@@ -54,7 +54,7 @@ static const char usage[] =
   "                            without the host's root or not (auto: not uid 0,\n"
   "                            or in a user namespace of its own)\n"
   "  --criu PATH               the criu binary for checkpoint and restore\n"
-  "                            (checked; this version cannot checkpoint)\n"
+  "                            (refused where moat cannot checkpoint)\n"
   "  -v, --version             print version information\n"
   "  -h, --help                print this help\n"
   "\n"
@@ -71,10 +71,14 @@ reexec_sealed (moat_error **err)
 }
 static bool log_json;
 
-/* --criu PATH: an executable regular file, by path or found in $PATH */
+/* --criu PATH: refused where moat cannot checkpoint (the option would do
+   nothing); else an executable regular file, by path or found in $PATH */
 static void
 check_criu_path (const char *path)
 {
+  moat_error *err = NULL;
+  if (moat_feature_require (MOAT_FEATURE_CRIU, "--criu", &err) < 0)
+    cli_fail (err);
   struct stat st;
   if (strchr (path, '/') == NULL)
     {
@@ -244,9 +248,7 @@ main (int argc, char **argv)
       case OPT_DEBUG: debug = true; break;
       case OPT_SYSTEMD_CGROUP: manager = MOAT_CGROUP_SYSTEMD; break;
       case OPT_CRIU:
-        /* the criu binary for checkpoint/restore, as runc takes it; this
-           version cannot checkpoint (the commands say so), but a path
-           that cannot be the binary is an error, not ignored */
+        /* the criu binary for checkpoint/restore, as runc takes it */
         check_criu_path (optarg);
         break;
       case OPT_ROOTLESS: rootless = optarg; break;

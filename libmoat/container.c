@@ -112,6 +112,13 @@ moat_start (const struct moat_context *ctx, const char *id, moat_error **err)
                           id, moat_status_name (o.st.status));
       goto out;
     }
+  if (o.st.no_process)
+    {
+      r = moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                           "cannot start container \"%s\": its config has no process "
+                           "(process: missing)", id);
+      goto out;
+    }
   /* Non-blocking: if the init is gone there is no reader and open fails
      with ENXIO instead of hanging.  */
   int fd = openat (o.dir.dirfd, "exec.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);

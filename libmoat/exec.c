@@ -124,6 +124,15 @@ exec_process (const struct moat_exec_options *o, struct moat_spec *container,
           return NULL;
         }
       s = container;
+      if (!s->has_process)
+        {
+          /* a container created without a process: the command runs as
+             its init waits, at the root, with no capability but those
+             given and no_new_privs */
+          s->has_process = true;
+          s->no_new_privileges = true;
+          s->cwd = xstrdup ("/");
+        }
     }
   if (o->args && o->args[0])
     {

@@ -204,6 +204,8 @@ moat_finish_prepare (const struct moat_process_plan *p, struct moat_program *pro
   const struct moat_spec *s = p->spec;
   prog->exe = NULL;
   prog->env = NULL;
+  if (!s->has_process)
+    return enter_cwd ("/", err);  /* nothing to find: start refuses */
   if (moat_apply_rlimits (s, err) < 0 || moat_apply_scheduling (s, err) < 0
       || enter_cwd (s->cwd, err) < 0)
     return -1;
@@ -378,6 +380,13 @@ moat_finish_exec (const struct moat_process_plan *p, const struct moat_program *
 {
   const struct moat_spec *s = p->spec;
   const char *exe = prog->exe;
+  if (!s->has_process)
+    {
+      /* start refuses such a container; a byte in its exec fifo is not
+         a start */
+      moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "process: missing: nothing to run");
+      return MOAT_SETUP_FAILED;
+    }
   if (load_filter (p, -1, err) < 0)
     return 1;
   if (h && h->n_start_container

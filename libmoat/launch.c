@@ -171,6 +171,7 @@ take_state_dir (struct launch *l, moat_error **err)
   st->config_sha256 = xstrdup (l->config_sha256);
   /* start and delete then need not read the kept config */
   st->no_late_hooks = p->spec->hooks.n_poststart == 0 && p->spec->hooks.n_poststop == 0;
+  st->no_process = !p->spec->has_process;
   st->status = MOAT_STATUS_CREATING;
   st->n_annotations = p->spec->n_annotations;
   st->annotations = xmalloc0 (st->n_annotations * sizeof *st->annotations);
@@ -602,6 +603,10 @@ launch_create (struct launch *l, bool foreground, bool with_fifo, moat_error **e
   if (moat_ensure_sealed (l->ctx, err) < 0 || moat_check_proc (err) < 0
       || moat_plan_build (l->opts, l->ctx->policy, foreground, &l->plan, err) < 0)
     return -1;
+  if (!with_fifo && !l->plan->spec->has_process)
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                            "process: missing (run starts the container's process; "
+                            "create accepts a config without one)");
   moat_sha256_hex (l->plan->config_text, l->plan->config_len, l->config_sha256);
   if (moat_policy_apply (l->ctx, l->plan->spec, l->opts->id, l->plan->bundle,
                          l->plan->auto_range || l->plan->host.rootless, l->plan->hardened,

@@ -98,6 +98,7 @@ struct moat_state
   char *cgroup_created_from;      /* first directory create made (removed at delete) */
   bool no_new_keyring;            /* create kept the caller's keyring: so does exec */
   bool no_late_hooks;             /* the config has no poststart or poststop hook */
+  bool no_process;                /* the config has no process: start refuses */
   struct moat_annotation *annotations;
   size_t n_annotations;
   enum moat_status status;

@@ -449,6 +449,11 @@ state_json (const struct moat_state *st, bool full, bool indented)
           GS (g, "noLateHooks");
           yajl_gen_bool (g, 1);
         }
+      if (st->no_process)
+        {
+          GS (g, "noProcess");
+          yajl_gen_bool (g, 1);
+        }
       if (st->audit_log)
         gen_kv (g, "auditLog", st->audit_log);
       if (st->config_sha256)
@@ -500,6 +505,9 @@ moat_state_from_json (const char *json, size_t len, struct moat_state *st,
     != NULL;
   st->no_late_hooks
     = yajl_tree_get (top, (const char *[]) { "moat", "noLateHooks", NULL }, yajl_t_true)
+    != NULL;
+  st->no_process
+    = yajl_tree_get (top, (const char *[]) { "moat", "noProcess", NULL }, yajl_t_true)
     != NULL;
   yajl_val v = yajl_tree_get (top, (const char *[]) { "pid", NULL }, yajl_t_number);
   st->pid = v && YAJL_IS_INTEGER (v) && YAJL_GET_INTEGER (v) > 0

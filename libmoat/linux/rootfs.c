@@ -214,8 +214,9 @@ moat_rootfs_setup (const struct moat_plan *p, const struct moat_rootfs_opts *o,
     if (readonly_path (rootfd, s->readonly_paths[i], err) < 0)
       return -1;
   /* the working directory may not exist yet: make it now, while the root
-     can still be written (it becomes read-only below) */
-  autoclose int cwd = moat_make_in_root (rootfd, s->cwd, false, err);
+     can still be written (it becomes read-only below); without a process
+     the init waits at the root */
+  autoclose int cwd = moat_make_in_root (rootfd, s->cwd ? s->cwd : "/", false, err);
   if (cwd < 0)
     return moat_error_prefix (err, "process.cwd");
   if (o->before_pivot && o->before_pivot (o->data, err) < 0)

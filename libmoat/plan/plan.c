@@ -294,9 +294,6 @@ static int
 check_options (const struct moat_plan *p, moat_error **err)
 {
   const struct moat_spec *s = p->spec;
-  if (!s->has_process)
-    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
-                            "process: missing (the container needs a process to run)");
   if (s->terminal && p->console_socket == NULL && !p->foreground)
     return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
                             "process.terminal: a detached container with a terminal "
@@ -386,6 +383,11 @@ moat_plan_build (const struct moat_create_options *o, const struct moat_policy *
     }
   if (o->seccomp_learn)
     moat_seccomp_learn_filter (p->spec);
+  /* Without a process (the spec needs one only for start) the init
+     waits for a start that refuses: as root of the container, with no
+     capability and no_new_privs, at its root.  */
+  if (!p->spec->has_process)
+    p->spec->no_new_privileges = true;
   const struct moat_spec *s = p->spec;
   if (moat_process_plan_build (s, s->has_seccomp ? &s->seccomp : NULL,
                                p->new_userns ? s : NULL, &p->host, o->preserve_fds,

@@ -52,6 +52,7 @@ same_state (const struct moat_state *a, const struct moat_state *b)
   fuzz_check (a->status == b->status, "status %d vs %d", a->status, b->status);
   fuzz_check (a->no_new_keyring == b->no_new_keyring, "noNewKeyring");
   fuzz_check (a->no_late_hooks == b->no_late_hooks, "noLateHooks");
+  fuzz_check (a->no_process == b->no_process, "noProcess");
   fuzz_check (a->n_annotations == b->n_annotations, "%zu annotations vs %zu",
               a->n_annotations, b->n_annotations);
   for (size_t i = 0; i < a->n_annotations; i++)

@@ -88,12 +88,6 @@ run_fails() {
 	create_fails "root.path"
 }
 
-@test "no process object" {
-	cfg 'del(.process)'
-	create_fails "process"
-	assert_not_contains "$stderr" "(null)" "stderr"
-}
-
 @test "process.cwd is relative" {
 	cfg '.process.cwd = "relative/dir"'
 	create_fails "process.cwd"

@@ -77,6 +77,42 @@ load helpers
 	assert_eq "$(status_of "$ID")" running "status"
 }
 
+@test "create of a config without process: an init that waits with nothing, start refused, exec and delete work" {
+	cfg 'del(.process)'
+	create_ok "$ID"
+	local pid
+	pid=$(pid_of "$ID")
+	assert_eq "$(status_of "$ID")" created "status"
+	# what waits is the container's root with nothing it could use
+	assert_eq "$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")" 0 "uid of the init"
+	assert_eq "$(awk '/^CapBnd:/ { print $2 }' "/proc/$pid/status")" 0000000000000000 "bounding set"
+	assert_eq "$(awk '/^CapPrm:/ { print $2 }' "/proc/$pid/status")" 0000000000000000 "permitted set"
+	assert_eq "$(awk '/^NoNewPrivs:/ { print $2 }' "/proc/$pid/status")" 1 "no_new_privs"
+	[ "$(stat -c %i "/proc/$pid/cwd/")" = "$(stat -c %i "/proc/$pid/root/")" ] || fail "the init does not wait at the container's root"
+	run --separate-stderr moat start "$ID"
+	assert_error "cannot start container \"$ID\": its config has no process"
+	assert_eq "$(status_of "$ID")" created "status after the refused start"
+	assert_eq "$(pid_of "$ID")" "$pid" "the init after the refused start"
+	run --separate-stderr moat exec "$ID" sh -c 'echo ok; pwd; grep ^NoNewPrivs: /proc/self/status'
+	assert_status 0
+	assert_eq "${lines[0]}" ok "exec's output"
+	assert_eq "${lines[1]}" / "exec's working directory"
+	assert_contains "${lines[2]}" "1" "exec's no_new_privs"
+	run --separate-stderr moat delete -f "$ID"
+	assert_status 0
+	assert_nothing_left "$ID"
+}
+
+@test "run of a config without process is refused before anything is made" {
+	cfg 'del(.process)'
+	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"
+	assert_error "process: missing (run starts the container's process"
+	assert_nothing_left "$ID"
+	run --separate-stderr moat run -d --bundle "$BUNDLE" "$ID"
+	assert_error "process: missing"
+	assert_nothing_left "$ID"
+}
+
 @test "kill and delete print nothing on success" {
 	set_args '["sleep", "100"]'
 	run_d_ok "$ID"

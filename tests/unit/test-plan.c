@@ -380,9 +380,22 @@ test_errors (void)
                    " {\"index\": 0, \"value\": 5, \"op\": \"SCMP_CMP_LE\"}]}]}", NULL),
            "linux.seccomp.syscalls[0]: two conditions on the same argument",
            MOAT_ERR_INVALID_CONFIG, "a seccomp rule that cannot be compiled as written");
-  REFUSED (xasprintf ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"}, \"linux\": {%s}}",
-                      NS ()),
-           "process: missing", MOAT_ERR_INVALID_CONFIG, "a config without a process");
+  {
+    /* the spec needs a process only for start: the init then waits with
+       no capability and no_new_privs, at the root */
+    char *np = xasprintf ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"}, "
+                          "\"linux\": {%s}}", NS ());
+    char *nb = bundle (np, true);
+    struct moat_create_options no = { .id = "np", .bundle = nb };
+    struct result nr = plan_opts (&no, false);
+    ok (nr.plan && !nr.plan->spec->has_process && nr.plan->spec->no_new_privileges
+        && nr.plan->process.caps.bounding == 0,
+        "a config without a process is planned: no capability, no_new_privs (%s)",
+        nr.msg ? nr.msg : "ok");
+    result_free (&nr);
+    free (nb);
+    free (np);
+  }
   REFUSED (xstrdup ("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"}"),
            "invalid JSON", MOAT_ERR_INVALID_CONFIG, "a config that is not JSON");
 

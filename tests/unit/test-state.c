@@ -49,6 +49,7 @@ test_json_roundtrip (void)
     .rootfs = "/b/rootfs", .created = "2026-01-01T00:00:00.000000000Z", .owner = "root",
     .cgroup_driver = "cgroupfs-v2", .cgroup_path = "/sys/fs/cgroup/moat/c1",
     .cgroup_created_from = "/sys/fs/cgroup/moat", .no_new_keyring = true, .no_late_hooks = true,
+    .no_process = true,
     .annotations = ann, .n_annotations = 1, .status = MOAT_STATUS_RUNNING,
   };
   char *full = moat_state_to_json (&st, true);
@@ -74,6 +75,7 @@ test_json_roundtrip (void)
       ok (back.status == MOAT_STATUS_RUNNING, "status survives");
       ok (back.no_new_keyring, "the keyring choice survives");
       ok (back.no_late_hooks, "the absence of late hooks survives");
+      ok (back.no_process, "the absence of a process survives");
       ok (back.n_annotations == 1 && strcmp (back.annotations[0].value, "v\"quoted\"") == 0,
           "annotations survive escaping");
       moat_state_clear (&back);

@@ -8,6 +8,7 @@
 #include "state.h"
 #include "spec/spec.h"
 #include "hooks.h"
+#include "notify.h"
 #include "linux/syscalls.h"
 #include "log.h"
 #include "utils.h"
@@ -104,7 +105,8 @@ moat_start (const struct moat_context *ctx, const char *id, moat_error **err)
   struct opened o;
   if (open_container (ctx, id, true, &o, err) < 0)
     return -1;
-  int r = 0;
+  int r = 0, notify = -1;
+  autofree char *host = NULL;
   if (o.st.status != MOAT_STATUS_CREATED)
     {
       r = moat_error_setk (err, MOAT_ERR_WRONG_STATE, 0,
@@ -118,6 +120,17 @@ moat_start (const struct moat_context *ctx, const char *id, moat_error **err)
                            "cannot start container \"%s\": its config has no process "
                            "(process: missing)", id);
       goto out;
+    }
+  /* a container made with NOTIFY_SOCKET: its socket is there before its
+     process runs; the manager is start's own, else create's */
+  if (o.st.notify_socket)
+    {
+      host = xstrdup (ctx->notify_socket ? ctx->notify_socket : o.st.notify_socket);
+      if ((notify = moat_notify_listen (o.dir.dirfd, err)) < 0)
+        {
+          r = -1;
+          goto out;
+        }
     }
   /* Non-blocking: if the init is gone there is no reader and open fails
      with ENXIO instead of hanging.  */
@@ -147,7 +160,18 @@ moat_start (const struct moat_context *ctx, const char *id, moat_error **err)
     }
 out:
   moat_audit_container (ctx, &o.st, "start", NULL, r < 0 ? *err : NULL);
+  pid_t pid = o.st.pid;
+  int pidfd = r == 0 && notify >= 0 ? init_pidfd (&o.st) : -1;
+  /* as runc: start returns once the container says it is ready; the
+     container is not locked meanwhile */
   close_container (&o);
+  if (pidfd >= 0)
+    {
+      r = moat_notify_wait (notify, pidfd, host, pid, err);
+      close (pidfd);
+    }
+  if (notify >= 0)
+    close (notify);
   return r;
 }
 

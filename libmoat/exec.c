@@ -66,21 +66,6 @@ namespaces_to_join (pid_t pid)
   return flags;
 }
 
-/* KEY=VALUE replaces an existing KEY, or is added.  */
-static char **
-env_set (char **env, const char *kv)
-{
-  size_t klen = strchr (kv, '=') - kv + 1;
-  for (size_t i = 0; env && env[i]; i++)
-    if (strncmp (env[i], kv, klen) == 0)
-      {
-        free (env[i]);
-        env[i] = xstrdup (kv);
-        return env;
-      }
-  return moat_strv_append (env, kv);
-}
-
 /* *label: FLAG when given, else what it is (the process file's), else
    FALLBACK (the container's, for a process file without one).  */
 static void
@@ -155,7 +140,7 @@ exec_process (const struct moat_exec_options *o, struct moat_spec *container,
       s->cwd = xstrdup (o->cwd);
     }
   for (size_t i = 0; o->env && o->env[i]; i++)
-    s->env = env_set (s->env, o->env[i]);
+    s->env = moat_env_set (s->env, o->env[i]);
   if (o->has_user)
     {
       s->uid = o->uid;
@@ -604,7 +589,7 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
       goto out;
     }
   *status = moat_wait_forwarding (run.pid, run.pidfd, sigfd,
-                                  o->console_socket ? -1 : run.master);
+                                  o->console_socket ? -1 : run.master, NULL);
   run.pid = 0;
   close (sigfd);
   sigprocmask (SIG_SETMASK, &old, NULL);

@@ -3,6 +3,7 @@
    with its status.  */
 #include <config.h>
 #include "internal.h"
+#include "notify.h"
 #include "channel.h"
 #include "linux/syscalls.h"
 #include "utils.h"
@@ -42,7 +43,8 @@ copy_window_size (int from, int to)
 /* Forward signals to the container until it exits (and, with a terminal,
    copy stdin to the pty and the pty to stdout); return its status.  */
 int
-moat_wait_forwarding (pid_t pid, int pidfd, int sigfd, int master)
+moat_wait_forwarding (pid_t pid, int pidfd, int sigfd, int master,
+                      const struct moat_notify_relay *notify)
 {
   struct termios saved;
   bool restore = false;
@@ -53,13 +55,14 @@ moat_wait_forwarding (pid_t pid, int pidfd, int sigfd, int master)
       restore = tcsetattr (0, TCSANOW, &raw) == 0;
       copy_window_size (0, master);
     }
-  struct pollfd p[4] = {
+  struct pollfd p[5] = {
     { pidfd, POLLIN, 0 }, { sigfd, POLLIN, 0 },
     { master, POLLIN, 0 }, { master >= 0 ? 0 : -1, POLLIN, 0 },
+    { notify ? notify->sock : -1, POLLIN, 0 },
   };
   for (;;)
     {
-      if (poll (p, 4, -1) < 0)
+      if (poll (p, 5, -1) < 0)
         {
           if (errno == EINTR)
             continue;
@@ -80,6 +83,10 @@ moat_wait_forwarding (pid_t pid, int pidfd, int sigfd, int master)
         p[2].fd = -1;
       if (p[3].revents & (POLLIN | POLLHUP | POLLERR) && !pump (0, master))
         p[3].fd = -1;
+      /* READY=1 is relayed once; the rest of what the container says is
+         read and dropped */
+      if ((p[4].revents & POLLIN) && moat_notify_relay (p[4].fd, notify->host, notify->pid))
+        p[4].fd = -1;
       if (p[0].revents & (POLLIN | POLLHUP))
         break;
     }

@@ -35,7 +35,10 @@ long long moat_deadline_in (int ms);
 /* Block the signals a foreground moat forwards; returns a signalfd.  */
 int moat_block_forwarded_signals (sigset_t *old);
 /* Forward signals to pid until it exits (proxying the pty master, if
-   any, to stdio); reap it and return its status (128+N for signal N).  */
-int moat_wait_forwarding (pid_t pid, int pidfd, int sigfd, int master);
+   any, to stdio, and relaying the container's READY=1 when notify is
+   given); reap it and return its status (128+N for signal N).  */
+struct moat_notify_relay;
+int moat_wait_forwarding (pid_t pid, int pidfd, int sigfd, int master,
+                          const struct moat_notify_relay *notify);
 
 #endif

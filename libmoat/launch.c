@@ -21,10 +21,10 @@
 #include "init.h"
 #include "joined-ns.h"
 #include "seccomp-agent.h"
-#include "userns-ranges.h"
 #include "internal.h"
 #include "linux/linux.h"
 #include "linux/syscalls.h"
+#include "notify.h"
 #include "plan/plan.h"
 #include "utils.h"
 #include <errno.h>
@@ -277,47 +277,6 @@ keep_config (struct launch *l, moat_error **err)
     return -1;
   return moat_write_file_atomic_at (l->dir.dirfd, "config.json", l->plan->config_text,
                                     l->plan->config_len, 0600, err);
-}
-
-/* An automatic id range (plan/userns.c): its host ids into the maps.
-   Taken once the state directory exists, given back when it goes
-   (moat_container_dir_remove), abort included.  */
-static int
-take_id_range (struct launch *l, moat_error **err)
-{
-  struct moat_plan *p = l->plan;
-  if (!p->auto_range)
-    return 0;
-  /* the block is given back at delete: every process holding its ids
-     must be gone then, which a pid namespace of its own or a cgroup
-     (killed whole) makes sure of */
-  if (!(p->clone_flags & CLONE_NEWPID) && l->cgroup.path == NULL)
-    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
-                            "linux.namespaces: an automatic id range needs a pid namespace "
-                            "of the container's own or a cgroup (delete must end every "
-                            "process with its ids before they are given to another)");
-  autofree char *dir = realpath (l->dir.path, NULL);
-  if (dir == NULL)
-    return moat_error_set (err, errno, "state directory `%s`", l->dir.path);
-  uint32_t uid, gid;
-  if (moat_userns_range_take (dir, &uid, &gid, err) < 0)
-    return moat_error_prefix (err, "linux.namespaces: the user namespace's ids");
-  p->spec->uid_mappings[0].host_id = uid;
-  p->spec->gid_mappings[0].host_id = gid;
-  moat_debug ("automatic id range: uids %u-%u, gids %u-%u", uid, uid + 65535, gid,
-              gid + 65535);
-  /* the image's files, owned by the host's root, are the container's
-     root's through an idmapped root; a filesystem that cannot idmap
-     leaves them as they are (they show as nobody inside) */
-  moat_error *why = NULL;
-  p->rootfs_tree_fd = moat_rootfs_tree_prepare (p->spec, p->rootfs, &why, err);
-  if (p->rootfs_tree_fd < 0)
-    return -1;
-  if (why)
-    moat_warn ("the root filesystem is not idmapped: %s; its files show as owned by "
-               "nobody in the container", why->msg);
-  moat_error_free (&why);
-  return 0;
 }
 
 /* ---- the init ---- */
@@ -607,6 +566,8 @@ launch_create (struct launch *l, bool foreground, bool with_fifo, moat_error **e
     return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
                             "process: missing (run starts the container's process; "
                             "create accepts a config without one)");
+  if (l->ctx->notify_socket && moat_notify_check_host (l->ctx->notify_socket, err) < 0)
+    return -1;
   moat_sha256_hex (l->plan->config_text, l->plan->config_len, l->config_sha256);
   if (moat_policy_apply (l->ctx, l->plan->spec, l->opts->id, l->plan->bundle,
                          l->plan->auto_range || l->plan->host.rootless, l->plan->hardened,
@@ -618,8 +579,15 @@ launch_create (struct launch *l, bool foreground, bool with_fifo, moat_error **e
     return -1;
   if (with_fifo && make_exec_fifo (l, err) < 0)
     return -1;
-  if (keep_config (l, err) < 0 || take_id_range (l, err) < 0)
+  if (keep_config (l, err) < 0
+      || moat_plan_take_id_range (l->plan, l->dir.path, l->cgroup.path != NULL, err) < 0)
     return -1;
+  if (l->ctx->notify_socket)
+    {
+      if (moat_notify_plan (l->plan, l->dir.dirfd, l->dir.path, err) < 0)
+        return -1;
+      l->state.notify_socket = xstrdup (l->ctx->notify_socket);
+    }
   if (moat_fault ("idmap", err) < 0
       || moat_idmapped_mounts_prepare (p->spec, l->plan->mounts, err) < 0)
     return -1;
@@ -736,7 +704,7 @@ moat_run (const struct moat_context *ctx, const struct moat_create_options *o,
   launch_init (&l, ctx, o);
   *status = 0;
   sigset_t old;
-  int sigfd = -1;
+  int sigfd = -1, notify = -1;
   if (launch_create (&l, !detach, false, err) < 0 || audit_create (&l, NULL, err) < 0)
     goto fail;
   if (!detach && (sigfd = moat_block_forwarded_signals (&old)) < 0)
@@ -744,6 +712,9 @@ moat_run (const struct moat_context *ctx, const struct moat_create_options *o,
       moat_error_set (err, errno, "signalfd");
       goto fail;
     }
+  /* bound before the process runs: its first sd_notify finds it */
+  if (ctx->notify_socket && (notify = moat_notify_listen (l.dir.dirfd, err)) < 0)
+    goto fail;
   if (moat_fault ("start", err) < 0
       || moat_channel_signal (l.sock[0], MOAT_MSG_START, l.pid, err) < 0)
     {
@@ -754,14 +725,20 @@ moat_run (const struct moat_context *ctx, const struct moat_create_options *o,
   run_poststart_hooks (&l);
   if (detach)
     {
+      /* as runc: run -d returns once the container says it is ready */
+      int r = notify >= 0 ? moat_notify_wait (notify, l.pidfd, ctx->notify_socket, l.pid,
+                                             err) : 0;
       l.pid = 0;  /* it runs on without us */
+      close_fd (&notify);
       launch_free (&l);
-      return 0;
+      return r;
     }
   /* Let kill/state/list work on the container while it runs.  */
   moat_container_dir_close (&l.dir);
   l.have_dir = false;
-  *status = moat_wait_forwarding (l.pid, l.pidfd, sigfd, l.pty_master);
+  struct moat_notify_relay relay = { notify, ctx->notify_socket, l.pid };
+  *status = moat_wait_forwarding (l.pid, l.pidfd, sigfd, l.pty_master, &relay);
+  close_fd (&notify);
   l.pid = 0;
   close (sigfd);
   sigprocmask (SIG_SETMASK, &old, NULL);
@@ -784,6 +761,7 @@ fail:
       close (sigfd);
       sigprocmask (SIG_SETMASK, &old, NULL);
     }
+  close_fd (&notify);
   launch_fail (&l, *err);
   launch_free (&l);
   return -1;

@@ -99,6 +99,8 @@ struct moat_state
   bool no_new_keyring;            /* create kept the caller's keyring: so does exec */
   bool no_late_hooks;             /* the config has no poststart or poststop hook */
   bool no_process;                /* the config has no process: start refuses */
+  char *notify_socket;            /* NOTIFY_SOCKET create was given (start relays
+                                     READY=1 to it), or NULL */
   struct moat_annotation *annotations;
   size_t n_annotations;
   enum moat_status status;
@@ -186,6 +188,12 @@ struct moat_context
      exec, kill and delete; NULL: the one create recorded in the
      container's state, if any.  create records it.  */
   const char *audit_log;
+  /* A service manager's socket (the caller's NOTIFY_SOCKET): create gives
+     the container a socket of its own for sd_notify, and start (or run)
+     tells this one READY=1 and MAINPID when the container is ready
+     (start and run -d return then).  NULL: none; start then uses the
+     one create recorded.  */
+  const char *notify_socket;
 };
 
 /* The default state root: /run/moat as root (euid 0 outside a user
@@ -207,6 +215,9 @@ struct moat_create_options
   bool no_pivot;
   bool no_new_keyring;
   unsigned preserve_fds;
+  /* socket activation: the first listen_fds of the preserved fds are the
+     caller's LISTEN_FDS; the process gets LISTEN_FDS=n and LISTEN_PID=1 */
+  unsigned listen_fds;
   /* a user namespace for a config without one (create --userns auto);
      its ids, and those of a config with a user namespace but no
      mappings, come from the automatic ranges when run as root */

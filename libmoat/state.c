@@ -456,6 +456,8 @@ state_json (const struct moat_state *st, bool full, bool indented)
         }
       if (st->audit_log)
         gen_kv (g, "auditLog", st->audit_log);
+      if (st->notify_socket)
+        gen_kv (g, "notifySocket", st->notify_socket);
       if (st->config_sha256)
         gen_kv (g, "configSha256", st->config_sha256);
       yajl_gen_map_close (g);
@@ -499,6 +501,7 @@ moat_state_from_json (const char *json, size_t len, struct moat_state *st,
   st->cgroup_created_from
     = str_at (top, (const char *[]) { "moat", "cgroupCreatedFrom", NULL });
   st->audit_log = str_at (top, (const char *[]) { "moat", "auditLog", NULL });
+  st->notify_socket = str_at (top, (const char *[]) { "moat", "notifySocket", NULL });
   st->config_sha256 = str_at (top, (const char *[]) { "moat", "configSha256", NULL });
   st->no_new_keyring
     = yajl_tree_get (top, (const char *[]) { "moat", "noNewKeyring", NULL }, yajl_t_true)
@@ -576,6 +579,7 @@ moat_state_clear (struct moat_state *st)
   free (st->cgroup_path);
   free (st->cgroup_created_from);
   free (st->audit_log);
+  free (st->notify_socket);
   free (st->config_sha256);
   for (size_t i = 0; i < st->n_annotations; i++)
     {

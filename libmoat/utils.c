@@ -89,6 +89,21 @@ moat_strv_append (char **v, const char *s)
   return v;
 }
 
+char **
+moat_env_set (char **env, const char *kv)
+{
+  const char *eq = strchr (kv, '=');
+  size_t klen = eq ? (size_t) (eq - kv) + 1 : strlen (kv);
+  for (size_t i = 0; env && env[i]; i++)
+    if (strncmp (env[i], kv, klen) == 0)
+      {
+        free (env[i]);
+        env[i] = xstrdup (kv);
+        return env;
+      }
+  return moat_strv_append (env, kv);
+}
+
 size_t
 moat_strv_len (char *const *v)
 {

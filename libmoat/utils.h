@@ -42,6 +42,8 @@ size_t moat_strv_len (char *const *v);
 bool moat_strv_contains (char *const *v, const char *s);
 /* Append a copy of s to the NULL-terminated v (which may be NULL).  */
 char **moat_strv_append (char **v, const char *s);
+/* KEY=VALUE replaces an existing KEY in env (a strv), or is added.  */
+char **moat_env_set (char **env, const char *kv);
 
 #define FREE_AND_NULL(p) do { free (p); (p) = NULL; } while (0)
 

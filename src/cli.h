@@ -63,6 +63,10 @@ int cmd_restore (struct cli *c, int argc, char **argv);
 
 /* Options shared by create and run.  Returns true if it handled opt.  */
 bool create_option (struct cli *c, int opt, struct moat_create_options *o);
+/* After the options: socket activation (LISTEN_FDS and LISTEN_PID naming
+   this process) puts the listening fds first among the preserved ones,
+   as runc does.  */
+void create_options_finish (struct cli *c, struct moat_create_options *o);
 #define CREATE_LONGOPTS                                           \
   { "bundle", required_argument, NULL, 'b' },                     \
   { "pid-file", required_argument, NULL, 'P' },                   \

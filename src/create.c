@@ -2,7 +2,9 @@
 #include "cli.h"
 #include "../libmoat/utils.h"
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char help[] =
   "Usage: moat create [OPTIONS] ID\n"
@@ -41,6 +43,23 @@ create_option (struct cli *c, int opt, struct moat_create_options *o)
     }
 }
 
+void
+create_options_finish (struct cli *c, struct moat_create_options *o)
+{
+  const char *fds = getenv ("LISTEN_FDS"), *pid = getenv ("LISTEN_PID");
+  unsigned long long n, p;
+  if (fds == NULL || pid == NULL || !moat_parse_uint (pid, INT_MAX, &p)
+      || p != (unsigned long long) getpid ())
+    return;  /* not this process's: not passed on */
+  if (!moat_parse_uint (fds, INT_MAX - 3, &n))
+    cli_failf ("%s: LISTEN_FDS: `%s` is not a number of fds", c->command, fds);
+  if (n > INT_MAX - 3 - o->preserve_fds)
+    cli_failf ("%s: LISTEN_FDS %llu and --preserve-fds %u: too many fds", c->command, n,
+               o->preserve_fds);
+  o->listen_fds = n;
+  o->preserve_fds += n;
+}
+
 int
 cmd_create (struct cli *c, int argc, char **argv)
 {
@@ -51,6 +70,7 @@ cmd_create (struct cli *c, int argc, char **argv)
     create_option (c, opt, &o);
   cli_positionals (c, argc, argv, 1, 1, "container id");
   o.id = argv[optind];
+  create_options_finish (c, &o);
   cli_load_policy (c);
   moat_error *err = NULL;
   if (moat_create (&c->ctx, &o, &err) < 0)

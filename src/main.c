@@ -308,6 +308,10 @@ main (int argc, char **argv)
   c.ctx.state_root = root;
   c.ctx.cgroup_manager = manager;
   c.ctx.reexec_sealed = reexec_sealed;
+  /* a service manager's socket: create, start and run relay the
+     container's READY=1 to it (docs/moat.1.md, NOTIFY_SOCKET) */
+  const char *notify = getenv ("NOTIFY_SOCKET");
+  c.ctx.notify_socket = notify && notify[0] ? notify : NULL;
 
   if (optind >= argc)
     {

@@ -38,6 +38,7 @@ cmd_run (struct cli *c, int argc, char **argv)
       }
   cli_positionals (c, argc, argv, 1, 1, "container id");
   o.id = argv[optind];
+  create_options_finish (c, &o);
   cli_load_policy (c);
   /* run is a person's command: audit findings on stderr too */
   c->ctx.policy_findings_to_stderr = true;

@@ -415,6 +415,20 @@ cut_propagation (int tree, moat_error **err)
   return 0;
 }
 
+int
+moat_bind_tree_prepare (int dirfd, const char *path, moat_error **err)
+{
+  int tree = sys_open_tree (dirfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (tree < 0)
+    return moat_error_set (err, errno, "bind `%s`", path);
+  if (cut_propagation (tree, err) < 0)
+    {
+      close (tree);
+      return -1;
+    }
+  return tree;
+}
+
 static int
 prepare_idmapped (const struct moat_spec *s, const struct moat_mount_plan *p,
                   moat_error **err)

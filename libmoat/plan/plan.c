@@ -383,6 +383,20 @@ moat_plan_build (const struct moat_create_options *o, const struct moat_policy *
     }
   if (o->seccomp_learn)
     moat_seccomp_learn_filter (p->spec);
+  if (o->listen_fds > o->preserve_fds)
+    {
+      moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "listen_fds (%u) beyond the "
+                       "preserved fds (%u)", o->listen_fds, o->preserve_fds);
+      goto out;
+    }
+  if (o->listen_fds && p->spec->has_process)
+    {
+      /* socket activation, as runc passes it on: the fds are 3 and up */
+      char n[32];
+      snprintf (n, sizeof n, "LISTEN_FDS=%u", o->listen_fds);
+      p->spec->env = moat_env_set (p->spec->env, n);
+      p->spec->env = moat_env_set (p->spec->env, "LISTEN_PID=1");
+    }
   /* Without a process (the spec needs one only for start) the init
      waits for a start that refuses: as root of the container, with no
      capability and no_new_privs, at its root.  */

@@ -181,6 +181,12 @@ void moat_plan_free (struct moat_plan *p);
    (*auto_range; the host ids are 0 until then).  */
 int moat_plan_automatic_mappings (struct moat_spec *s, const struct moat_host *h,
                                   bool *auto_range, moat_error **err);
+/* At launch, once the state directory exists (and the cgroup, when
+   there is one): take the automatic range (given back when the state
+   directory goes) into the maps, and prepare the root filesystem's
+   idmapped tree.  Nothing to do without an automatic range.  */
+int moat_plan_take_id_range (struct moat_plan *p, const char *state_dir, bool has_cgroup,
+                             moat_error **err);
 
 /* True when a CAP_SYS_PTRACE in this bounding set reaches moat's
    processes (no user namespace of the container's own).  */

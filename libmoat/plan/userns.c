@@ -8,8 +8,11 @@
 #include "plan.h"
 #include "../linux/linux.h"
 #include "../log.h"
+#include "../userns-ranges.h"
 #include "../utils.h"
+#include <errno.h>
 #include <pwd.h>
+#include <sched.h>
 #include <stdlib.h>
 
 /* The mapping of one kind: own id -> 0, and the subordinate range -> 1..  */
@@ -62,5 +65,46 @@ moat_plan_automatic_mappings (struct moat_spec *s, const struct moat_host *h,
               s->n_uid_mappings > 1 ? " and a subordinate range" : "",
               (unsigned) getegid (),
               s->n_gid_mappings > 1 ? " and a subordinate range" : "");
+  return 0;
+}
+
+/* An automatic id range (plan/userns.c): its host ids into the maps.
+   Taken once the state directory exists, given back when it goes
+   (moat_container_dir_remove), abort included.  */
+int
+moat_plan_take_id_range (struct moat_plan *p, const char *state_dir, bool has_cgroup,
+                         moat_error **err)
+{
+  if (!p->auto_range)
+    return 0;
+  /* the block is given back at delete: every process holding its ids
+     must be gone then, which a pid namespace of its own or a cgroup
+     (killed whole) makes sure of */
+  if (!(p->clone_flags & CLONE_NEWPID) && !has_cgroup)
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
+                            "linux.namespaces: an automatic id range needs a pid namespace "
+                            "of the container's own or a cgroup (delete must end every "
+                            "process with its ids before they are given to another)");
+  autofree char *dir = realpath (state_dir, NULL);
+  if (dir == NULL)
+    return moat_error_set (err, errno, "state directory `%s`", state_dir);
+  uint32_t uid, gid;
+  if (moat_userns_range_take (dir, &uid, &gid, err) < 0)
+    return moat_error_prefix (err, "linux.namespaces: the user namespace's ids");
+  p->spec->uid_mappings[0].host_id = uid;
+  p->spec->gid_mappings[0].host_id = gid;
+  moat_debug ("automatic id range: uids %u-%u, gids %u-%u", uid, uid + 65535, gid,
+              gid + 65535);
+  /* the image's files, owned by the host's root, are the container's
+     root's through an idmapped root; a filesystem that cannot idmap
+     leaves them as they are (they show as nobody inside) */
+  moat_error *why = NULL;
+  p->rootfs_tree_fd = moat_rootfs_tree_prepare (p->spec, p->rootfs, &why, err);
+  if (p->rootfs_tree_fd < 0)
+    return -1;
+  if (why)
+    moat_warn ("the root filesystem is not idmapped: %s; its files show as owned by "
+               "nobody in the container", why->msg);
+  moat_error_free (&why);
   return 0;
 }

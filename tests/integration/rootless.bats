@@ -229,3 +229,30 @@ deny" "ids and setgroups inside"
 	assert_eq "$(echo $output)" "0 0 $RL_UID 1" "uid inside, first line of uid_map"
 	_no_state
 }
+
+@test "rootless: NOTIFY_SOCKET: the user's container tells the user's manager READY=1" {
+	_user_bundle
+	cc -static -O2 -o "$ROOTFS/bin/sd-notify" "$BATS_TEST_DIRNAME/../lib/sd-notify.c" 2>"$T/cc.log" ||
+		skip "gcc -static cannot build tests/lib/sd-notify.c (is libc.a installed?): $(head -3 "$T/cc.log")"
+	_userns
+	set_sh '/bin/sd-notify READY=1'
+	chown "$RL_USER" "$CFG"
+	# the user's manager: a socket the user may send to
+	(/usr/bin/python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o666)
+with open(sys.argv[2], "a", buffering=1) as out:
+    out.write(s.recv(4096).decode().replace("\n", "|") + "\n")
+' "$T/manager.sock" "$T/heard" </dev/null >/dev/null 2>&1 &
+		echo $! >"$T/manager.pid")
+	helper_pid "$(cat "$T/manager.pid")"
+	local i
+	for ((i = 0; i < 100; i++)); do [ -S "$T/manager.sock" ] && break; sleep 0.05; done
+	NOTIFY_SOCKET=$T/manager.sock run --separate-stderr _as_user run --bundle "$BUNDLE" "$ID"
+	assert_status 0
+	for ((i = 0; i < 20; i++)); do [ -s "$T/heard" ] && break; sleep 0.05; done
+	assert_contains "$(cat "$T/heard")" "READY=1|MAINPID=" "what the manager heard"
+	_no_state
+}

@@ -18,7 +18,7 @@ packages="autoconf automake libtool pkg-config make gcc libseccomp-dev libyajl-d
   podman containerd runc crun buildah slirp4netns catatonit apparmor selinux-policy-default policycoreutils
   golang-github-opencontainers-specs-dev python3-jsonschema
   dpkg-dev debhelper lintian man-db
-  util-linux procps libc6-dev
+  util-linux procps libc6-dev tmux
   clang libclang-rt-14-dev llvm-14"
 missing=
 for p in $packages; do

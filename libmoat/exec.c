@@ -316,6 +316,8 @@ exec_child_main (struct exec_child *c)
   struct pollfd alive = { c->sock, POLLRDHUP, 0 };
   if (c->foreground && poll (&alive, 1, 0) == 1 && (alive.revents & (POLLRDHUP | POLLHUP)))
     _exit (MOAT_SETUP_FAILED);
+  if (p->spec->terminal)
+    moat_terminal_wait_size (0, MOAT_TERMINAL_SIZE_WAIT_MS);
   int status = moat_finish_exec (p, &prog, NULL, NULL, &err);
   moat_channel_send_error (c->sock, err);
   _exit (status);

@@ -350,6 +350,8 @@ moat_init_main (const struct moat_init_args *a)
   if (moat_channel_signal (in.sock, MOAT_MSG_READY, 0, &err) < 0)
     _exit (MOAT_SETUP_FAILED);
   wait_for_start (&in);
+  if (in.p->spec->terminal)
+    moat_terminal_wait_size (0, MOAT_TERMINAL_SIZE_WAIT_MS);
   autofree char *json = in.p->spec->hooks.n_start_container
     ? hook_state (&in, MOAT_STATUS_CREATED) : NULL;
   int status = moat_finish_exec (&in.p->process, &prog, &in.p->spec->hooks, json, &err);

@@ -133,6 +133,16 @@ int moat_terminal_create (int rootfd, const struct moat_spec *s, bool bind_conso
 int moat_terminal_attach (struct moat_terminal *t, bool control, moat_error **err);
 /* setsid and take fd 0 as the controlling terminal.  */
 int moat_terminal_take_control (moat_error **err);
+/* Just before the process is executed: while the window size of the
+   terminal on fd is 0x0, wait (up to max_ms) for whoever holds the master
+   to set it.  Engines set it after create, racing with start (conmon,
+   from podman's attach): a program that reads it at once, a shell's line
+   editor or stty, would get 0x0.  Setting it sends SIGWINCH to the
+   terminal's foreground group, this process's, which ends the wait; a
+   terminal whose size is never set costs max_ms.  Best effort: a call
+   the seccomp filter refuses ends it.  */
+void moat_terminal_wait_size (int fd, int max_ms);
+#define MOAT_TERMINAL_SIZE_WAIT_MS 200
 
 /* resolve.c: paths inside the root, never leaving it */
 int moat_open_in_root (int rootfd, const char *path, int flags);

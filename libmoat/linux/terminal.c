@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <signal.h>
 #include <termios.h>
+#include <time.h>
 
 #ifndef TIOCGPTPEER
 # define TIOCGPTPEER _IO ('T', 0x41)
@@ -73,6 +75,37 @@ moat_terminal_take_control (moat_error **err)
   if (ioctl (0, TIOCSCTTY, 0) < 0)
     return moat_error_set (err, errno, "make the pty the controlling terminal");
   return 0;
+}
+
+void
+moat_terminal_wait_size (int fd, int max_ms)
+{
+  struct winsize ws;
+  if (ioctl (fd, TIOCGWINSZ, &ws) < 0 || (ws.ws_row && ws.ws_col))
+    return;
+  sigset_t winch, old;
+  sigemptyset (&winch);
+  sigaddset (&winch, SIGWINCH);
+  if (sigprocmask (SIG_BLOCK, &winch, &old) < 0)
+    return;
+  struct timespec now, end;
+  clock_gettime (CLOCK_MONOTONIC, &end);
+  end.tv_sec += max_ms / 1000;
+  end.tv_nsec += (long) (max_ms % 1000) * 1000000;
+  if (end.tv_nsec >= 1000000000)
+    end.tv_sec++, end.tv_nsec -= 1000000000;
+  /* checked again once SIGWINCH is blocked: a size set meanwhile sent
+     its signal before it could be waited for */
+  while (ioctl (fd, TIOCGWINSZ, &ws) == 0 && !(ws.ws_row && ws.ws_col)
+         && clock_gettime (CLOCK_MONOTONIC, &now) == 0)
+    {
+      struct timespec left = { end.tv_sec - now.tv_sec, end.tv_nsec - now.tv_nsec };
+      if (left.tv_nsec < 0)
+        left.tv_sec--, left.tv_nsec += 1000000000;
+      if (left.tv_sec < 0 || (sigtimedwait (&winch, NULL, &left) < 0 && errno != EINTR))
+        break;
+    }
+  sigprocmask (SIG_SETMASK, &old, NULL);
 }
 
 /* Make the slave the stdio of this process and, with control, its

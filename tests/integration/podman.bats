@@ -110,6 +110,29 @@ _gone() {
 	assert_contains "$output" "stdout-tty"
 }
 
+# In a terminal (a tmux window of 123x45), podman run -it once started
+# the container with a 0x0 window now and then (the size conmon sets
+# raced with the process reading it): repeated until any run shows it.
+@test "podman: run -it in a 123x45 terminal sees 45 rows and 123 columns, 30 times in 30" {
+	command -v tmux >/dev/null || skip "tmux is not installed (contrib/install-deps.sh installs it)"
+	local s=moat-it-$ID out=$T/sizes n=30 i
+	: >"$out"
+	tmux -L "$s" new-session -d -s "$s" -x 123 -y 45 "bash --norc" || fail "tmux did not start"
+	on_teardown "tmux -L '$s' kill-server"
+	for ((i = 0; i < n; i++)); do
+		tmux -L "$s" send-keys -t "$s" "CONTAINERS_CONF='$CONTAINERS_CONF' podman --runtime '$MOAT' run -it --rm $PODMAN_IMAGE stty size >>'$out' 2>&1; echo status \$? >>'$out'" Enter
+		# one at a time: the next is typed once this one is done
+		local k
+		for ((k = 0; k < 300; k++)); do
+			[ "$(grep -c '^status ' "$out")" -gt "$i" ] && break
+			sleep 0.05
+		done
+	done
+	local sizes
+	sizes=$(tr -d '\r' <"$out" | grep -v '^status 0$' | sort | uniq -c | sed 's/^ *//')
+	assert_eq "$sizes" "$n 45 123" "the sizes the container saw (count, rows, columns; runs: $(tr -d '\r' <"$out" | tr '\n' ' '))"
+}
+
 # what podman writes for --device (fileMode with the file type bits),
 # --privileged (every host device), --read-only and --tmpfs (tmpcopyup):
 # they run

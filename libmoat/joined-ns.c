@@ -1,6 +1,6 @@
 /* The init of a container that joins namespaces by path.
 
-   The net, ipc, uts, cgroup, time and mount namespaces given by path (and a new
+   The net, ipc, uts, cgroup and time namespaces given by path (and a new
    time namespace with offsets) must be entered before clone3, by a
    process that has its privileges over them: the init may be born in a
    new user namespace, which has none.  moat itself does not enter them:
@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 static const enum moat_ns_type entered_by_joiner[] = {
-  MOAT_NS_NET, MOAT_NS_IPC, MOAT_NS_UTS, MOAT_NS_CGROUP, MOAT_NS_TIME, MOAT_NS_MNT,
+  MOAT_NS_NET, MOAT_NS_IPC, MOAT_NS_UTS, MOAT_NS_CGROUP, MOAT_NS_TIME,
 };
 
 bool

@@ -171,33 +171,11 @@ make_root_readonly (moat_error **err)
   return 0;
 }
 
-/* A mount namespace joined by path (the joiner entered it: its root is
-   this process's root and working directory): used as it is, nothing
-   mounted, bound or pivoted (the config may ask for none of it).  The
-   terminal comes from its devpts, not bound on its /dev/console.  */
-static int
-joined_root_setup (const struct moat_plan *p, const struct moat_rootfs_opts *o,
-                   moat_error **err)
-{
-  autoclose int rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (rootfd < 0)
-    return moat_error_set (err, errno, "open the joined mount namespace's root");
-  if (o->terminal && moat_terminal_create (rootfd, p->spec, false, o->terminal, err) < 0)
-    return -1;
-  if (apply_sysctl (rootfd, p, err) < 0)
-    return -1;
-  if (o->before_pivot && o->before_pivot (o->data, err) < 0)
-    return -1;
-  return 0;
-}
-
 int
 moat_rootfs_setup (const struct moat_plan *p, const struct moat_rootfs_opts *o,
                    moat_error **err)
 {
   const struct moat_spec *s = p->spec;
-  if (s->ns[MOAT_NS_MNT].path)
-    return joined_root_setup (p, o, err);
   /* Nothing done in here may propagate back to the host.  */
   if (mount (NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
     return moat_error_set (err, errno, "make mounts slave of the host");

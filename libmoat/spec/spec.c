@@ -237,18 +237,9 @@ validate (struct moat_spec *s, moat_error **err)
     return moat_error_set (err, 0, "linux.namespaces: a mount namespace is required "
                            "(the container's root is set up in it)");
   if (s->ns[MOAT_NS_MNT].path != NULL)
-    {
-      /* the container shares that namespace's root as it is: what would
-         set up a root there would change it for every process in it */
-      const char *what = s->n_mounts ? "mounts" : s->masked_paths ? "linux.maskedPaths"
-        : s->readonly_paths ? "linux.readonlyPaths" : s->n_devices ? "linux.devices"
-        : s->root_readonly ? "root.readonly" : s->rootfs_propagation
-        ? "linux.rootfsPropagation" : s->mount_label ? "linux.mountLabel" : NULL;
-      if (what)
-        return moat_error_set (err, 0, "linux.namespaces: a mount namespace joined by "
-                               "path is used as it is; `%s` would change it for every "
-                               "process in it (leave it out)", what);
-    }
+    return moat_error_set (err, 0, "linux.namespaces: joining an existing mount "
+                           "namespace is not supported (the root would be changed "
+                           "for every process in it)");
   for (size_t i = 0; i < s->n_sysctl; i++)
     if (check_sysctl (s, s->sysctl[i].key, err) < 0)
       return -1;

@@ -316,39 +316,3 @@ refused"
 /given 711"
 	assert_nothing_left "$ID"
 }
-
-@test "mounts: a mount namespace joined by path is shared as it is; a config that would set it up is refused" {
-	set_args '["sleep", "100"]'
-	run_d_ok "$ID"
-	local a
-	a=$(pid_of "$ID")
-	moat exec "$ID" sh -c 'echo shared >/tmp/marker' || fail "exec into the first container"
-	local before
-	before=$(sort "/proc/$a/mountinfo")
-	# the second container: in the first one's mount namespace, with no
-	# mount of its own to make
-	local b=$T/second
-	cp -a "$BUNDLE" "$b"
-	jq --arg p "/proc/$a/ns/mnt" '.process.args = ["sh", "-c", "cat /tmp/marker; pwd; exec sleep 100"]
-	  | (.linux.namespaces[] | select(.type == "mount")) |= {type: "mount", path: $p}
-	  | del(.mounts, .linux.maskedPaths, .linux.readonlyPaths) | .root.readonly = false' \
-		"$CFG" >"$b/config.json"
-	run --separate-stderr moat run -d --bundle "$b" "$ID-2"
-	assert_status 0
-	record_pid "$ID-2"
-	local second
-	second=$(pid_of "$ID-2")
-	assert_eq "$(readlink "/proc/$second/ns/mnt")" "$(readlink "/proc/$a/ns/mnt")" "mount namespace"
-	assert_eq "$(readlink "/proc/$second/root")" / "root (as the first container's)"
-	assert_eq "$(sort "/proc/$a/mountinfo")" "$before" "the first container's mounts"
-	run --separate-stderr moat delete -f "$ID-2"
-	assert_status 0
-	assert_nothing_left "$ID-2"
-	# a config that would mount, mask or pivot there is refused
-	jq '.mounts = [{"destination": "/x", "type": "tmpfs", "source": "tmpfs"}]' "$b/config.json" >"$b/c" &&
-		mv "$b/c" "$b/config.json"
-	run --separate-stderr moat run -d --bundle "$b" "$ID-2"
-	assert_error "a mount namespace joined by path is used as it is; \`mounts\` would change it"
-	assert_nothing_left "$ID-2"
-	assert_eq "$(sort "/proc/$a/mountinfo")" "$before" "the first container's mounts"
-}

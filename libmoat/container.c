@@ -284,7 +284,9 @@ destroy_cgroup (const struct moat_state *st, moat_error **err)
 }
 
 /* The cgroupsPath of the config kept in the state directory, or NULL
-   (none kept, none given, or unreadable too).  */
+   (none kept, none given, or unreadable too).  Only an absolute one: a
+   relative one is below the cgroup of the moat that created, which the
+   deleting one may not share (it would name, and kill, another).  */
 static char *
 kept_cgroups_path (struct moat_container_dir *dir)
 {
@@ -296,7 +298,8 @@ kept_cgroups_path (struct moat_container_dir *dir)
   moat_error *ignored = NULL;
   struct moat_spec *s = moat_spec_parse (text, len, &ignored);
   moat_error_free (&ignored);
-  char *path = s && s->cgroups_path ? xstrdup (s->cgroups_path) : NULL;
+  char *path = s && s->cgroups_path && s->cgroups_path[0] == '/'
+    ? xstrdup (s->cgroups_path) : NULL;
   moat_spec_free (s);
   return path;
 }

@@ -99,8 +99,13 @@ moat_notify_listen (int state_dirfd, moat_error **err)
   if (sock < 0)
     return moat_error_set (err, errno, "NOTIFY_SOCKET: socket");
   unlink (path);
-  /* any of the container's users may send: 0777, as runc */
-  if (bind (sock, (struct sockaddr *) &a, sizeof a) < 0 || chmod (path, 0777) < 0)
+  /* any of the container's users may send: 0777, as runc; made so by
+     bind itself, never by a chmod of a path the container could have
+     replaced with a symlink meanwhile */
+  mode_t old = umask (0);
+  int r = bind (sock, (struct sockaddr *) &a, sizeof a);
+  umask (old);
+  if (r < 0)
     {
       int e = errno;
       close (sock);

@@ -9,23 +9,50 @@
 #include "../libmoat/feature-table.h"
 #include <string.h>
 
+#define CRIU_HELP_OPTIONS                                                     \
+  "  --image-path DIR          where the images are\n"                     \
+  "  --work-path DIR           where CRIU's log and work files go\n"        \
+  "  --parent-path DIR         the images of a pre-dump to build on\n"      \
+  "  --leave-running           keep the container running\n"               \
+  "  --tcp-established         take established TCP connections\n"        \
+  "  --ext-unix-sk             take external unix sockets\n"               \
+  "  --shell-job               the container is a shell job\n"             \
+  "  --file-locks              take file locks\n"                          \
+  "  --pre-dump                dump memory only, for a later dump\n"       \
+  "  --manage-cgroups-mode M   soft, full, strict or ignore\n"             \
+  "  --empty-ns NS             a namespace not to take\n"                  \
+  "  --auto-dedup              deduplicate the images\n"                   \
+  "  --lazy-pages              leave memory pages to a page server\n"      \
+  "  --status-fd FD            report on FD\n"                             \
+  "  --page-server ADDR        send pages to ADDR\n"
+
 static const char checkpoint_help[] =
   "Usage: moat checkpoint [OPTIONS] ID\n"
   "\n"
-  "Checkpoint a running container with CRIU (runc's options: --image-path,\n"
-  "--work-path, --parent-path, --leave-running, --tcp-established,\n"
-  "--ext-unix-sk, --shell-job, --file-locks, --pre-dump,\n"
-  "--manage-cgroups-mode, --empty-ns, --auto-dedup, --lazy-pages,\n"
-  "--status-fd, --page-server).  Not supported by this version of moat:\n"
-  "see `moat --version` (CRIU).\n";
+  "Checkpoint a running container with CRIU, with runc's options.  This\n"
+  "version of moat cannot checkpoint (CRIU in the feature line of its\n"
+  "version): it checks the options and the container, then fails.\n"
+  "\n"
+  CRIU_HELP_OPTIONS
+  "  -h, --help                print this help\n";
 
 static const char restore_help[] =
   "Usage: moat restore [OPTIONS] ID\n"
   "\n"
-  "Restore a container from a CRIU checkpoint (runc's options, as for\n"
-  "checkpoint, and --bundle, --console-socket, --detach, --pid-file,\n"
-  "--no-subreaper, --no-pivot, --lsm-profile, --lsm-mount-context).  Not\n"
-  "supported by this version of moat: see `moat --version` (CRIU).\n";
+  "Restore a container from a CRIU checkpoint, with runc's options.  This\n"
+  "version of moat cannot restore (CRIU in the feature line of its\n"
+  "version): it checks the options, then fails.\n"
+  "\n"
+  CRIU_HELP_OPTIONS
+  "  -b, --bundle DIR          the bundle to restore into\n"
+  "  --console-socket PATH     where the terminal's master goes\n"
+  "  -d, --detach              return once restored\n"
+  "  --pid-file FILE           write the init's pid to FILE\n"
+  "  --no-subreaper            (accepted, as runc)\n"
+  "  --no-pivot                do not pivot_root\n"
+  "  --lsm-profile LABEL       the process's LSM label\n"
+  "  --lsm-mount-context CTX   the mounts' SELinux context\n"
+  "  -h, --help                print this help\n";
 
 /* runc's flags of both commands: each taken (with its value), none used */
 static const struct option criu_options[] = {

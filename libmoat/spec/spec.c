@@ -237,9 +237,10 @@ validate (struct moat_spec *s, moat_error **err)
     return moat_error_set (err, 0, "linux.namespaces: a mount namespace is required "
                            "(the container's root is set up in it)");
   if (s->ns[MOAT_NS_MNT].path != NULL)
-    return moat_error_set (err, 0, "linux.namespaces: joining an existing mount "
-                           "namespace is not supported (the root would be changed "
-                           "for every process in it)");
+    return moat_error_set (err, 0, "linux.namespaces: joining a mount namespace by "
+                           "path is not supported: its /proc, devpts and files belong "
+                           "to whoever made it, and the init, still privileged, would "
+                           "use them");
   for (size_t i = 0; i < s->n_sysctl; i++)
     if (check_sysctl (s, s->sysctl[i].key, err) < 0)
       return -1;

@@ -316,3 +316,16 @@ refused"
 /given 711"
 	assert_nothing_left "$ID"
 }
+
+@test "mounts: a mount namespace joined by path is refused before anything is made" {
+	set_args '["sleep", "100"]'
+	run_d_ok "$ID"
+	local a b=$T/second
+	a=$(pid_of "$ID")
+	cp -a "$BUNDLE" "$b"
+	jq --arg p "/proc/$a/ns/mnt" '(.linux.namespaces[] | select(.type == "mount")) |= {type: "mount", path: $p}
+	  | del(.mounts, .linux.maskedPaths, .linux.readonlyPaths)' "$CFG" >"$b/config.json"
+	run --separate-stderr moat run -d --bundle "$b" "$ID-2"
+	assert_error "joining a mount namespace by path is not supported"
+	assert_nothing_left "$ID-2"
+}

@@ -3,6 +3,7 @@
 #include <config.h>
 #include "moat.h"
 #include "cgroup/cgroup.h"
+#include "cgroup/journal.h"
 #include "state.h"
 #include "spec/spec.h"
 #include "utils.h"
@@ -177,7 +178,14 @@ moat_update (const struct moat_context *ctx, const struct moat_update_options *o
                      "cannot update container \"%s\": it has no cgroup to hold limits",
                      o->id);
   else
-    ret = cg.driver->update (&cg, &r, err);
+    {
+      /* all or nothing: a value the kernel refuses puts back the ones
+         written before it */
+      struct moat_cgroup_journal j;
+      moat_cgroup_journal_open (&j);
+      ret = cg.driver->update (&cg, &r, err);
+      moat_cgroup_journal_close (&j, ret < 0);
+    }
 out:
   moat_cgroup_release (&cg);
   moat_state_clear (&st);

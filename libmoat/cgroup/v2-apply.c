@@ -5,6 +5,7 @@
 #include <config.h>
 #include "cgroup.h"
 #include "v2-resources.h"
+#include "journal.h"
 #include "../utils.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -121,6 +122,7 @@ moat_cgroup_write_at (int dirfd, const char *path, const struct moat_cgroup_writ
   if (fd < 0)
     return moat_error_setk (err, errno == ENOENT ? MOAT_ERR_NOT_SUPPORTED : MOAT_ERR_FAILED,
                             errno, "%s: `%s/%s`", x->field, path, x->file);
+  moat_cgroup_journal_record (dirfd, path, x->file, x->value);
   ssize_t n = write (fd, x->value, strlen (x->value));
   if (n < 0 || (size_t) n != strlen (x->value))
     return moat_error_setk (err, errno == EINVAL || errno == ERANGE

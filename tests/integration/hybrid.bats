@@ -140,6 +140,15 @@ _gone() {
 	assert_status 1
 	assert_contains "$stderr" "bytes in use"
 	assert_eq "$(hcat $cg/memory/moat/$ID/memory.limit_in_bytes)" 100663296 "memory after a refused update"
+	# all or nothing: the memory limit is written before the cpu quota the
+	# kernel refuses (below its 1 ms minimum), and is put back
+	local quota
+	quota=$(hcat $cg/cpu/moat/$ID/cpu.cfs_quota_us)
+	run --separate-stderr moat update --memory 50m --cpu-quota 100 "$ID"
+	assert_status 1
+	assert_contains "$stderr" "linux.resources.cpu.quota: write \`100\`"
+	assert_eq "$(hcat $cg/memory/moat/$ID/memory.limit_in_bytes)" 100663296 "memory after a half-refused update"
+	assert_eq "$(hcat $cg/cpu/moat/$ID/cpu.cfs_quota_us)" "$quota" "cpu quota after a half-refused update"
 	moat delete -f "$ID"
 	_gone "$ID"
 }

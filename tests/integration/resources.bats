@@ -95,6 +95,16 @@ _need() {
 		assert_status 0
 		assert_eq "$(cat "$CGROOT/moat/$ID/hugetlb.2MB.max")" 6291456 "hugetlb.2MB.max after update"
 	fi
+	if _has memory && _has cpu; then
+		# all or nothing: memory.max is written before the cpu.max the
+		# kernel refuses (a quota below its 1 ms minimum), and put back
+		local before
+		before=$(cat "$CGROOT/moat/$ID/memory.max")
+		run --separate-stderr moat update --memory 50m --cpu-quota 100 "$ID"
+		assert_status 1
+		assert_contains "$stderr" "linux.resources.cpu.quota"
+		assert_eq "$(cat "$CGROOT/moat/$ID/memory.max")" "$before" "memory.max after a half-refused update"
+	fi
 	local c flag
 	for c in memory pids; do
 		_has "$c" && continue

@@ -5,6 +5,7 @@
 #include "tap.h"
 #include "libmoat/spec/spec.h"
 #include "libmoat/cgroup/v1-resources.h"
+#include "libmoat/cgroup/journal.h"
 #include "libmoat/utils.h"
 #include <stdlib.h>
 #include <string.h>
@@ -215,9 +216,45 @@ test_v1 (void)
                      "an interface name that writes another line");
 }
 
+/* What an update that fails half-way writes back to each file.  */
+static void
+test_restore_values (void)
+{
+  static const struct
+  {
+    const char *file, *written, *before, *want, *what;
+  } cases[] = {
+    { "memory.max", "104857600", "209715200\n", "209715200", "a plain value" },
+    { "memory.max", "104857600", "max\n", "max", "no limit" },
+    { "cpu.max", "50000 100000", "max 100000\n", "max 100000", "cpu.max" },
+    { "cpuset.cpus", "0", "\n", "", "an empty cpuset (the parent's)" },
+    { "io.max", "8:0 rbps=1048576", "8:0 rbps=2097152 wbps=max riops=max wiops=max\n",
+      "8:0 rbps=2097152 wbps=max riops=max wiops=max", "io.max: the device's line" },
+    { "io.max", "8:16 rbps=1048576", "8:0 rbps=2097152 wbps=max riops=max wiops=max\n",
+      "8:16 rbps=max wbps=max riops=max wiops=max", "io.max: a device it had no line for" },
+    { "io.weight", "8:0 200", "default 100\n", "8:0 default", "io.weight: back to the default" },
+    { "blkio.throttle.read_bps_device", "8:0 1024", "", "8:0 0",
+      "a v1 throttle it had not" },
+    { "blkio.throttle.read_bps_device", "8:0 1024", "8:0 4096\n8:16 10\n", "8:0 4096",
+      "a v1 throttle it had" },
+    { "memory.oom_control", "1", "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n", "0",
+      "memory.oom_control: its switch" },
+    { "net_prio.ifpriomap", "eth0 5", "lo 0\neth0 2\n", "eth0 2", "an interface's line" },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      char *v = moat_cgroup_journal_restore_value (cases[i].file, cases[i].written,
+                                                   cases[i].before);
+      ok (strcmp (v, cases[i].want) == 0, "put back, %s: `%s` (want `%s`)", cases[i].what, v,
+          cases[i].want);
+      free (v);
+    }
+}
+
 int
 main (void)
 {
+  test_restore_values ();
   test_conversions ();
   test_writes ();
   test_refused ();

@@ -99,7 +99,10 @@ _need() {
 		# all or nothing: memory.max is written before the cpu.max the
 		# kernel refuses (a quota below its 1 ms minimum), and put back
 		local before
+		run --separate-stderr moat update --memory 64m "$ID"
+		assert_status 0
 		before=$(cat "$CGROOT/moat/$ID/memory.max")
+		assert_eq "$before" 67108864 "memory.max after update --memory 64m"
 		run --separate-stderr moat update --memory 50m --cpu-quota 100 "$ID"
 		assert_status 1
 		assert_contains "$stderr" "linux.resources.cpu.quota"

@@ -277,6 +277,8 @@ destroy_cgroup (const struct moat_state *st, moat_error **err)
   struct moat_cgroup cg;
   int r = moat_cgroup_from_state (st->cgroup_driver, st->cgroup_path,
                                   st->cgroup_created_from, &cg, err);
+  if (r == 0 && st->cgroup_created_from_v1)
+    cg.created_from_v1 = xstrdup (st->cgroup_created_from_v1);
   if (r == 0 && cg.driver)
     r = cg.driver->destroy (&cg, err);
   moat_cgroup_release (&cg);

@@ -211,6 +211,8 @@ take_state_dir (struct launch *l, moat_error **err)
       st->cgroup_path = xstrdup (l->cgroup.path);
       if (l->cgroup.created_from)
         st->cgroup_created_from = xstrdup (l->cgroup.created_from);
+      if (l->cgroup.created_from_v1)
+        st->cgroup_created_from_v1 = xstrdup (l->cgroup.created_from_v1);
     }
   else if (driver == NULL)
     {
@@ -246,6 +248,7 @@ make_cgroup (struct launch *l, moat_error **err)
       FREE_AND_NULL (l->state.cgroup_driver);
       FREE_AND_NULL (l->state.cgroup_path);
       FREE_AND_NULL (l->state.cgroup_created_from);
+      FREE_AND_NULL (l->state.cgroup_created_from_v1);
       cg->driver = NULL;
       return moat_state_write (&l->dir, &l->state, err);
     }

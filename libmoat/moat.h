@@ -96,6 +96,7 @@ struct moat_state
   char *cgroup_driver;            /* the cgroup driver's name, or NULL */
   char *cgroup_path;              /* absolute host path of the container's cgroup */
   char *cgroup_created_from;      /* first directory create made (removed at delete) */
+  char *cgroup_created_from_v1;   /* the same in the v1 hierarchies, when above it */
   bool no_new_keyring;            /* create kept the caller's keyring: so does exec */
   bool no_late_hooks;             /* the config has no poststart or poststop hook */
   bool no_process;                /* the config has no process: start refuses */

@@ -439,6 +439,8 @@ state_json (const struct moat_state *st, bool full, bool indented)
         gen_kv (g, "cgroupPath", st->cgroup_path);
       if (st->cgroup_created_from)
         gen_kv (g, "cgroupCreatedFrom", st->cgroup_created_from);
+      if (st->cgroup_created_from_v1)
+        gen_kv (g, "cgroupCreatedFromV1", st->cgroup_created_from_v1);
       if (st->no_new_keyring)
         {
           GS (g, "noNewKeyring");
@@ -500,6 +502,8 @@ moat_state_from_json (const char *json, size_t len, struct moat_state *st,
   st->cgroup_path = str_at (top, (const char *[]) { "moat", "cgroupPath", NULL });
   st->cgroup_created_from
     = str_at (top, (const char *[]) { "moat", "cgroupCreatedFrom", NULL });
+  st->cgroup_created_from_v1
+    = str_at (top, (const char *[]) { "moat", "cgroupCreatedFromV1", NULL });
   st->audit_log = str_at (top, (const char *[]) { "moat", "auditLog", NULL });
   st->notify_socket = str_at (top, (const char *[]) { "moat", "notifySocket", NULL });
   st->config_sha256 = str_at (top, (const char *[]) { "moat", "configSha256", NULL });
@@ -578,6 +582,7 @@ moat_state_clear (struct moat_state *st)
   free (st->cgroup_driver);
   free (st->cgroup_path);
   free (st->cgroup_created_from);
+  free (st->cgroup_created_from_v1);
   free (st->audit_log);
   free (st->notify_socket);
   free (st->config_sha256);

@@ -22,6 +22,10 @@ struct moat_cgroup
   const struct moat_cgroup_driver *driver;  /* NULL: the container has no cgroup */
   char *path;          /* absolute host path of the container's cgroup */
   char *created_from;  /* first directory create made (removed at delete), or NULL */
+  /* a hybrid host: the shallowest directory (relative to a hierarchy's
+     root) create makes in a v1 hierarchy, when it is above created_from
+     there (the unified parent existed, a v1 one did not); or NULL */
+  char *created_from_v1;
   int dirfd;           /* O_RDONLY|O_DIRECTORY, for CLONE_INTO_CGROUP; -1 */
 };
 

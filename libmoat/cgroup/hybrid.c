@@ -245,7 +245,8 @@ hybrid_destroy (struct moat_cgroup *cg, moat_error **err)
      in each v1 hierarchy (computed before V2.destroy, which may free
      nothing but reads cg) */
   const char *rel = relative (cg->path);
-  const char *stop = cg->created_from ? relative (cg->created_from) : NULL;
+  const char *stop = cg->created_from_v1 ? cg->created_from_v1
+    : cg->created_from ? relative (cg->created_from) : NULL;
   autofree char *rel_copy = rel ? xstrdup (rel) : NULL;
   autofree char *stop_copy = stop ? xstrdup (stop) : NULL;
   thaw_container_v1 (cg);
@@ -374,11 +375,53 @@ hybrid_pids (const struct moat_cgroup *cg, int **pids, size_t *n, moat_error **e
   return V2.pids (cg, pids, n, err);
 }
 
+/* Where the cgroup goes (the unified hierarchy's rule), and how far up
+   create will make directories in the v1 hierarchies: a parent the
+   unified hierarchy has may be missing in one of them, and what create
+   makes there must go at delete too.  */
 static int
 hybrid_locate (const char *cgroups_path, const char *id, struct moat_cgroup *cg,
                moat_error **err)
 {
-  return V2.locate (cgroups_path, id, cg, err);
+  if (V2.locate (cgroups_path, id, cg, err) < 0)
+    return -1;
+  if (cg->path == NULL)
+    return 0;
+  struct moat_v1_hierarchies hs;
+  const char *rel;
+  if (hierarchies (cg, &hs, &rel, NULL) < 0)
+    return 0;  /* create finds it again and says why */
+  const char *v2_stop = cg->created_from ? relative (cg->created_from) : NULL;
+  size_t depth = v2_stop ? strlen (v2_stop) : strlen (rel) + 1;
+  for (size_t i = 0; i < hs.n; i++)
+    {
+      /* the first component missing in this hierarchy */
+      autofree char *cur = xasprintf ("%s/%s", hs.h[i].mount, rel);
+      size_t base = strlen (hs.h[i].mount) + 1;
+      char *missing = NULL;
+      for (char *p = cur + base;; p++)
+        if (*p == '/' || *p == '\0')
+          {
+            char c = *p;
+            *p = '\0';
+            bool there = access (cur, F_OK) == 0;
+            if (!there && missing == NULL)
+              missing = xstrdup (cur + base);
+            *p = c;
+            if (c == '\0' || !there)
+              break;
+          }
+      if (missing && strlen (missing) < depth)
+        {
+          depth = strlen (missing);
+          free (cg->created_from_v1);
+          cg->created_from_v1 = missing;
+        }
+      else
+        free (missing);
+    }
+  moat_v1_hierarchies_clear (&hs);
+  return 0;
 }
 
 const struct moat_cgroup_driver moat_cgroup_hybrid_driver = {

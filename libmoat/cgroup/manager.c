@@ -87,7 +87,8 @@ moat_cgroup_release (struct moat_cgroup *cg)
   cg->dirfd = -1;
   free (cg->path);
   free (cg->created_from);
-  cg->path = cg->created_from = NULL;
+  free (cg->created_from_v1);
+  cg->path = cg->created_from = cg->created_from_v1 = NULL;
   cg->driver = NULL;
 }
 

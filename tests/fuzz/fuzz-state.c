@@ -49,6 +49,8 @@ same_state (const struct moat_state *a, const struct moat_state *b)
   fuzz_check (same_str (a->cgroup_path, b->cgroup_path, false), "cgroupPath");
   fuzz_check (same_str (a->cgroup_created_from, b->cgroup_created_from, false),
               "cgroupCreatedFrom");
+  fuzz_check (same_str (a->cgroup_created_from_v1, b->cgroup_created_from_v1, false),
+              "cgroupCreatedFromV1");
   fuzz_check (a->status == b->status, "status %d vs %d", a->status, b->status);
   fuzz_check (a->no_new_keyring == b->no_new_keyring, "noNewKeyring");
   fuzz_check (a->no_late_hooks == b->no_late_hooks, "noLateHooks");

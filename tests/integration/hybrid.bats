@@ -259,3 +259,28 @@ _gone() {
 	assert_status 0
 	_gone "$ID"
 }
+
+# a parent the unified hierarchy has and the v1 ones do not (made by
+# something else): create makes it in the v1 hierarchies, and delete
+# removes it there, leaving the unified one, which it did not make
+@test "hybrid: parents create made only in the v1 hierarchies go at delete, also after a kill" {
+	local top=moat-it-v1only-$ID
+	"$HV" mkdir /sys/fs/cgroup/unified/$top
+	on_teardown "'$HV' sh -c 'rmdir /sys/fs/cgroup/*/$top/a/c1 /sys/fs/cgroup/*/$top/a /sys/fs/cgroup/*/$top 2>/dev/null'"
+	cfg '.linux.cgroupsPath = $p' --arg p "/$top/a/c1"
+	set_args '["sleep", "100"]'
+	run_d_ok "$ID"
+	"$HV" test -d /sys/fs/cgroup/pids/$top/a/c1 || fail "no cgroup in the pids hierarchy"
+	run --separate-stderr moat delete -f "$ID"
+	assert_status 0
+	local left
+	left=$("$HV" sh -c 'ls -d /sys/fs/cgroup/*/'"$top"' 2>/dev/null || true')
+	assert_eq "$left" /sys/fs/cgroup/unified/$top "what is left of $top (the unified parent, made before)"
+	assert_nothing_left "$ID" "$top/a/c1"
+	# killed after the cgroups are made: delete -f still knows how far up
+	run --separate-stderr env MOAT_FAULT=kill:cgroup-apply "$MOAT" --root "$ROOT" create --bundle "$BUNDLE" "$ID"
+	[ "$status" != 0 ] || fail "create survived its kill"
+	moat delete -f "$ID" || true
+	left=$("$HV" sh -c 'ls -d /sys/fs/cgroup/*/'"$top"' 2>/dev/null || true')
+	assert_eq "$left" /sys/fs/cgroup/unified/$top "what is left of $top after a killed create"
+}

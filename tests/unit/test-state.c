@@ -48,7 +48,8 @@ test_json_roundtrip (void)
     .id = "c1", .pid = 42, .start_time = 123456789012ULL, .bundle = "/b",
     .rootfs = "/b/rootfs", .created = "2026-01-01T00:00:00.000000000Z", .owner = "root",
     .cgroup_driver = "cgroupfs-v2", .cgroup_path = "/sys/fs/cgroup/moat/c1",
-    .cgroup_created_from = "/sys/fs/cgroup/moat", .no_new_keyring = true, .no_late_hooks = true,
+    .cgroup_created_from = "/sys/fs/cgroup/moat", .cgroup_created_from_v1 = "moat",
+    .no_new_keyring = true, .no_late_hooks = true,
     .no_process = true,
     .annotations = ann, .n_annotations = 1, .status = MOAT_STATUS_RUNNING,
   };
@@ -68,7 +69,8 @@ test_json_roundtrip (void)
     {
       ok (back.pid == 42 && back.start_time == 123456789012ULL, "pid and start time survive");
       ok (strcmp (back.cgroup_path, st.cgroup_path) == 0
-          && strcmp (back.cgroup_created_from, st.cgroup_created_from) == 0,
+          && strcmp (back.cgroup_created_from, st.cgroup_created_from) == 0
+          && strcmp (back.cgroup_created_from_v1, st.cgroup_created_from_v1) == 0,
           "cgroup paths survive");
       ok (back.cgroup_driver && strcmp (back.cgroup_driver, "cgroupfs-v2") == 0,
           "the cgroup driver survives");

@@ -197,8 +197,7 @@ moat_kill (const struct moat_context *ctx, const char *id, int sig, bool all,
   if (all && o.st.cgroup_path)
     {
       struct moat_cgroup cg;
-      r = moat_cgroup_from_state (o.st.cgroup_driver, o.st.cgroup_path,
-                                  o.st.cgroup_created_from, &cg, err);
+      r = moat_cgroup_from_state (&o.st, &cg, err);
       if (r == 0)
         r = cg.driver->kill (&cg, sig, err);
       moat_cgroup_release (&cg);
@@ -235,9 +234,7 @@ kill_cgroup (const struct moat_state *st)
 {
   struct moat_cgroup cg;
   moat_error *ignored = NULL;
-  if (st->cgroup_path
-      && moat_cgroup_from_state (st->cgroup_driver, st->cgroup_path,
-                                 st->cgroup_created_from, &cg, &ignored) == 0)
+  if (st->cgroup_path && moat_cgroup_from_state (st, &cg, &ignored) == 0)
     {
       if (cg.driver)
         cg.driver->kill (&cg, SIGKILL, &ignored);
@@ -275,10 +272,7 @@ static int
 destroy_cgroup (const struct moat_state *st, moat_error **err)
 {
   struct moat_cgroup cg;
-  int r = moat_cgroup_from_state (st->cgroup_driver, st->cgroup_path,
-                                  st->cgroup_created_from, &cg, err);
-  if (r == 0 && st->cgroup_created_from_v1)
-    cg.created_from_v1 = xstrdup (st->cgroup_created_from_v1);
+  int r = moat_cgroup_from_state (st, &cg, err);
   if (r == 0 && cg.driver)
     r = cg.driver->destroy (&cg, err);
   moat_cgroup_release (&cg);
@@ -525,8 +519,7 @@ moat_pause (const struct moat_context *ctx, const char *id, bool pause, moat_err
   else
     {
       struct moat_cgroup cg;
-      r = moat_cgroup_from_state (o.st.cgroup_driver, o.st.cgroup_path,
-                                  o.st.cgroup_created_from, &cg, err);
+      r = moat_cgroup_from_state (&o.st, &cg, err);
       if (r == 0)
         r = cg.driver->freeze (&cg, pause, err);
       moat_cgroup_release (&cg);

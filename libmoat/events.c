@@ -23,8 +23,7 @@ running_cgroup (const struct moat_context *ctx, const char *id, struct moat_cgro
   if (st.status == MOAT_STATUS_STOPPED)
     *gone = true;
   else
-    r = moat_cgroup_from_state (st.cgroup_driver, st.cgroup_path, st.cgroup_created_from, cg,
-                                err);
+    r = moat_cgroup_from_state (&st, cg, err);
   if (r == 0 && !*gone && (cg->driver == NULL || cg->driver->stats == NULL))
     r = moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0,
                          "events: container \"%s\" has no cgroup to read", id);

@@ -508,8 +508,7 @@ moat_exec (const struct moat_context *ctx, const struct moat_exec_options *o,
                        "cannot exec in container \"%s\": its init is gone", o->id);
       goto out;
     }
-  if (moat_cgroup_from_state (st.cgroup_driver, st.cgroup_path, st.cgroup_created_from,
-                              &cg, err) < 0
+  if (moat_cgroup_from_state (&st, &cg, err) < 0
       || (o->cgroup && moat_cgroup_enter_sub (&cg, o->cgroup, err) < 0))
     goto out;
   if (cg.driver)
@@ -641,8 +640,7 @@ moat_ps (const struct moat_context *ctx, const char *id, int **pids, size_t *n,
   if (st.status != MOAT_STATUS_STOPPED)
     {
       struct moat_cgroup cg;
-      r = moat_cgroup_from_state (st.cgroup_driver, st.cgroup_path, st.cgroup_created_from,
-                                  &cg, err);
+      r = moat_cgroup_from_state (&st, &cg, err);
       if (r == 0 && cg.driver)
         r = cg.driver->pids (&cg, pids, n, err);
       else if (r == 0)

@@ -649,8 +649,7 @@ static bool
 state_frozen (const struct moat_state *st)
 {
   struct moat_cgroup cg;
-  if (moat_cgroup_from_state (st->cgroup_driver, st->cgroup_path, st->cgroup_created_from,
-                              &cg, NULL) < 0 || cg.driver == NULL)
+  if (moat_cgroup_from_state (st, &cg, NULL) < 0 || cg.driver == NULL)
     return false;
   bool frozen = cg.driver->frozen (&cg);
   moat_cgroup_release (&cg);

@@ -168,8 +168,7 @@ moat_update (const struct moat_context *ctx, const struct moat_update_options *o
       goto out;
     }
   if (check_device_rules (&dir, rules, n_rules, err) < 0
-      || moat_cgroup_from_state (st.cgroup_driver, st.cgroup_path, st.cgroup_created_from,
-                                 &cg, err) < 0)
+      || moat_cgroup_from_state (&st, &cg, err) < 0)
     goto out;
   if (moat_resources_empty (&r))
     ret = 0;

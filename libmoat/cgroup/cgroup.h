@@ -72,9 +72,11 @@ struct moat_cgroup_driver
 /* The driver for --cgroup-manager; NULL for disabled.  */
 int moat_cgroup_driver_for (enum moat_cgroup_manager m,
                             const struct moat_cgroup_driver **out, moat_error **err);
-/* The cgroup recorded in a state: the driver by name.  */
-int moat_cgroup_from_state (const char *driver, const char *path, const char *created_from,
-                            struct moat_cgroup *cg, moat_error **err);
+/* The cgroup recorded in a state: the driver by name, the path and how
+   far up create made directories.  */
+struct moat_state;
+int moat_cgroup_from_state (const struct moat_state *st, struct moat_cgroup *cg,
+                            moat_error **err);
 void moat_cgroup_release (struct moat_cgroup *cg);
 /* exec --cgroup "[controller:]path": make cg name the existing cgroup
    path below the container's (no "..", no symlink, nothing outside it).

@@ -2,6 +2,7 @@
    by the name recorded in state.json afterwards.  */
 #include <config.h>
 #include "cgroup.h"
+#include "../moat.h"
 #include "../feature-table.h"
 #include "../linux/syscalls.h"
 #include "../utils.h"
@@ -36,15 +37,15 @@ moat_cgroup_driver_for (enum moat_cgroup_manager m, const struct moat_cgroup_dri
 }
 
 int
-moat_cgroup_from_state (const char *driver, const char *path, const char *created_from,
-                        struct moat_cgroup *cg, moat_error **err)
+moat_cgroup_from_state (const struct moat_state *st, struct moat_cgroup *cg,
+                        moat_error **err)
 {
   memset (cg, 0, sizeof *cg);
   cg->dirfd = -1;
-  if (path == NULL)
+  if (st->cgroup_path == NULL)
     return 0;
   /* states written before drivers were recorded are cgroupfs v2 */
-  const char *name = driver ? driver : moat_cgroup_v2_driver.name;
+  const char *name = st->cgroup_driver ? st->cgroup_driver : moat_cgroup_v2_driver.name;
   for (size_t i = 0; i < ARRAY_SIZE (drivers); i++)
     if (strcmp (name, drivers[i]->name) == 0)
       cg->driver = drivers[i];
@@ -52,8 +53,10 @@ moat_cgroup_from_state (const char *driver, const char *path, const char *create
     return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0,
                             "the state names the cgroup driver `%s`, which this moat does "
                             "not have", name);
-  cg->path = xstrdup (path);
-  cg->created_from = created_from ? xstrdup (created_from) : NULL;
+  cg->path = xstrdup (st->cgroup_path);
+  cg->created_from = st->cgroup_created_from ? xstrdup (st->cgroup_created_from) : NULL;
+  cg->created_from_v1 = st->cgroup_created_from_v1 ? xstrdup (st->cgroup_created_from_v1)
+    : NULL;
   return 0;
 }
 

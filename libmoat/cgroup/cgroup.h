@@ -94,6 +94,9 @@ void moat_cgroup_remove_descendants (const char *path);
 
 /* Mount point of the cgroup v2 hierarchy, or NULL when there is none.  */
 const char *moat_cgroup_v2_mount (void);
+/* The first directory of mount/rel, from the top, that does not exist
+   yet (what create will make first), or NULL (free it).  */
+char *moat_cgroup_first_missing (const char *mount, const char *rel);
 /* True on a hybrid host: the unified hierarchy at /sys/fs/cgroup/unified
    and controllers on v1 hierarchies beside it (hybrid.c).  */
 bool moat_cgroup_host_is_hybrid (void);

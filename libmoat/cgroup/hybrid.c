@@ -395,30 +395,14 @@ hybrid_locate (const char *cgroups_path, const char *id, struct moat_cgroup *cg,
   size_t depth = v2_stop ? strlen (v2_stop) : strlen (rel) + 1;
   for (size_t i = 0; i < hs.n; i++)
     {
-      /* the first component missing in this hierarchy */
-      autofree char *cur = xasprintf ("%s/%s", hs.h[i].mount, rel);
-      size_t base = strlen (hs.h[i].mount) + 1;
-      char *missing = NULL;
-      for (char *p = cur + base;; p++)
-        if (*p == '/' || *p == '\0')
-          {
-            char c = *p;
-            *p = '\0';
-            bool there = access (cur, F_OK) == 0;
-            if (!there && missing == NULL)
-              missing = xstrdup (cur + base);
-            *p = c;
-            if (c == '\0' || !there)
-              break;
-          }
-      if (missing && strlen (missing) < depth)
+      autofree char *missing = moat_cgroup_first_missing (hs.h[i].mount, rel);
+      const char *m = missing ? missing + strlen (hs.h[i].mount) + 1 : NULL;
+      if (m && strlen (m) < depth)
         {
-          depth = strlen (missing);
+          depth = strlen (m);
           free (cg->created_from_v1);
-          cg->created_from_v1 = missing;
+          cg->created_from_v1 = xstrdup (m);
         }
-      else
-        free (missing);
     }
   moat_v1_hierarchies_clear (&hs);
   return 0;

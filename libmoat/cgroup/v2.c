@@ -134,25 +134,27 @@ v2_locate (const char *cgroups_path, const char *id, struct moat_cgroup *cg,
       cg->created_from = xasprintf ("%s/moat", mount);
       return 0;
     }
-  /* the first component that does not exist yet */
-  autofree char *cur = xstrdup (cg->path);
-  size_t len = strlen (mount);
-  for (;;)
-    {
-      char *next = strchr (cur + len + 1, '/');
-      if (next)
-        *next = '\0';
-      if (access (cur, F_OK) < 0)
-        {
-          cg->created_from = xstrdup (cur);
-          break;
-        }
-      if (next == NULL)
-        break;
-      *next = '/';
-      len = next - cur;
-    }
+  cg->created_from = moat_cgroup_first_missing (mount, clean);
   return 0;
+}
+
+char *
+moat_cgroup_first_missing (const char *mount, const char *rel)
+{
+  char *cur = xasprintf ("%s/%s", mount, rel);
+  for (char *p = cur + strlen (mount) + 1;; p++)
+    if (*p == '/' || *p == '\0')
+      {
+        char c = *p;
+        *p = '\0';
+        if (access (cur, F_OK) < 0)
+          return cur;
+        if (c == '\0')
+          break;
+        *p = c;
+      }
+  free (cur);
+  return NULL;
 }
 
 static int v2_destroy (struct moat_cgroup *cg, moat_error **err);

@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "src/version.h"
 #include "../libmoat/feature-table.h"
+#include "../libmoat/linux/linux.h"
 #include "../libmoat/utils.h"
 #include <errno.h>
 #include <stdarg.h>
@@ -79,20 +80,14 @@ check_criu_path (const char *path)
   moat_error *err = NULL;
   if (moat_feature_require (MOAT_FEATURE_CRIU, "--criu", &err) < 0)
     cli_fail (err);
-  struct stat st;
+  autofree char *found = NULL;
   if (strchr (path, '/') == NULL)
     {
-      const char *dirs = getenv ("PATH");
-      autofree char *copy = xstrdup (dirs && dirs[0] ? dirs : "/usr/sbin:/usr/bin:/sbin:/bin");
-      char *save = NULL;
-      for (char *d = strtok_r (copy, ":", &save); d; d = strtok_r (NULL, ":", &save))
-        {
-          autofree char *p = xasprintf ("%s/%s", d, path);
-          if (stat (p, &st) == 0 && S_ISREG (st.st_mode) && access (p, X_OK) == 0)
-            return;
-        }
-      cli_failf ("--criu: `%s` is not found in $PATH", path);
+      if ((found = moat_find_program (path)) == NULL)
+        cli_failf ("--criu: `%s` is not found in $PATH", path);
+      path = found;
     }
+  struct stat st;
   if (stat (path, &st) < 0)
     cli_failf ("--criu: `%s`: %s", path, strerror (errno));
   if (!S_ISREG (st.st_mode) || access (path, X_OK) < 0)

@@ -182,12 +182,12 @@ int moat_procfs_context (int pidns_fd, moat_error **err);
    the tree is returned as it is and *not_idmapped says why.  */
 int moat_rootfs_tree_prepare (const struct moat_spec *s, const char *rootfs,
                               moat_error **not_idmapped, moat_error **err);
-/* Parent side, before clone3: detached, idmapped copies of the mounts that
-   ask for it (their idmap_fd).  */
 /* A detached copy of the directory path (under dirfd) for a bind mount
    moat makes itself, cut from the host's propagation; the init attaches
    it as a prepared mount (moat_mount_plan.idmap_fd).  */
 int moat_bind_tree_prepare (int dirfd, const char *path, moat_error **err);
+/* Parent side, before clone3: detached, idmapped copies of the mounts that
+   ask for it (their idmap_fd).  */
 int moat_idmapped_mounts_prepare (const struct moat_spec *s, struct moat_mount_plan *mounts,
                                   moat_error **err);
 

@@ -156,6 +156,13 @@ struct moat_plan
 /* Build and check the plan for create / run.  Nothing on the host
    changes.  */
 struct moat_policy;
+/* policy: in harden mode, its fixes are made to the config first (the
+   plan's config_text is the fixed one, hardened lists them).  */
+int moat_plan_build (const struct moat_create_options *o, const struct moat_policy *policy,
+                     bool foreground,
+                     struct moat_plan **out, moat_error **err);
+void moat_plan_free (struct moat_plan *p);
+
 /* For a container that has no cgroup of its own (why: the reason, for
    the error): refuse limits (never dropped) and, as the host's root, a
    cgroup mount (moat's own cgroup is the host's).  */
@@ -167,13 +174,6 @@ int moat_plan_check_no_cgroup (const struct moat_plan *p, const char *why, moat_
    --process-label / --apparmor).  */
 int moat_plan_check_labels (const struct moat_spec *s, const char *selinux_from,
                             const char *apparmor_from, moat_error **err);
-
-/* policy: in harden mode, its fixes are made to the config first (the
-   plan's config_text is the fixed one, hardened lists them).  */
-int moat_plan_build (const struct moat_create_options *o, const struct moat_policy *policy,
-                     bool foreground,
-                     struct moat_plan **out, moat_error **err);
-void moat_plan_free (struct moat_plan *p);
 
 /* userns.c: a new user namespace without mappings.  Rootless: the
    caller's own ids as root, plus its subordinate ranges.  As the host's

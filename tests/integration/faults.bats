@@ -278,11 +278,7 @@ _fault_exec() {
 	is_alive "$hook" || fail "the hook $hook is not running"
 	kill -9 "$moat_pid"
 	wait "$moat_pid" || true
-	for ((i = 0; i < 40; i++)); do
-		is_alive "$hook" || break
-		sleep 0.05
-	done
-	is_alive "$hook" && fail "the hook $hook outlived the moat that ran it"
+	wait_gone "$hook" "the hook (which outlived the moat that ran it)" 2
 	_delete_then_nothing_left "$ID"
 }
 

@@ -247,6 +247,36 @@ wait_file() {
 	fail "$f did not appear within ${secs}s"
 }
 
+# wait_gone PID WHAT [SECONDS]: wait until the process has ended; fail
+# naming it as WHAT when it is still there after SECONDS (default 5)
+wait_gone() {
+	local pid=$1 what=$2 secs=${3:-5} i
+	for ((i = 0; i < secs * 20; i++)); do
+		is_alive "$pid" || return 0
+		sleep 0.05
+	done
+	fail "$what $pid is still alive after ${secs}s"
+}
+
+# start_notify_manager SOCKET LOG: a service manager's notify socket
+# (tests/lib/notify-manager.py: each message it gets becomes a line of
+# LOG), stopped at teardown
+start_notify_manager() {
+	: >"$2"
+	# started from a subshell: not a job of the test's shell (which would
+	# report its end)
+	(/usr/bin/python3 "$BATS_TEST_DIRNAME/../lib/notify-manager.py" "$1" "$2" \
+		</dev/null >/dev/null 2>&1 &
+		echo $! >"$T/.notify-manager.pid")
+	helper_pid "$(cat "$T/.notify-manager.pid")"
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$1" ] && return 0
+		sleep 0.05
+	done
+	fail "the manager's socket $1 did not appear"
+}
+
 # is_alive PID: the process exists and is not a zombie
 is_alive() {
 	local st

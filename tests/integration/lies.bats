@@ -16,8 +16,7 @@ load helpers
 	assert_status 0
 	assert_contains "$stderr" "removing what can be found"
 	# its default cgroup was found and emptied: the init is gone too
-	for _ in $(seq 50); do is_alive "$pid" || break; sleep 0.1; done
-	is_alive "$pid" && fail "the init $pid survived"
+	wait_gone "$pid" "the init"
 	assert_nothing_left "$ID"
 }
 
@@ -34,8 +33,7 @@ load helpers
 	run --separate-stderr moat delete --force "$ID"
 	assert_status 0
 	assert_contains "$stderr" "removing what can be found"
-	for _ in $(seq 50); do is_alive "$pid" || break; sleep 0.1; done
-	is_alive "$pid" && fail "the init $pid survived"
+	wait_gone "$pid" "the init"
 	assert_nothing_left "$ID" "$cg"
 }
 
@@ -51,8 +49,7 @@ load helpers
 	run --separate-stderr moat delete --force "$ID"
 	assert_status 0
 	assert_contains "$stderr" "removing what can be found"
-	for _ in $(seq 50); do is_alive "$pid" || break; sleep 0.1; done
-	is_alive "$pid" && fail "the init $pid survived"
+	wait_gone "$pid" "the init"
 	assert_nothing_left "$ID"
 	# a state naming a live process that is not the one recorded (another
 	# start time): that process is left alone

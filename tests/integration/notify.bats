@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # sd_notify through the container (NOTIFY_SOCKET) and socket activation
 # (LISTEN_FDS), as a service manager uses them: a manager's socket is
-# played by a listener on the host that writes each datagram it gets to
-# a file, one line each (newlines shown as |); the container sends with
+# played by tests/lib/notify-manager.py (each message it gets becomes a
+# line of a file, its newlines shown as |); the container sends with
 # tests/lib/sd-notify.c.
 
 load helpers
@@ -20,25 +20,7 @@ setup() {
 	cp "$SD_NOTIFY" "$ROOTFS/bin/sd-notify"
 	MANAGER=$T/manager.sock
 	HEARD=$T/heard
-	: >"$HEARD"
-	# started from a subshell: not a job of the test's shell (which would
-	# report its end)
-	(/usr/bin/python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-with open(sys.argv[2], "a", buffering=1) as out:
-    while True:
-        out.write(s.recv(4096).decode().replace("\n", "|") + "\n")
-'  "$MANAGER" "$HEARD" </dev/null >/dev/null 2>&1 &
-		echo $! >"$T/manager.pid")
-	helper_pid "$(cat "$T/manager.pid")"
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[ -S "$MANAGER" ] && break
-		sleep 0.05
-	done
-	[ -S "$MANAGER" ] || fail "the manager's socket did not appear"
+	start_notify_manager "$MANAGER" "$HEARD"
 }
 
 # the lines the manager heard, waiting up to a second for N of them

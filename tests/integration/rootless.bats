@@ -238,21 +238,10 @@ deny" "ids and setgroups inside"
 	set_sh '/bin/sd-notify READY=1'
 	chown "$RL_USER" "$CFG"
 	# the user's manager: a socket the user may send to
-	(/usr/bin/python3 -c '
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-os.chmod(sys.argv[1], 0o666)
-with open(sys.argv[2], "a", buffering=1) as out:
-    out.write(s.recv(4096).decode().replace("\n", "|") + "\n")
-' "$T/manager.sock" "$T/heard" </dev/null >/dev/null 2>&1 &
-		echo $! >"$T/manager.pid")
-	helper_pid "$(cat "$T/manager.pid")"
-	local i
-	for ((i = 0; i < 100; i++)); do [ -S "$T/manager.sock" ] && break; sleep 0.05; done
+	start_notify_manager "$T/manager.sock" "$T/heard"
 	NOTIFY_SOCKET=$T/manager.sock run --separate-stderr _as_user run --bundle "$BUNDLE" "$ID"
 	assert_status 0
-	for ((i = 0; i < 20; i++)); do [ -s "$T/heard" ] && break; sleep 0.05; done
+	wait_file "$T/heard" 1
 	assert_contains "$(cat "$T/heard")" "READY=1|MAINPID=" "what the manager heard"
 	_no_state
 }

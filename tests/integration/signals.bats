@@ -164,8 +164,7 @@ got() {
 	kill_ok --all "$ID" KILL
 	wait_status "$ID" stopped
 	for p in $procs; do
-		for _ in $(seq 40); do is_alive "$p" || break; sleep 0.05; done
-		is_alive "$p" && fail "process $p alive after kill --all KILL"
+		wait_gone "$p" "after kill --all KILL, process" 2
 	done
 	assert_eq "$(cat "$CGROOT/moat/$ID/cgroup.procs" 2>/dev/null)" "" "cgroup.procs"
 }

@@ -4,6 +4,7 @@
 #define MOAT_LINUX_H
 
 #include <stdbool.h>
+#include <sched.h>
 #include <sys/types.h>
 #include "../error.h"
 #include "../fault.h"
@@ -80,6 +81,10 @@ int moat_apply_rlimits (const struct moat_spec *s, moat_error **err);
 int moat_apply_hostname (const struct moat_spec *s, moat_error **err);
 /* process.scheduler and process.ioPriority (before capabilities drop).  */
 int moat_apply_scheduling (const struct moat_spec *s, moat_error **err);
+/* A cpu (or memory node) list ("0-3,7") as a set; field names it in
+   errors.  */
+int moat_cpu_list_parse (const char *list, const char *field, cpu_set_t *set,
+                         moat_error **err);
 /* A cpu list ("0-3,7") as this process's affinity; NULL does nothing.  */
 int moat_apply_cpu_affinity (const char *list, const char *field, moat_error **err);
 int moat_apply_personality (const struct moat_spec *s, moat_error **err);

@@ -156,12 +156,9 @@ moat_apply_scheduling (const struct moat_spec *s, moat_error **err)
 }
 
 int
-moat_apply_cpu_affinity (const char *list, const char *field, moat_error **err)
+moat_cpu_list_parse (const char *list, const char *field, cpu_set_t *set, moat_error **err)
 {
-  if (list == NULL)
-    return 0;
-  cpu_set_t set;
-  CPU_ZERO (&set);
+  CPU_ZERO (set);
   autofree char *copy = xstrdup (list);
   char *save = NULL;
   for (char *r = strtok_r (copy, ",", &save); r; r = strtok_r (NULL, ",", &save))
@@ -173,8 +170,19 @@ moat_apply_cpu_affinity (const char *list, const char *field, moat_error **err)
       if (b < a || b >= CPU_SETSIZE)
         return moat_error_set (err, 0, "%s: bad cpu range `%s`", field, r);
       for (unsigned long c = a; c <= b; c++)
-        CPU_SET (c, &set);
+        CPU_SET (c, set);
     }
+  return 0;
+}
+
+int
+moat_apply_cpu_affinity (const char *list, const char *field, moat_error **err)
+{
+  if (list == NULL)
+    return 0;
+  cpu_set_t set;
+  if (moat_cpu_list_parse (list, field, &set, err) < 0)
+    return -1;
   if (sched_setaffinity (0, sizeof set, &set) < 0)
     return moat_error_set (err, errno, "%s: sched_setaffinity `%s`", field, list);
   return 0;

@@ -48,9 +48,9 @@ static const struct
                           "this moat was built without libcriu" },
 #endif
 #ifdef HAVE_SYSTEMD
-  [MOAT_FEATURE_SYSTEMD] = { "SYSTEMD", true, false, NULL,
-                             "the systemd cgroup driver is not supported by this version "
-                             "of moat (use --cgroup-manager cgroupfs)" },
+  [MOAT_FEATURE_SYSTEMD] = { "SYSTEMD", true, true, moat_cgroup_systemd_usable,
+                             "the systemd cgroup driver needs libsystemd and the unified "
+                             "cgroup hierarchy alone (use --cgroup-manager cgroupfs)" },
 #else
   [MOAT_FEATURE_SYSTEMD] = { "SYSTEMD", false, false, NULL,
                              "this moat was built without libsystemd (use "

@@ -252,6 +252,8 @@ make_cgroup (struct launch *l, moat_error **err)
       cg->driver = NULL;
       return moat_state_write (&l->dir, &l->state, err);
     }
+  if (cg->driver->made_by_attach)
+    return 0;  /* applied once attach has made it */
   return cg->driver->apply (cg, l->plan->spec, err);
 }
 
@@ -602,6 +604,10 @@ launch_create (struct launch *l, bool foreground, bool with_fifo, moat_error **e
   if (l->cgroup_made && l->cgroup.dirfd < 0
       && l->cgroup.driver->attach (&l->cgroup, l->pid, err) < 0)
     return moat_error_prefix (err, "place the container's init in its cgroup");
+  if (l->cgroup_made && l->cgroup.driver->made_by_attach
+      && l->cgroup.driver->apply (&l->cgroup, p->spec, err) < 0)
+    return moat_error_prefix (err, "%s", p->spec->cgroups_path ? "linux.cgroupsPath"
+                              : "the container's cgroup");
   if (p->new_userns && moat_write_id_maps (l->pid, p->spec, err) < 0)
     return -1;
   if (moat_fault ("go", err) < 0

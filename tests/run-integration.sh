@@ -30,6 +30,12 @@ fi
 
 if [ "${MOAT_IT_INNER:-}" != 1 ]; then
 	export MOAT_IT_INNER=1
+	# next to the systemd of tests/lib/with-systemd.sh, its pid namespace
+	# is this run's: systemd (pid 1) reaps orphans, and its clients
+	# (systemctl) refuse a manager whose pid they cannot see
+	if [ "${MOAT_WITH_SYSTEMD:-}" = 1 ]; then
+		exec unshare --mount --propagation private -- /bin/bash "$0" "$@"
+	fi
 	# --kill-child: if unshare dies, pid 1 of the namespace (and so every
 	# process in it) is killed too.
 	if unshare --mount --propagation private --pid --fork --kill-child --mount-proc true 2>/dev/null; then
@@ -43,7 +49,7 @@ fi
 
 # ---- from here on: pid 1 of a private pid + mount namespace ----------------
 
-if [ "$$" != 1 ]; then
+if [ "$$" != 1 ] && [ "${MOAT_WITH_SYSTEMD:-}" != 1 ]; then
 	echo "run-integration.sh: warning: not pid 1 of a pid namespace; orphaned inits become zombies" >&2
 fi
 

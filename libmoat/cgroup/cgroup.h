@@ -32,6 +32,10 @@ struct moat_cgroup
 struct moat_cgroup_driver
 {
   const char *name;    /* recorded in state.json */
+  /* The cgroup exists only once attach has put the first process in it
+     (systemd's scopes): the limits are applied after attach, while the
+     init still waits, rather than before it is born.  */
+  bool made_by_attach;
   /* Decide where the container's cgroup goes, changing nothing: the
      result is recorded in the state before anything is made, so that
      delete can clean up after a create that died half-way.  A NULL path
@@ -50,7 +54,8 @@ struct moat_cgroup_driver
   int (*clone_fd) (const struct moat_cgroup *cg, moat_error **err);
   /* Move a process that was born elsewhere in.  */
   int (*attach) (const struct moat_cgroup *cg, pid_t pid, moat_error **err);
-  /* Apply linux.resources before the init is born in it.  */
+  /* Apply linux.resources before the init is born in it (after attach
+     for a driver whose cgroup is made by attach).  */
   int (*apply) (struct moat_cgroup *cg, const struct moat_spec *s, moat_error **err);
   /* Change the limits of a running container (what r sets; the rest
      stays); NULL: not supported.  */
@@ -100,6 +105,9 @@ char *moat_cgroup_first_missing (const char *mount, const char *rel);
 /* True on a hybrid host: the unified hierarchy at /sys/fs/cgroup/unified
    and controllers on v1 hierarchies beside it (hybrid.c).  */
 bool moat_cgroup_host_is_hybrid (void);
+/* True when the systemd driver can work here: libsystemd loads and the
+   host has the unified hierarchy alone (systemd.c).  */
+bool moat_cgroup_systemd_usable (void);
 /* True when the driver create would pick can apply limits of controller
    (in the unified hierarchy, or a v1 one on a hybrid host).  */
 bool moat_cgroup_has_controller (const char *controller);

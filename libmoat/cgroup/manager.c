@@ -13,9 +13,15 @@
 
 extern const struct moat_cgroup_driver moat_cgroup_v2_driver;
 extern const struct moat_cgroup_driver moat_cgroup_hybrid_driver;
+#ifdef HAVE_SYSTEMD
+extern const struct moat_cgroup_driver moat_cgroup_systemd_driver;
+#endif
 
 static const struct moat_cgroup_driver *const drivers[] = {
   &moat_cgroup_v2_driver, &moat_cgroup_hybrid_driver,
+#ifdef HAVE_SYSTEMD
+  &moat_cgroup_systemd_driver,
+#endif
 };
 
 int
@@ -28,7 +34,14 @@ moat_cgroup_driver_for (enum moat_cgroup_manager m, const struct moat_cgroup_dri
     case MOAT_CGROUP_DISABLED:
       return 0;
     case MOAT_CGROUP_SYSTEMD:
+#ifdef HAVE_SYSTEMD
+      /* what this host lacks for it, the driver says when it locates */
+      (void) err;
+      *out = &moat_cgroup_systemd_driver;
+      return 0;
+#else
       return moat_feature_require (MOAT_FEATURE_SYSTEMD, "--systemd-cgroup", err);
+#endif
     case MOAT_CGROUP_CGROUPFS:
       break;
     }

@@ -331,6 +331,17 @@ assert_nothing_left() {
 
 # ---- assertions ----------------------------------------------------------------
 
+# cgv FILE: a file of the container's cgroup ($CG), on one line
+cgv() {
+	tr '\n' ' ' <"$CG/$1" | sed 's/ $//'
+}
+
+# assert_cg FILE VALUE: the container's cgroup file FILE reads VALUE
+assert_cg() {
+	[ -e "$CG/$1" ] || { fail "$CG/$1 does not exist"; return 1; }
+	assert_eq "$(cgv "$1")" "$2" "$1"
+}
+
 fail() {
 	echo "FAIL: $*" >&2
 	return 1

@@ -81,6 +81,17 @@ _gone() {
 	_gone "$ID"
 }
 
+@test "hybrid: the systemd cgroup driver is refused, saying why, leaving nothing" {
+	cfg '.linux.cgroupsPath = $p' --arg p "system.slice:moat:$ID"
+	run --separate-stderr moat --systemd-cgroup run -d --bundle "$BUNDLE" "$ID"
+	assert_error "the systemd cgroup driver needs the unified cgroup hierarchy"
+	assert_contains "$stderr" "hybrid"
+	_gone "$ID"
+	# and `features` does not offer it
+	assert_eq "$("$MOAT" features | jq -c '[.linux.cgroup.systemd, .linux.cgroup.systemdUser]')" \
+		'[false,false]' "features: systemd, systemdUser"
+}
+
 @test "hybrid: a refused value fails the create, naming it, leaving nothing" {
 	cfg '.linux.resources.cpu = {"cpus": "0-4095"}'
 	run --separate-stderr moat run --bundle "$BUNDLE" "$ID"

@@ -36,17 +36,6 @@ _require_vm() {
 	[ -z "$missing" ] || skip "the VM's root cgroup does not enable: $missing"
 }
 
-# _cgv FILE: a file of the container's cgroup ($CG), on one line
-_cgv() {
-	tr '\n' ' ' <"$CG/$1" | sed 's/ $//'
-}
-
-# _assert_cg FILE VALUE: the container's cgroup file FILE reads VALUE
-_assert_cg() {
-	[ -e "$CG/$1" ] || { fail "$CG/$1 does not exist"; return 1; }
-	assert_eq "$(_cgv "$1")" "$2" "$1"
-}
-
 # _event FILE KEY: the number of the line "KEY N" of a flat-keyed file of
 # the container's cgroup (memory.events, pids.events ...), 0 when absent
 _event() {
@@ -140,12 +129,12 @@ _event() {
 	cfg '.linux.resources.memory = {"limit": 33554432}'
 	set_args '["sleep", "100"]'
 	run_d_ok "$ID"
-	_assert_cg memory.max 33554432
+	assert_cg memory.max 33554432
 	assert_eq "$(_event memory.events oom_kill)" 0 "oom_kill in memory.events before"
 	# dd allocates its block: 96 MB, three times the limit (no swap in the VM)
 	run --separate-stderr moat exec "$ID" dd if=/dev/zero of=/dev/null bs=96M count=1
 	assert_status 137
-	[ "$(_event memory.events oom_kill)" -ge 1 ] || fail "no oom_kill in memory.events: $(_cgv memory.events)"
+	[ "$(_event memory.events oom_kill)" -ge 1 ] || fail "no oom_kill in memory.events: $(cgv memory.events)"
 	# the kill took dd only: the container goes on
 	assert_eq "$(status_of "$ID")" running "status after the OOM kill"
 	# and well under the limit, the same allocation works
@@ -169,10 +158,10 @@ _event() {
 		| .linux.resources.unified = {"memory.high": "50331648"}'
 	set_args '["sleep", "100"]'
 	run_d_ok "$ID"
-	_assert_cg memory.max 67108864
-	_assert_cg memory.swap.max 33554432
-	_assert_cg memory.low 16777216
-	_assert_cg memory.high 50331648
+	assert_cg memory.max 67108864
+	assert_cg memory.swap.max 33554432
+	assert_cg memory.low 16777216
+	assert_cg memory.high 50331648
 	run --separate-stderr moat delete -f "$ID"
 	assert_status 0
 	assert_nothing_left "$ID"
@@ -191,12 +180,12 @@ _event() {
 		exec sleep 100'
 	run_d_ok "$ID"
 	wait_file "$OUT/rc" 20
-	_assert_cg pids.max 8
+	assert_cg pids.max 8
 	assert_eq "$(cat "$OUT/n")" 6 "sleeps started before a fork failed"
 	assert_ne "$(cat "$OUT/rc")" 0 "status of the forking subshell"
-	[ "$(_event pids.events max)" -ge 1 ] || fail "no fork refused in pids.events: $(_cgv pids.events)"
+	[ "$(_event pids.events max)" -ge 1 ] || fail "no fork refused in pids.events: $(cgv pids.events)"
 	# the init (now sleep) and the six sleeps
-	assert_eq "$(_cgv pids.current)" 7 "pids.current"
+	assert_eq "$(cgv pids.current)" 7 "pids.current"
 	run --separate-stderr moat delete -f "$ID"
 	assert_status 0
 	assert_nothing_left "$ID"
@@ -216,7 +205,7 @@ _event() {
 	assert_contains "$output" "0 findings"
 	set_args '["sleep", "100"]'
 	run_d_ok "$ID"
-	_assert_cg pids.max 2048
+	assert_cg pids.max 2048
 	[ "$(awk 'NR == 1 { print $2 }' "/proc/$(pid_of "$ID")/uid_map")" != 0 ] || fail "no user namespace of the container's own"
 	run --separate-stderr moat delete -f "$ID"
 	assert_status 0
@@ -234,11 +223,11 @@ _event() {
 	set_sh 'while :; do :; done'
 	run_d_ok "$ID"
 	pid=$(pid_of "$ID")
-	_assert_cg cpu.weight 39
-	_assert_cg cpu.max "50000 100000"
-	_assert_cg cpu.max.burst 20000
-	_assert_cg cpuset.cpus "$cpu"
-	_assert_cg cpuset.mems 0
+	assert_cg cpu.weight 39
+	assert_cg cpu.max "50000 100000"
+	assert_cg cpu.max.burst 20000
+	assert_cg cpuset.cpus "$cpu"
+	assert_cg cpuset.mems 0
 	assert_eq "$(proc_status_field "$pid" Cpus_allowed_list)" "$cpu" "Cpus_allowed_list of the init"
 	assert_eq "$(proc_status_field "$pid" Mems_allowed_list)" 0 "Mems_allowed_list of the init"
 	# half a CPU for a loop that wants a whole one: throttled within the
@@ -247,7 +236,7 @@ _event() {
 		[ "$(_event cpu.stat nr_throttled)" -gt 0 ] && break
 		sleep 0.05
 	done
-	[ "$(_event cpu.stat nr_throttled)" -gt 0 ] || fail "the busy init was never throttled: $(_cgv cpu.stat)"
+	[ "$(_event cpu.stat nr_throttled)" -gt 0 ] || fail "the busy init was never throttled: $(cgv cpu.stat)"
 	run --separate-stderr moat delete -f "$ID"
 	assert_status 0
 	assert_nothing_left "$ID"
@@ -260,10 +249,10 @@ _event() {
 	set_args '["sleep", "100"]'
 	run_d_ok "$ID"
 	if [ -e "$CG/io.bfq.weight" ]; then
-		_assert_cg io.bfq.weight "default 500"
+		assert_cg io.bfq.weight "default 500"
 	else
 		# 1 + (500 - 10) * 9999 / 990 = 1 + 4949
-		_assert_cg io.weight "default 4950"
+		assert_cg io.weight "default 4950"
 	fi
 	run --separate-stderr moat delete -f "$ID"
 	assert_status 0
@@ -280,8 +269,8 @@ _event() {
 	cfg '.linux.resources.blockIO = {"weight": 500}'
 	set_args '["sleep", "100"]'
 	run_d_ok "$ID"
-	_assert_cg io.bfq.weight "default 500"
-	_assert_cg io.weight "default 100"
+	assert_cg io.bfq.weight "default 500"
+	assert_cg io.weight "default 100"
 	run --separate-stderr moat delete -f "$ID"
 	assert_status 0
 	assert_nothing_left "$ID"
@@ -330,7 +319,7 @@ _null_blk() {
 		echo "$s $e" >/out/times
 		exec sleep 100'
 	run_d_ok "$ID"
-	_assert_cg io.max "$MAJMIN rbps=1048576 wbps=max riops=max wiops=100"
+	assert_cg io.max "$MAJMIN rbps=1048576 wbps=max riops=max wiops=100"
 	wait_file "$OUT/times" 20
 	assert_eq "$(cat "$OUT/rc")" 0 "status of dd in the container ($(cat "$OUT/dd.err"))"
 	local took
@@ -341,7 +330,7 @@ _null_blk() {
 	# and they were the container's reads
 	local rbytes
 	rbytes=$(awk -v d="$MAJMIN" '$1 == d { for (i = 2; i <= NF; i++) if ($i ~ /^rbytes=/) print substr($i, 8) }' "$CG/io.stat")
-	[ "${rbytes:-0}" -ge 2097152 ] || fail "io.stat of the container: $(_cgv io.stat)"
+	[ "${rbytes:-0}" -ge 2097152 ] || fail "io.stat of the container: $(cgv io.stat)"
 	run --separate-stderr moat delete -f "$ID"
 	assert_status 0
 	assert_nothing_left "$ID"
@@ -370,12 +359,12 @@ _null_blk() {
 		exec sleep 100'
 	run_d_ok "$ID"
 	wait_file "$OUT/two" 20
-	_assert_cg hugetlb.2MB.max 2097152
-	_assert_cg hugetlb.2MB.rsvd.max 2097152
+	assert_cg hugetlb.2MB.max 2097152
+	assert_cg hugetlb.2MB.rsvd.max 2097152
 	assert_eq "$(cat "$OUT/one")" 0 "fallocate of one page ($(cat "$OUT/one.err"))"
 	assert_ne "$(cat "$OUT/two")" 0 "fallocate of two more pages"
 	assert_contains "$(cat "$OUT/two.err")" "No space left on device" "fallocate of two more pages"
-	_assert_cg hugetlb.2MB.current 2097152
+	assert_cg hugetlb.2MB.current 2097152
 	run --separate-stderr moat delete -f "$ID"
 	assert_status 0
 	assert_nothing_left "$ID"
@@ -406,16 +395,16 @@ _null_blk() {
 		done
 	done
 	CG=$CGROOT/$ID/b/c
-	_assert_cg memory.max 67108864
-	_assert_cg pids.max 50
+	assert_cg memory.max 67108864
+	assert_cg pids.max 50
 	# 1 + (512 - 2) * 9999 / 262142
-	_assert_cg cpu.weight 20
-	_assert_cg cpuset.cpus 0
-	_assert_cg hugetlb.2MB.max 2097152
+	assert_cg cpu.weight 20
+	assert_cg cpuset.cpus 0
+	assert_cg hugetlb.2MB.max 2097152
 	if [ -e "$CG/io.bfq.weight" ]; then
-		_assert_cg io.bfq.weight "default 500"
+		assert_cg io.bfq.weight "default 500"
 	else
-		_assert_cg io.weight "default 4950"
+		assert_cg io.weight "default 4950"
 	fi
 
 	# below a parent that existed before: it gets the controllers too, and stays

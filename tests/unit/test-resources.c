@@ -6,6 +6,9 @@
 #include "libmoat/spec/spec.h"
 #include "libmoat/cgroup/v1-resources.h"
 #include "libmoat/cgroup/journal.h"
+#ifdef HAVE_SYSTEMD
+#include "libmoat/cgroup/systemd.h"
+#endif
 #include "libmoat/utils.h"
 #include <stdlib.h>
 #include <string.h>
@@ -251,9 +254,138 @@ test_restore_values (void)
     }
 }
 
+#ifdef HAVE_SYSTEMD
+/* The systemd driver: slice:prefix:name as a unit and a slice's path,
+   and the limits as unit properties.  */
+static void
+test_systemd_names (void)
+{
+  static const struct
+  {
+    const char *slice, *want;
+  } slices[] = {
+    { "system.slice", "system.slice" },
+    { "a-b-c.slice", "a.slice/a-b.slice/a-b-c.slice" },
+    { "-.slice", "" },
+    { "system", NULL }, { "a--b.slice", NULL }, { "-a.slice", NULL }, { "a-.slice", NULL },
+    { "a/b.slice", NULL }, { ".slice", NULL }, { "a@b.slice", NULL },
+  };
+  for (size_t i = 0; i < sizeof slices / sizeof slices[0]; i++)
+    {
+      char *got = moat_systemd_expand_slice (slices[i].slice);
+      ok (slices[i].want ? got && strcmp (got, slices[i].want) == 0 : got == NULL,
+          "slice `%s` is `%s`", slices[i].slice, got ? got : "(refused)");
+      free (got);
+    }
+  static const struct
+  {
+    const char *path;
+    bool user;
+    const char *unit, *slice;  /* NULL unit: refused */
+  } paths[] = {
+    { "system.slice:docker:abc", false, "docker-abc.scope", "system.slice" },
+    { ":crio:abc", false, "crio-abc.scope", "system.slice" },
+    { ":crio:abc", true, "crio-abc.scope", "user.slice" },
+    { "machine.slice::abc", false, "abc.scope", "machine.slice" },
+    { NULL, false, "moat-id1.scope", "system.slice" },
+    { "/abs/path", false, NULL, NULL }, { "a:b", false, NULL, NULL },
+    { "a:b:c:d", false, NULL, NULL }, { "s.slice:p:", false, NULL, NULL },
+    { "s.slice:p:x/y", false, NULL, NULL }, { "s.slice:p:x.slice", false, NULL, NULL },
+  };
+  for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+    {
+      char *unit = NULL, *slice = NULL;
+      moat_error *err = NULL;
+      int r = moat_systemd_parse_path (paths[i].path, "id1", paths[i].user, &unit, &slice,
+                                       &err);
+      if (paths[i].unit)
+        ok (r == 0 && strcmp (unit, paths[i].unit) == 0 && strcmp (slice, paths[i].slice) == 0,
+            "cgroupsPath `%s` is %s in %s", paths[i].path ? paths[i].path : "(none)",
+            unit ? unit : "?", slice ? slice : "?");
+      else
+        ok (r < 0 && err && contains (err->msg, "linux.cgroupsPath"),
+            "cgroupsPath `%s` refused: %s", paths[i].path, err ? err->msg : "(accepted)");
+      moat_error_free (&err);
+      free (unit);
+      free (slice);
+    }
+}
+
+/* The properties of a resources object, as "Name=value;..." (bytes in
+   hex).  */
+static char *
+properties_for (const char *json)
+{
+  struct moat_resources r;
+  struct moat_cgroup_writes w;
+  struct moat_sd_properties p = { 0 };
+  moat_error *err = NULL;
+  char *out = xmalloc0 (4096), *o = out;
+  if (moat_resources_from_json (json, strlen (json), &r, NULL, NULL, &err) < 0
+      || moat_v2_resource_writes (&r, false, &w, &err) < 0
+      || moat_systemd_properties (&w, "/nonexistent", &p, &err) < 0)
+    {
+      snprintf (out, 4096, "error: %s", err ? err->msg : "?");
+      moat_error_free (&err);
+      return out;
+    }
+  for (size_t i = 0; i < p.n; i++)
+    {
+      o += sprintf (o, "%s%s=", i ? ";" : "", p.v[i].name);
+      if (p.v[i].type == 't')
+        o += sprintf (o, "%llu", (unsigned long long) p.v[i].t);
+      for (size_t k = 0; p.v[i].type == 'y' && k < p.v[i].n_bytes; k++)
+        o += sprintf (o, "%02x", p.v[i].bytes[k]);
+    }
+  moat_sd_properties_clear (&p);
+  moat_cgroup_writes_clear (&w);
+  moat_resources_clear (&r);
+  return out;
+}
+
+static void
+test_systemd_properties (void)
+{
+  static const struct
+  {
+    const char *json, *want, *what;
+  } cases[] = {
+    { "{\"memory\": {\"limit\": 67108864, \"reservation\": 1048576, \"swap\": 134217728}}",
+      "MemoryMax=67108864;MemoryLow=1048576;MemorySwapMax=67108864", "memory" },
+    { "{\"memory\": {\"limit\": -1}}", "MemoryMax=18446744073709551615", "no memory limit" },
+    { "{\"pids\": {\"limit\": 20}}", "TasksMax=20", "pids" },
+    { "{\"cpu\": {\"shares\": 1024, \"quota\": 50000, \"period\": 100000}}",
+      "CPUWeight=39;CPUQuotaPerSecUSec=500000;CPUQuotaPeriodUSec=100000", "cpu" },
+    { "{\"cpu\": {\"quota\": 25000}}", "CPUQuotaPerSecUSec=250000",
+      "a quota alone: the period of a new cgroup" },
+    { "{\"cpu\": {\"quota\": -1, \"period\": 50000}}",
+      "CPUQuotaPerSecUSec=18446744073709551615;CPUQuotaPeriodUSec=50000", "no quota" },
+    { "{\"cpu\": {\"cpus\": \"0-2,9\", \"mems\": \"0\"}}",
+      "AllowedCPUs=0702;AllowedMemoryNodes=01", "cpuset as bitmasks" },
+    { "{\"blockIO\": {\"weight\": 500}}", "IOWeight=4950", "the default io weight" },
+    { "{\"unified\": {\"memory.high\": \"max\", \"memory.min\": \"4096\", "
+      "\"cpu.idle\": \"1\"}}", "MemoryHigh=18446744073709551615;MemoryMin=4096",
+      "unified keys systemd knows (and one it does not)" },
+    { "{\"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 4194304}]}", "",
+      "huge pages: files only" },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      char *got = properties_for (cases[i].json);
+      ok (strcmp (got, cases[i].want) == 0, "systemd properties, %s: `%s` (want `%s`)",
+          cases[i].what, got, cases[i].want);
+      free (got);
+    }
+}
+#endif
+
 int
 main (void)
 {
+#ifdef HAVE_SYSTEMD
+  test_systemd_names ();
+  test_systemd_properties ();
+#endif
   test_restore_values ();
   test_conversions ();
   test_writes ();

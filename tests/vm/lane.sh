@@ -7,7 +7,7 @@
 #   tests/vm/lane.sh
 #
 # It builds nothing: it tests the host's build, $MOAT (default: ./moat of
-# the repository).  Two VMs boot, one after the other (a kernel has one
+# the repository).  Three VMs boot, one after the other (a kernel has one
 # major security module at a time).  In the first, with Debian's default
 # (AppArmor), tests/run-integration.sh runs
 #   tests/integration/vm-cgroup-v2.bats   the VM itself, every limit's file
@@ -21,22 +21,26 @@
 #                                         the host (contrib/build-deb.sh,
 #                                         lintian), installed in the VM, where
 #                                         the root's writes are thrown away
-# and in the second, booted with SELinux and Debian's policy loaded,
+# in the second, booted with SELinux and Debian's policy loaded,
 #   tests/integration/vm-selinux.bats     process, keyring and mount labels
+# and in the third, next to a systemd of the tests' own
+# (tests/lib/with-systemd.sh),
+#   tests/integration/vm-systemd.bats     the systemd cgroup driver
 # Its output is printed as it comes; the last line is the lane's summary,
-# "N passed, N failed, N skipped", the sum of both VMs' (the summaries of
+# "N passed, N failed, N skipped", the sum of the VMs' (the summaries of
 # the runs in the VMs, printed before it, are marked "# in the VM:").
 #
 # Counted:
 #   - no VM possible here (no qemu or kernel, and none installable): one
 #     skip, with the reason;
 #   - a VM that does not boot, stops, or is still running after
-#     $MOAT_VM_LANE_TIMEOUT seconds (default 600, for both): one failure
+#     $MOAT_VM_LANE_TIMEOUT seconds (default 600, for all): one failure
 #     more, with the reason;
 #   - otherwise the counts of the runs in the VMs.
 # Exit status: 0 when nothing failed, else 1.
 #
-# (tests/vm/lane.sh --guest WORK LOG FILE... is the part that runs in a VM.)
+# (tests/vm/lane.sh --guest WORK LOG [--with-systemd] FILE... is the part
+# that runs in a VM.)
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd -P)
@@ -46,15 +50,21 @@ cd "$repo" || exit 1
 files=(tests/integration/vm-cgroup-v2.bats tests/integration/resources.bats tests/integration/vm-apparmor.bats
 	tests/integration/vm-package.bats)
 selinux_files=(tests/integration/vm-selinux.bats)
+systemd_files=(tests/integration/vm-systemd.bats)
 
 # ---- in the VM ------------------------------------------------------------------
 
 # WORK is a directory shared with the host: moat, the test bundle, and
 # LOG, the log the host counts from (the console may lose or mangle a
-# line; the shared file does not)
+# line; the shared file does not); --with-systemd before the files: they
+# run next to a systemd of their own
 guest() {
-	local work=$1 log=$2 key cache=/tmp/moat-it-cache
+	local work=$1 log=$2 key cache=/tmp/moat-it-cache wrap=()
 	shift 2
+	if [ "${1:-}" = --with-systemd ]; then
+		wrap=(tests/lib/with-systemd.sh)
+		shift
+	fi
 	if [ "${MOAT_VM:-}" != 1 ]; then
 		echo "lane.sh: --guest runs in the VM of tests/vm/run-in-vm.sh only" >&2
 		exit 2
@@ -70,13 +80,13 @@ guest() {
 	rm -rf "$cache/unpack"
 	# the Debian packages the host built (vm-package.bats installs them here)
 	MOAT_TEST_DEBS=$work/debs MOAT=$work/moat MOAT_IT_CACHE=$cache \
-		bash tests/run-integration.sh "$@" 2>&1 | tee "$work/$log"
+		"${wrap[@]}" bash tests/run-integration.sh "$@" 2>&1 | tee "$work/$log"
 	exit "${PIPESTATUS[0]}"
 }
 
 if [ "${1:-}" = --guest ]; then
 	shift
-	[ $# -ge 3 ] || { echo "usage: lane.sh --guest WORK LOG FILE..." >&2; exit 2; }
+	[ $# -ge 3 ] || { echo "usage: lane.sh --guest WORK LOG [--with-systemd] FILE..." >&2; exit 2; }
 	guest "$@"
 fi
 
@@ -168,4 +178,5 @@ run_vm() {
 
 run_vm apparmor apparmor "${files[@]}"
 run_vm selinux selinux "${selinux_files[@]}"
+run_vm systemd apparmor --with-systemd "${systemd_files[@]}"
 finish "$passed" "$failed" "$skipped"

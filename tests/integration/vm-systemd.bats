@@ -74,6 +74,9 @@ _assert_unit_gone() {
 	cfg '.linux.cgroupsPath = $p' --arg p "system.slice:moat:$ID"
 	_run_sd "$ID"
 	_assert_props ActiveState=active Delegate=yes Slice=system.slice "ControlGroup=${CG#"$CGROOT"}"
+	# features offers the driver here (not to a rootless moat yet)
+	assert_eq "$("$MOAT" features | jq -c '[.linux.cgroup.systemd, .linux.cgroup.systemdUser]')" \
+		'[true,false]' "features: systemd, systemdUser"
 	assert_eq "$(cat "$CG/cgroup.procs")" "$(pid_of "$ID")" "processes of the scope"
 	# exec joins it
 	moat exec -d --pid-file "$T/exec.pid" "$ID" sleep 50
@@ -300,4 +303,25 @@ _assert_unit_gone() {
 	done
 	moat delete -f "$ID"
 	"$runc" --root "$T/runc-root" delete -f "$ID"
+}
+
+@test "systemd: a rootless moat is refused the driver, saying so, and leaves nothing" {
+	local user=moat-it-sd
+	if ! id "$user" >/dev/null 2>&1; then
+		useradd --system --no-create-home --shell /bin/sh "$user" || fail "useradd $user"
+		on_teardown "userdel '$user'"
+	fi
+	local d
+	for d in "$BUNDLE" "$(dirname "$MOAT")"; do
+		while [ "$d" != / ]; do chmod o+x "$d"; d=$(dirname "$d"); done
+	done
+	cfg '.linux.namespaces |= (map(select(.type != "user")) + [{"type": "user"}])'
+	chown -R "$user" "$BUNDLE"
+	mkdir -p "$T/rl-state"
+	chown "$user" "$T/rl-state"
+	run --separate-stderr runuser -u "$user" -- env XDG_RUNTIME_DIR=/run/user/0 \
+		"$MOAT" --root "$T/rl-state" --systemd-cgroup run -d --bundle "$BUNDLE" "$ID"
+	assert_error "the systemd cgroup driver for a rootless moat"
+	assert_eq "$(ls -A "$T/rl-state" | grep -vx .tmp)" "" "state left"
+	assert_eq "$(systemctl list-units --all --plain --no-legend "*$ID*")" "" "units of $ID"
 }

@@ -36,6 +36,11 @@ cat >"$units/moat-test.target" <<'UNIT'
 [Unit]
 Description=the systemd of moat's tests
 UNIT
+# what would clean or cover the VM's /tmp (the tests' files) should a test
+# start a unit that pulls in sysinit.target: masked
+for u in systemd-tmpfiles-setup.service systemd-tmpfiles-clean.service tmp.mount; do
+	ln -s /dev/null "$units/$u"
+done
 
 die() {
 	echo "$prog: $*" >&2

@@ -170,8 +170,7 @@ moat_features_json (void)
   gen_bool (g, "v1", moat_feature_available (MOAT_FEATURE_CGROUP_V1));
   gen_bool (g, "v2", moat_feature_available (MOAT_FEATURE_CGROUP_V2));
   gen_bool (g, "systemd", moat_feature_available (MOAT_FEATURE_SYSTEMD));
-  /* a rootless moat's driver (the user's manager) is not supported yet */
-  gen_bool (g, "systemdUser", false);
+  gen_bool (g, "systemdUser", moat_feature_available (MOAT_FEATURE_SYSTEMD));
   gen_bool (g, "rdma", moat_cgroup_has_controller ("rdma"));
   yajl_gen_map_close (g);
   GS (g, "seccomp");

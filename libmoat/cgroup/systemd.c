@@ -14,10 +14,10 @@
    Everything else (stats, freeze, kill, processes) is the cgroupfs v2
    driver's work on the scope's directory.
 
-   It needs the unified hierarchy (on a hybrid host it refuses) and the
-   system's manager: a rootless moat, whose manager would be the user's
-   systemd instance, is refused (not tested yet).  The bus code knows the
-   user's manager already.  */
+   A rootless moat talks to the user's systemd instance (which asks the
+   system's, over the D-Bus system bus, to move the init into its
+   delegated cgroup).  This driver needs the unified hierarchy: on a
+   hybrid host it refuses.  */
 #include <config.h>
 #include "cgroup.h"
 #include "systemd.h"
@@ -150,11 +150,6 @@ sd_locate (const char *cgroups_path, const char *id, struct moat_cgroup *cg,
                             "hierarchy (cgroup v2) with the controllers on it; this host "
                             "%s (use --cgroup-manager cgroupfs)",
                             mount ? "keeps them on cgroup v1 (hybrid)" : "has no cgroup v2");
-  if (as_user ())
-    return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0,
-                            "the systemd cgroup driver for a rootless moat (a scope of the "
-                            "user's systemd instance) is not supported yet (use "
-                            "--cgroup-manager cgroupfs)");
   autofree char *unit = NULL, *slice = NULL;
   if (moat_systemd_parse_path (cgroups_path, id, as_user (), &unit, &slice, err) < 0)
     return -1;

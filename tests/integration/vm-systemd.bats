@@ -7,7 +7,8 @@
 # scope's files and in the unit's properties (so that a daemon-reload
 # keeps them) and the kernel holds them; update changes both; delete stops
 # the scope; bad paths, a missing manager and a killed create leave
-# nothing; runc makes the same scope from the same config.
+# nothing; runc makes the same scope from the same config; a rootless
+# moat's scope is the user's systemd instance's.
 # Elsewhere every test skips, saying why.
 
 load helpers
@@ -74,9 +75,9 @@ _assert_unit_gone() {
 	cfg '.linux.cgroupsPath = $p' --arg p "system.slice:moat:$ID"
 	_run_sd "$ID"
 	_assert_props ActiveState=active Delegate=yes Slice=system.slice "ControlGroup=${CG#"$CGROOT"}"
-	# features offers the driver here (not to a rootless moat yet)
+	# features offers the driver here, to root and to a rootless moat
 	assert_eq "$("$MOAT" features | jq -c '[.linux.cgroup.systemd, .linux.cgroup.systemdUser]')" \
-		'[true,false]' "features: systemd, systemdUser"
+		'[true,true]' "features: systemd, systemdUser"
 	assert_eq "$(cat "$CG/cgroup.procs")" "$(pid_of "$ID")" "processes of the scope"
 	# exec joins it
 	moat exec -d --pid-file "$T/exec.pid" "$ID" sleep 50
@@ -305,23 +306,81 @@ _assert_unit_gone() {
 	"$runc" --root "$T/runc-root" delete -f "$ID"
 }
 
-@test "systemd: a rootless moat is refused the driver, saying so, and leaves nothing" {
-	local user=moat-it-sd
+# _user_manager USER: the user's systemd instance, as a service of the
+# system manager with a delegated cgroup, as user@.service is (which needs
+# logind); sets UID_, XDG (its runtime directory) and MGR_CG (its cgroup).
+# A user's manager moves a process of another cgroup into its own by
+# asking the system manager over the D-Bus system bus: started here, and
+# the system manager connected to it.
+_user_manager() {
+	local user=$1
 	if ! id "$user" >/dev/null 2>&1; then
-		useradd --system --no-create-home --shell /bin/sh "$user" || fail "useradd $user"
-		on_teardown "userdel '$user'"
+		useradd --system --create-home --shell /bin/sh "$user" || fail "useradd $user"
+		on_teardown "userdel -r '$user'"
 	fi
+	UID_=$(id -u "$user")
+	XDG=/run/user/$UID_
+	# (no default dependencies: sysinit.target would set the VM up)
+	if [ ! -S /run/dbus/system_bus_socket ]; then
+		mkdir -p /run/dbus
+		systemd-run --unit=moat-it-dbus -p DefaultDependencies=no -p Type=notify \
+			dbus-daemon --system --nofork --nopidfile --nosyslog --systemd-activation >/dev/null 2>&1
+		on_teardown "systemctl stop moat-it-dbus.service"
+		for _ in $(seq 50); do [ -S /run/dbus/system_bus_socket ] && break; sleep 0.1; done
+		[ -S /run/dbus/system_bus_socket ] || fail "the D-Bus system bus did not start"
+		# the system manager connects to a bus it did not start on SIGUSR1
+		kill -USR1 1
+	fi
+	for _ in $(seq 100); do
+		busctl --system call org.freedesktop.systemd1 /org/freedesktop/systemd1 \
+			org.freedesktop.DBus.Peer Ping >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	busctl --system call org.freedesktop.systemd1 /org/freedesktop/systemd1 \
+		org.freedesktop.DBus.Peer Ping >/dev/null || fail "the system manager is not on the D-Bus system bus"
+	mkdir -p "$XDG"
+	chown "$user" "$XDG"
+	chmod 700 "$XDG"
+	on_teardown "systemctl stop moat-it-user-manager.service; rm -rf '$XDG'"
+	systemd-run --unit=moat-it-user-manager -p DefaultDependencies=no -p Type=notify \
+		-p Delegate=yes -p User="$user" -p Environment=XDG_RUNTIME_DIR="$XDG" \
+		/lib/systemd/systemd --user >/dev/null 2>&1 || fail "the user's systemd did not start"
+	MGR_CG=$CGROOT$(systemctl show -P ControlGroup moat-it-user-manager.service)
+}
+
+@test "systemd: a rootless moat's scope is the user's systemd instance's, in the user's delegated cgroup" {
+	local user=moat-it-sd pid
+	_user_manager "$user"
+	# the user's bundle: its files, a user namespace of its one id
 	local d
 	for d in "$BUNDLE" "$(dirname "$MOAT")"; do
 		while [ "$d" != / ]; do chmod o+x "$d"; d=$(dirname "$d"); done
 	done
-	cfg '.linux.namespaces |= (map(select(.type != "user")) + [{"type": "user"}])'
+	cfg '.linux.namespaces |= (map(select(.type != "user")) + [{"type": "user"}])
+		| .linux.uidMappings = [{"containerID": 0, "hostID": $u, "size": 1}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": $g, "size": 1}]
+		| (.mounts[] | select(.type == "devpts") | .options) |= map(select(. != "gid=5"))
+		| .linux.resources = {"pids": {"limit": 9}}
+		| del(.linux.cgroupsPath)' --argjson u "$UID_" --argjson g "$(id -g "$user")"
 	chown -R "$user" "$BUNDLE"
 	mkdir -p "$T/rl-state"
 	chown "$user" "$T/rl-state"
-	run --separate-stderr runuser -u "$user" -- env XDG_RUNTIME_DIR=/run/user/0 \
-		"$MOAT" --root "$T/rl-state" --systemd-cgroup run -d --bundle "$BUNDLE" "$ID"
-	assert_error "the systemd cgroup driver for a rootless moat"
+	# output to files: a detached container keeps nothing of bats' pipes
+	_as_user() {
+		runuser -u "$user" -- env XDG_RUNTIME_DIR="$XDG" \
+			"$MOAT" --root "$T/rl-state" "$@" </dev/null >"$T/u.out" 2>"$T/u.err"
+	}
+	_as_user --systemd-cgroup run -d --bundle "$BUNDLE" "$ID" || fail "run -d as $user: $(cat "$T/u.err")"
+	_as_user state "$ID" || fail "state: $(cat "$T/u.err")"
+	pid=$(jq -r .pid "$T/u.out")
+	CG=$MGR_CG/user.slice/moat-$ID.scope
+	assert_eq "$(cut -d: -f3 "/proc/$pid/cgroup")" "${CG#"$CGROOT"}" "cgroup of the init"
+	assert_cg pids.max 9
+	assert_eq "$(runuser -u "$user" -- env XDG_RUNTIME_DIR="$XDG" \
+		systemctl --user show -P TasksMax "moat-$ID.scope")" 9 "TasksMax of the user's scope"
+	_as_user delete -f "$ID" || fail "delete -f as $user: $(cat "$T/u.err")"
+	for _ in $(seq 50); do [ -e "$CG" ] || break; sleep 0.1; done
+	[ ! -e "$CG" ] || fail "the scope's cgroup $CG is left"
+	! kill -0 "$pid" 2>/dev/null || fail "the init $pid is alive"
 	assert_eq "$(ls -A "$T/rl-state" | grep -vx .tmp)" "" "state left"
-	assert_eq "$(systemctl list-units --all --plain --no-legend "*$ID*")" "" "units of $ID"
 }

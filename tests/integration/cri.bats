@@ -102,7 +102,7 @@ container() {
 ex() {
 	local cid=$1 r
 	shift
-	r=$(cri ExecSync "$(jq -cn --arg c "$cid" '{container_id: $c, cmd: $ARGS.positional, timeout: 30}' --args "$@")") ||
+	r=$(cri ExecSync "$(jq -cn --arg c "$cid" '{container_id: $c, cmd: $ARGS.positional, timeout: 30}' --args -- "$@")") ||
 		return 125
 	jq -r '.stdout // ""' <<<"$r" | base64 -d
 	jq -r '.stderr // ""' <<<"$r" | base64 -d >&2
@@ -127,9 +127,10 @@ KUBELET_MASKED='["/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats
 KUBELET_READONLY='["/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]'
 
 # same_for_both FILE_PREFIX: the facts each handler wrote to PREFIX.runc
-# and PREFIX.moat are the same
+# and PREFIX.moat are the same (but for the handler's name in pod names)
 same_for_both() {
-	diff -u "$1.runc" "$1.moat" >&2 || fail "moat differs from runc (above: - runc, + moat)"
+	diff -u <(sed 's/-runc\b/-HANDLER/g' "$1.runc") <(sed 's/-moat\b/-HANDLER/g' "$1.moat") >&2 ||
+		fail "moat differs from runc (above: - runc, + moat)"
 }
 
 # ---- scenarios ---------------------------------------------------------------
@@ -149,5 +150,100 @@ same_for_both() {
 		[ "$h" = moat ] && assert_eq "$("$MOAT" --root "$CTD/runtimes/moat/k8s.io" state "$POD" | jq -r .status)" running "moat state"
 		# the sandbox's process is the pause image's
 		assert_eq "$(tr '\0' ' ' <"/proc/$(jq -r .info.info <<<"$output" | jq -r .pid)/cmdline")" "sleep infinity " "$h sandbox process"
+	done
+}
+
+# facts of a pod whose two containers share its network, IPC, UTS and
+# (shareProcessNamespace) pid namespaces
+pod_sharing() {
+	local h=$1 a b ns
+	pod "$h" "share-$h" '.linux.security_context.namespace_options.pid = "POD"'
+	container web '["sh", "-c", "mkdir /tmp/www && echo served-by-web >/tmp/www/index.html && echo from-web >/dev/shm/note && exec httpd -f -p 127.0.0.1:8080 -h /tmp/www"]'
+	a=$CID
+	container probe '["sleep", "3600"]'
+	b=$CID
+	wait_for_web() { ex "$b" sh -c 'for i in $(seq 50); do wget -qO- http://127.0.0.1:8080/ 2>/dev/null && exit 0; sleep 0.1; done; exit 1'; }
+	echo "loopback service of the other container: $(wait_for_web)"
+	echo "its process seen: $(ex "$b" sh -c 'ps -o comm | grep -c httpd')"
+	echo "pid 1: $(ex "$b" cat /proc/1/cmdline | tr '\0' ' ')"
+	echo "hostname: $(ex "$a" hostname) $(ex "$b" hostname)"
+	echo "shm: $(ex "$b" cat /dev/shm/note)"
+	for ns in net ipc uts pid mnt; do
+		if [ "$(ex "$a" readlink /proc/self/ns/$ns)" = "$(ex "$b" readlink /proc/self/ns/$ns)" ]; then
+			echo "$ns: shared"
+		else
+			echo "$ns: apart"
+		fi
+		[ "$(ex "$a" readlink /proc/self/ns/$ns)" != "$(readlink /proc/self/ns/$ns)" ] ||
+			fail "$h: the container is in the host's $ns namespace"
+	done
+}
+
+@test "cri: two containers of a pod share its network, IPC, UTS and pid namespaces" {
+	local h
+	for h in $HANDLERS; do
+		pod_sharing "$h" >"$T/facts.$h"
+	done
+	same_for_both "$T/facts"
+	run cat "$T/facts.moat"
+	assert_contains "$output" "loopback service of the other container: served-by-web"
+	assert_contains "$output" "its process seen: 1"
+	assert_contains "$output" "pid 1: sleep infinity"
+	assert_contains "$output" "hostname: share-moat share-moat"
+	assert_contains "$output" "shm: from-web"
+	assert_contains "$output" "net: shared"$'\n'"ipc: shared"$'\n'"uts: shared"$'\n'"pid: shared"$'\n'"mnt: apart"
+}
+
+@test "cri: 200 exec probes in a row all succeed and leave no process or state; time per probe" {
+	local h r before after
+	for h in $HANDLERS; do
+		pod "$h" "probe-$h"
+		container c '["sleep", "3600"]'
+		before=$(in_ctd cat "$(cg "unified" "$CID")/cgroup.procs" | sort)
+		r=$(cri exec-loop "$CID" 200 10 sh -c 'test -d /proc/self')
+		assert_eq "$(jq -r .ok <<<"$r")" 200 "$h: probes that succeeded ($(jq -c .failed <<<"$r"))"
+		echo "# ExecSync x200 with $h: $(jq -r '.ms | "mean \(.mean) ms, median \(.median) ms, p95 \(.p95) ms, max \(.max) ms"' <<<"$r")" >&3
+		after=$(in_ctd cat "$(cg "unified" "$CID")/cgroup.procs" | sort)
+		assert_eq "$after" "$before" "$h: the container's processes after the probes"
+		# the runtime's state: the sandbox and the container, nothing an
+		# exec made
+		assert_eq "$(ls "$CTD/runtimes/$h/k8s.io" | sort)" "$(printf '%s\n' "$POD" "$CID" | sort)" "$h state"
+		# and no process of the runtime itself
+		local bin=$MOAT
+		[ "$h" = runc ] && bin=$(command -v runc)
+		[ -z "$(pgrep -f "^$bin ")" ] || fail "$h processes left: $(pgrep -af "^$bin ")"
+	done
+}
+
+@test "cri: exec with a terminal (resized) and attach to a container's terminal, through the streaming server" {
+	local h r
+	for h in $HANDLERS; do
+		pod "$h" "tty-$h"
+		container t '["sh"]' '.stdin = true | .tty = true'
+		r=$(CRI_STREAM_UNTIL=attached-42 cri stream attach "$CID" 'echo attached-$((6 * 7))'$'\n')
+		assert_contains "$(jq -r .stdout <<<"$r")" "attached-42" "$h: attach"
+		r=$(cri stream exec "$CID" 'sleep 0.5; stty size; tty; echo exec-$((6 * 7)); exit 3'$'\n' sh)
+		assert_contains "$(jq -r .stdout <<<"$r")" "30 100" "$h: the terminal's size"
+		assert_contains "$(jq -r .stdout <<<"$r")" "/dev/pts/" "$h: a terminal"
+		assert_contains "$(jq -r .stdout <<<"$r")" "exec-42" "$h: exec"
+		assert_eq "$(jq -r '.status.details.causes[0].message' <<<"$r")" 3 "$h: the exit status ($r)"
+	done
+}
+
+@test "cri: container logs are written where the kubelet reads them" {
+	local h f
+	for h in $HANDLERS; do
+		pod "$h" "logs-$h"
+		container app '["sh", "-c", "echo to-stdout; echo to-stderr >&2; sleep 3600"]'
+		f=$T/logs/logs-$h/app.log
+		assert_eq "$(cri ContainerStatus "{\"container_id\": \"$CID\"}" | jq -r .status.log_path)" "$f" "$h: log path"
+		wait_file "$f"
+		local i
+		for ((i = 0; i < 50; i++)); do
+			[ "$(wc -l <"$f")" -ge 2 ] && break
+			sleep 0.1
+		done
+		grep -Eq '^[0-9T:.Z-]+ stdout F to-stdout$' "$f" || fail "$h: no stdout line in $f: $(cat "$f")"
+		grep -Eq '^[0-9T:.Z-]+ stderr F to-stderr$' "$f" || fail "$h: no stderr line in $f: $(cat "$f")"
 	done
 }

@@ -207,7 +207,7 @@ pod_sharing() {
 		assert_eq "$after" "$before" "$h: the container's processes after the probes"
 		# the runtime's state: the sandbox and the container, nothing an
 		# exec made
-		assert_eq "$(ls "$CTD/runtimes/$h/k8s.io" | sort)" "$(printf '%s\n' "$POD" "$CID" | sort)" "$h state"
+		assert_eq "$(runtime_state "$h" | sort)" "$(printf '%s\n' "$POD" "$CID" | sort)" "$h state"
 		# and no process of the runtime itself
 		local bin=$MOAT
 		[ "$h" = runc ] && bin=$(command -v runc)
@@ -245,5 +245,225 @@ pod_sharing() {
 		done
 		grep -Eq '^[0-9T:.Z-]+ stdout F to-stdout$' "$f" || fail "$h: no stdout line in $f: $(cat "$f")"
 		grep -Eq '^[0-9T:.Z-]+ stderr F to-stderr$' "$f" || fail "$h: no stderr line in $f: $(cat "$f")"
+	done
+}
+
+# cgfile CONTROLLER FILE V2_FILE: the value of the container $CID's limit,
+# in its v1 hierarchy's FILE on a hybrid host, else in V2_FILE
+cgfile() {
+	if [ -n "$CG_V1" ]; then
+		in_ctd cat "$(cg "$1" "$CID")/$2"
+	else
+		in_ctd cat "$(cg "$1" "$CID")/$3"
+	fi
+}
+
+@test "cri: UpdateContainerResources changes the running container's cgroup; stats have real numbers" {
+	local h r
+	for h in $HANDLERS; do
+		pod "$h" "res-$h"
+		container c '["sh", "-c", "i=0; while [ $i -lt 20000 ]; do i=$((i + 1)); done; exec sleep 3600"]' \
+			'.linux.resources = {memory_limit_in_bytes: 134217728, cpu_shares: 1024}'
+		assert_eq "$(cgfile memory memory.limit_in_bytes memory.max)" 134217728 "$h: memory limit at create"
+		run cri UpdateContainerResources "{\"container_id\": \"$CID\", \"linux\": {\"memory_limit_in_bytes\": 67108864, \"cpu_period\": 100000, \"cpu_quota\": 50000, \"cpu_shares\": 512}}"
+		assert_status 0
+		assert_eq "$(cgfile memory memory.limit_in_bytes memory.max)" 67108864 "$h: memory limit"
+		if [ -n "$CG_V1" ]; then
+			assert_eq "$(cgfile cpu cpu.cfs_quota_us -)" 50000 "$h: cpu quota"
+			assert_eq "$(cgfile cpu cpu.cfs_period_us -)" 100000 "$h: cpu period"
+			assert_eq "$(cgfile cpu cpu.shares -)" 512 "$h: cpu shares"
+		else
+			assert_eq "$(cgfile cpu - cpu.max)" "50000 100000" "$h: cpu.max"
+			assert_eq "$(cgfile cpu - cpu.weight)" 20 "$h: cpu weight"
+		fi
+		# what the kubelet's summary reads
+		r=$(cri ContainerStats "{\"container_id\": \"$CID\"}")
+		[ "$(jq -r .stats.cpu.usage_core_nano_seconds.value <<<"$r")" -gt 0 ] || fail "$h: cpu usage: $r"
+		[ "$(jq -r .stats.memory.working_set_bytes.value <<<"$r")" -gt 0 ] || fail "$h: memory working set: $r"
+		assert_eq "$(jq -r .stats.attributes.id <<<"$r")" "$CID" "$h: stats of the container"
+		r=$(cri ListContainerStats "{\"filter\": {\"pod_sandbox_id\": \"$POD\"}}")
+		assert_eq "$(jq -r '.stats | length' <<<"$r")" 1 "$h: containers listed"
+		[ "$(jq -r '.stats[0].memory.working_set_bytes.value' <<<"$r")" -gt 0 ] || fail "$h: listed memory: $r"
+	done
+}
+
+# status_facts PID: what the kernel says of a process: ids, capabilities,
+# no_new_privs, seccomp
+status_facts() {
+	grep -E '^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' "/proc/$1/status"
+}
+
+# facts of a container with the security context a restricted pod's
+# containers get
+restricted() {
+	local h=$1 pid
+	pod "$h" "sec-$h"
+	container r '["sleep", "3600"]' ". * $(jq -cn --argjson m "$KUBELET_MASKED" --argjson ro "$KUBELET_READONLY" \
+		'{linux: {security_context: {run_as_user: {value: 1000}, run_as_group: {value: 1000},
+		  supplemental_groups: [2000], readonly_rootfs: true,
+		  capabilities: {drop_capabilities: ["ALL"], add_capabilities: ["NET_BIND_SERVICE"]},
+		  seccomp: {profile_type: "RuntimeDefault"}, no_new_privs: true,
+		  masked_paths: $m, readonly_paths: $ro}}}')"
+	pid=$(ctr_pid "$CID")
+	echo "the init, seen from outside:"
+	status_facts "$pid"
+	echo "an exec'd process:"
+	ex "$CID" sh -c 'grep -E "^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):" /proc/self/status'
+	echo "write to the root: $(ex "$CID" touch /x 2>&1 || echo refused)"
+	echo "write to /tmp (the root's): $(ex "$CID" touch /tmp/x 2>&1 || echo refused)"
+	echo "/proc/timer_list: $(ex "$CID" sh -c 'wc -c </proc/timer_list' 2>&1)"
+	echo "/sys/firmware: $(ex "$CID" ls -A /sys/firmware | wc -l)"
+	echo "/proc/sys: $(ex "$CID" sh -c 'echo x >/proc/sys/kernel/domainname' 2>&1 || echo refused)"
+	echo "mounts: $(in_ctd awk '$5 == "/proc/timer_list" || $5 == "/proc/sys" || $5 == "/" { print $5, $6 }' "/proc/$pid/mountinfo" | cut -d, -f1 | sort | tr '\n' ' ')"
+}
+
+@test "cri: security context: run as a user, read-only root, capabilities, RuntimeDefault seccomp, no_new_privs, masked and read-only paths" {
+	local h
+	for h in $HANDLERS; do
+		restricted "$h" >"$T/facts.$h"
+	done
+	same_for_both "$T/facts"
+	run cat "$T/facts.moat"
+	assert_contains "$output" "Uid:	1000	1000	1000	1000"
+	assert_contains "$output" "Groups:	1000 2000"
+	assert_contains "$output" "CapEff:	0000000000000000"
+	assert_contains "$output" "CapBnd:	$(cap_mask 10)"
+	assert_contains "$output" "NoNewPrivs:	1"
+	assert_contains "$output" "Seccomp:	2"
+	assert_contains "$output" "write to the root: touch: /x: Read-only file system"
+	assert_contains "$output" "/proc/timer_list: 0"
+	assert_contains "$output" "/sys/firmware: 0"
+	assert_contains "$output" "/proc/sys: sh: can't create /proc/sys/kernel/domainname: Read-only file system"
+}
+
+# the kubelet checks runAsNonRoot itself (the CRI has no such field); the
+# runtime is given the user: by uid, or by a name containerd looks up in
+# the image's /etc/passwd
+@test "cri: run_as_username takes the user and its group from the image" {
+	local h
+	for h in $HANDLERS; do
+		pod "$h" "user-$h"
+		container u '["sleep", "3600"]' '.linux.security_context.run_as_username = "nobody"'
+		assert_eq "$(proc_status_field "$(ctr_pid "$CID")" Uid)" "65534 65534 65534 65534" "$h: uid"
+		assert_eq "$(proc_status_field "$(ctr_pid "$CID")" Gid)" "65534 65534 65534 65534" "$h: gid"
+		assert_eq "$(ex "$CID" id -u)" 65534 "$h: uid of an exec"
+	done
+}
+
+@test "cri: a Localhost seccomp profile is applied (its refusal seen inside), RuntimeDefault allows the same call" {
+	local h
+	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}\n' >"$T/no-mkdir.json"
+	for h in $HANDLERS; do
+		pod "$h" "seccomp-$h"
+		container local '["sleep", "3600"]' ".linux.security_context.seccomp = {profile_type: \"Localhost\", localhost_ref: \"$T/no-mkdir.json\"}"
+		run ex "$CID" mkdir /tmp/d
+		[ "$status" -ne 0 ] || fail "$h: mkdir ran under the profile"
+		assert_contains "$output" "Operation not permitted"
+		assert_eq "$(proc_status_field "$(ctr_pid "$CID")" Seccomp)" 2 "$h: seccomp mode of the init"
+		container default '["sleep", "3600"]' '.linux.security_context.seccomp = {profile_type: "RuntimeDefault"}'
+		run ex "$CID" mkdir /tmp/d
+		assert_status 0
+	done
+}
+
+# facts of a privileged container in a privileged pod
+privileged() {
+	local h=$1 pid
+	pod "$h" "priv-$h" '.linux.security_context.privileged = true'
+	container p '["sleep", "3600"]' '.linux.security_context.privileged = true'
+	pid=$(ctr_pid "$CID")
+	status_facts "$pid" | grep -E '^(Cap|NoNewPrivs|Seccomp)'
+	echo "host devices: $(ex "$CID" sh -c 'test -e /dev/loop-control && test -e /dev/kmsg && echo yes')"
+	echo "/sys: $(in_ctd awk '$5 == "/sys" { split($6, o, ","); print o[1] }' "/proc/$pid/mountinfo")"
+	echo "/proc/timer_list masked: $(in_ctd awk '$5 == "/proc/timer_list"' "/proc/$pid/mountinfo" | wc -l)"
+	echo "mount in it: $(ex "$CID" sh -c 'mkdir /tmp/m && mount -t tmpfs t /tmp/m && echo ok')"
+}
+
+@test "cri: a privileged container: every capability, no seccomp, the host's devices, /sys writable" {
+	local h
+	for h in $HANDLERS; do
+		privileged "$h" >"$T/facts.$h"
+	done
+	same_for_both "$T/facts"
+	run cat "$T/facts.moat"
+	assert_contains "$output" "CapEff:	$(awk '$1 == "CapBnd:" { print $2 }' /proc/self/status)"
+	assert_contains "$output" "Seccomp:	0"
+	assert_contains "$output" "host devices: yes"
+	assert_contains "$output" "/sys: rw"
+	assert_contains "$output" "/proc/timer_list masked: 0"
+	assert_contains "$output" "mount in it: ok"
+}
+
+# runtime_state HANDLER: the entries of the runtime's state root (moat
+# keeps its temporaries in .tmp there, which is only listed if not empty)
+runtime_state() {
+	local r=$CTD/runtimes/$1/k8s.io
+	ls -A "$r" | grep -vx .tmp
+	[ ! -d "$r/.tmp" ] || ls -A "$r/.tmp" | sed 's|^|.tmp/|'
+	return 0
+}
+
+# what a pod has on the node: its processes (the sandbox's and its
+# containers' inits), shim, mounts in containerd's mount namespace,
+# cgroups in every hierarchy, and the runtime's state directories
+pod_things() {
+	local h=$1 id
+	shift
+	for id in "$@"; do
+		in_ctd awk -v id="$id" 'index($5, id) { print "mount " $5 }' /proc/self/mountinfo
+		in_ctd sh -c "ls -d /sys/fs/cgroup/*/$CRI_CG/*/$id /sys/fs/cgroup/$CRI_CG/*/$id 2>/dev/null" | sed 's/^/cgroup /'
+		[ -e "$CTD/runtimes/$h/k8s.io/$id" ] && echo "state $CTD/runtimes/$h/k8s.io/$id"
+		pgrep -f "containerd-shim-runc-v2 .* -id $id " | sed 's/^/shim /'
+	done
+	return 0
+}
+
+@test "cri: StopPodSandbox and RemovePodSandbox leave no process, mount, cgroup or runtime state" {
+	local h a b pids pid
+	for h in $HANDLERS; do
+		pod "$h" "gone-$h" '.linux.security_context.namespace_options.pid = "POD"'
+		container a '["sleep", "3600"]'
+		a=$CID
+		container b '["sh", "-c", "sleep 3600 & sleep 3600"]'
+		b=$CID
+		pids="$(ctr_pid "$a") $(ctr_pid "$b") $(cri PodSandboxStatus "{\"pod_sandbox_id\": \"$POD\", \"verbose\": true}" | jq -r .info.info | jq -r .pid)"
+		pod_things "$h" "$POD" "$a" "$b" >"$T/before"
+		grep -q '^mount .*/rootfs$' "$T/before" && grep -q '^cgroup ' "$T/before" && grep -q '^state ' "$T/before" &&
+			grep -q '^shim ' "$T/before" || fail "$h: what the pod has is not found: $(cat "$T/before")"
+		run cri StopPodSandbox "{\"pod_sandbox_id\": \"$POD\"}"
+		assert_status 0
+		for pid in $pids; do
+			wait_gone "$pid" "$h: a process of the stopped pod"
+		done
+		run cri RemovePodSandbox "{\"pod_sandbox_id\": \"$POD\"}"
+		assert_status 0
+		local i
+		for ((i = 0; i < 50; i++)); do
+			[ -z "$(pod_things "$h" "$POD" "$a" "$b")" ] && break
+			sleep 0.1
+		done
+		assert_eq "$(pod_things "$h" "$POD" "$a" "$b")" "" "$h: left after RemovePodSandbox"
+		assert_eq "$(runtime_state "$h")" "" "$h: runtime state"
+	done
+}
+
+@test "cri: a container that fails to start is reported, and its pod is cleaned up" {
+	local h
+	for h in $HANDLERS; do
+		pod "$h" "fail-$h"
+		ctr_create bad '["/nonexistent"]'
+		run cri StartContainer "{\"container_id\": \"$CID\"}"
+		[ "$status" -ne 0 ] || fail "$h: a missing program started"
+		assert_contains "$output" "/nonexistent"
+		assert_contains "$output" "no such file or directory"
+		echo "# StartContainer of a missing program with $h: $output" >&3
+		assert_eq "$(cri ContainerStatus "{\"container_id\": \"$CID\"}" | jq -r .status.state)" CONTAINER_EXITED "$h: state"
+		[ ! -e "$CTD/runtimes/$h/k8s.io/$CID" ] || fail "$h: state of the failed container left"
+		run cri RemoveContainer "{\"container_id\": \"$CID\"}"
+		assert_status 0
+		cri StopPodSandbox "{\"pod_sandbox_id\": \"$POD\"}" >/dev/null
+		cri RemovePodSandbox "{\"pod_sandbox_id\": \"$POD\"}" >/dev/null
+		assert_eq "$(pod_things "$h" "$POD" "$CID")" "" "$h: left after RemovePodSandbox"
+		assert_eq "$(runtime_state "$h")" "" "$h: runtime state"
 	done
 }

@@ -132,6 +132,9 @@ def main(argv):
         else:
             request = json.loads(args[0]) if args else {}
             print(to_json(call(channel, name, request)))
+    except json_format.ParseError as e:
+        print("cri.py: %s: a bad request: %s" % (name, e), file=sys.stderr)
+        return 2
     except grpc.RpcError as e:
         print("cri.py: %s: %s: %s" % (name, e.code().name, e.details()),
               file=sys.stderr)

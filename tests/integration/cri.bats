@@ -398,6 +398,7 @@ privileged() {
 # keeps its temporaries in .tmp there, which is only listed if not empty)
 runtime_state() {
 	local r=$CTD/runtimes/$1/k8s.io
+	[ -d "$r" ] || return 0
 	ls -A "$r" | grep -vx .tmp
 	[ ! -d "$r/.tmp" ] || ls -A "$r/.tmp" | sed 's|^|.tmp/|'
 	return 0
@@ -466,4 +467,28 @@ pod_things() {
 		assert_eq "$(pod_things "$h" "$POD" "$CID")" "" "$h: left after RemovePodSandbox"
 		assert_eq "$(runtime_state "$h")" "" "$h: runtime state"
 	done
+}
+
+# containerd 1.6's CRI does not know userns_options (1.7 does): a pod that
+# asks for a user namespace of its own gets none from it, whatever the
+# runtime; docs/kubernetes.md says so, and this fails when it changes
+@test "cri: containerd 1.6 passes no user namespace to the runtime (docs/kubernetes.md)" {
+	local h
+	for h in $HANDLERS; do
+		pod "$h" "userns-$h" '.linux.security_context.namespace_options.userns_options = {mode: "POD",
+			uids: [{host_id: 200000, container_id: 0, length: 65536}], gids: [{host_id: 200000, container_id: 0, length: 65536}]}'
+		container c '["sleep", "3600"]'
+		assert_eq "$(awk '{ print $1, $2, $3 }' "/proc/$(ctr_pid "$CID")/uid_map")" "0 0 4294967295" "$h: uid_map"
+	done
+}
+
+# the systemd cgroup driver (a kubelet with cgroupDriver systemd, the
+# handler's SystemdCgroup = true) is not there yet: the pod fails, naming it
+@test "cri: a handler with SystemdCgroup = true fails the pod, naming the systemd cgroup driver" {
+	run cri RunPodSandbox "$(jq -cn '{runtime_handler: "moat-systemd", config: {metadata: {name: "systemd", uid: "uid-systemd",
+		namespace: "k8s-test"}, linux: {cgroup_parent: "k8s.slice"}}}')"
+	[ "$status" -ne 0 ] || fail "the pod ran"
+	echo "# $output" >&3
+	assert_contains "$output" "systemd"
+	assert_eq "$(runtime_state moat-systemd)" "" "moat state"
 }

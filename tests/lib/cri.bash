@@ -45,13 +45,14 @@ cri_image_archive() {
 	tar -C "$d" -cf "$d.tar" oci-layout index.json blobs
 }
 
-# cri_runtime_toml HANDLER BINARY: the runtime handler HANDLER, the runc
-# v2 shim calling BINARY with a state root of its own
+# cri_runtime_toml HANDLER BINARY [SYSTEMD_CGROUP]: the runtime handler
+# HANDLER, the runc v2 shim calling BINARY with a state root of its own
+# (SystemdCgroup false unless given)
 cri_runtime_toml() {
 	local t='[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.'$1
 	printf '%s]\n  runtime_type = "io.containerd.runc.v2"\n' "$t"
-	printf '%s.options]\n  BinaryName = "%s"\n  Root = "%s"\n  SystemdCgroup = false\n' \
-		"$t" "$2" "$CTD/runtimes/$1"
+	printf '%s.options]\n  BinaryName = "%s"\n  Root = "%s"\n  SystemdCgroup = %s\n' \
+		"$t" "$2" "$CTD/runtimes/$1" "${3:-false}"
 }
 
 # cri_start_containerd DIR: containerd with the CRI plugin on DIR/sock,
@@ -96,6 +97,8 @@ cri_start_containerd() {
 	EOF
 	cri_runtime_toml runc "$(command -v runc)" >>"$CTD/config.toml"
 	cri_runtime_toml moat "$MOAT" >>"$CTD/config.toml"
+	# a kubelet with cgroupDriver systemd: moat has no systemd driver
+	cri_runtime_toml moat-systemd "$MOAT" true >>"$CTD/config.toml"
 	local host_layout=
 	[ -n "${MOAT_IT_HOST_LAYOUT_UNDER:-}" ] && host_layout='umount /sys/fs/cgroup &&'
 	unshare -m -n --propagation private sh -c "$host_layout ip link set lo up &&

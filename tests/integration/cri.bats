@@ -492,3 +492,34 @@ pod_things() {
 	assert_contains "$output" "systemd"
 	assert_eq "$(runtime_state moat-systemd)" "" "moat state"
 }
+
+# A node policy in enforce mode that pods of containerd 1.6 can pass: what
+# its CRI gives every pod (no user namespace, containerd's capabilities
+# with CAP_MKNOD and CAP_NET_RAW, a sandbox without limits or seccomp)
+# allowed, the rest (capabilities beyond those, host namespaces, sensitive
+# binds ...) refused.  docs/kubernetes.md shows it.
+NODE_POLICY='{"mode": "enforce", "rules": {"disable": ["no-user-namespace", "process-root", "writable-rootfs", "no-memory-limit", "no-pids-limit", "no-seccomp"], "capabilities": ["CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_MKNOD", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_CHROOT"]}}'
+
+@test "cri: an enforce policy runs a plain pod and refuses a container that adds CAP_SYS_ADMIN; the CRI caller gets the findings" {
+	echo "$NODE_POLICY" >"$CTD/policy.json"
+	pod moat-policy policy
+	# what the kubelet sends for a container with allowPrivilegeEscalation:
+	# false (the default, true, is refused: rule no-new-privileges)
+	container plain '["sleep", "3600"]' ". * $(jq -cn --argjson m "$KUBELET_MASKED" --argjson ro "$KUBELET_READONLY" \
+		'{linux: {security_context: {no_new_privs: true, masked_paths: $m, readonly_paths: $ro}}}')"
+	assert_eq "$(ex "$CID" echo ran)" ran "a plain container"
+	ctr_create admin '["sleep", "3600"]' '.linux.security_context.capabilities.add_capabilities = ["SYS_ADMIN"]'
+	run cri StartContainer "{\"container_id\": \"$CID\"}"
+	[ "$status" -ne 0 ] || fail "the container with CAP_SYS_ADMIN ran"
+	assert_contains "$output" "refused by the policy"
+	assert_contains "$output" "CAP_SYS_ADMIN is not in the allowed capabilities"
+	assert_eq "$(runtime_state moat-policy | sort)" "$(printf '%s\n' "$POD" "$(cri ListContainers "{\"filter\": {\"pod_sandbox_id\": \"$POD\", \"state\": {\"state\": \"CONTAINER_RUNNING\"}}}" | jq -r '.containers[].id')" | sort)" "state: the sandbox and the plain container"
+	# the shipped example for a node keeps no-user-namespace and the
+	# limits: containerd 1.6 gives a pod none of them, so it refuses even
+	# the sandbox (docs/kubernetes.md)
+	cp "$BATS_TEST_DIRNAME/../../contrib/policy/kubernetes-node.json" "$CTD/policy.json"
+	run cri RunPodSandbox "$(jq -cn --arg cg "/$CRI_CG/pod-strict" '{runtime_handler: "moat-policy", config: {metadata: {name: "strict",
+		uid: "uid-strict", namespace: "k8s-test"}, linux: {cgroup_parent: $cg}}}')"
+	[ "$status" -ne 0 ] || fail "the sandbox ran under kubernetes-node.json"
+	assert_contains "$output" "[no-user-namespace]"
+}

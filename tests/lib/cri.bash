@@ -99,6 +99,11 @@ cri_start_containerd() {
 	cri_runtime_toml moat "$MOAT" >>"$CTD/config.toml"
 	# a kubelet with cgroupDriver systemd: moat has no systemd driver
 	cri_runtime_toml moat-systemd "$MOAT" true >>"$CTD/config.toml"
+	# moat with the policy file $CTD/policy.json (on a node:
+	# /etc/moat/policy.json, read without a flag)
+	printf '#!/bin/sh\nexec "%s" --policy "%s" "$@"\n' "$MOAT" "$CTD/policy.json" >"$CTD/moat-policy"
+	chmod 755 "$CTD/moat-policy"
+	cri_runtime_toml moat-policy "$CTD/moat-policy" >>"$CTD/config.toml"
 	local host_layout=
 	[ -n "${MOAT_IT_HOST_LAYOUT_UNDER:-}" ] && host_layout='umount /sys/fs/cgroup &&'
 	unshare -m -n --propagation private sh -c "$host_layout ip link set lo up &&

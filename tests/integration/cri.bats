@@ -523,3 +523,61 @@ NODE_POLICY='{"mode": "enforce", "rules": {"disable": ["no-user-namespace", "pro
 	[ "$status" -ne 0 ] || fail "the sandbox ran under kubernetes-node.json"
 	assert_contains "$output" "[no-user-namespace]"
 }
+
+# wait_exited CID: wait (10 s) until the container has exited; prints
+# "exit_code reason"
+wait_exited() {
+	local i r
+	for ((i = 0; i < 100; i++)); do
+		r=$(cri ContainerStatus "{\"container_id\": \"$1\"}")
+		if [ "$(jq -r .status.state <<<"$r")" = CONTAINER_EXITED ]; then
+			jq -r '"\(.status.exit_code) \(.status.reason)"' <<<"$r"
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "container $1 has not exited: $r"
+}
+
+# how containers end: their exit status, StopContainer with a program
+# that handles SIGTERM and one that ignores it (killed after the grace
+# period), and the memory limit's OOM kill
+endings() {
+	local h=$1
+	pod "$h" "end-$h"
+	container exits '["sh", "-c", "exit 3"]'
+	echo "exit 3: $(wait_exited "$CID")"
+	container term '["sh", "-c", "trap \"exit 7\" TERM; while :; do sleep 0.1; done"]'
+	cri StopContainer "{\"container_id\": \"$CID\", \"timeout\": 10}" >/dev/null
+	echo "stopped, handles TERM: $(wait_exited "$CID")"
+	container stubborn '["sh", "-c", "trap \"\" TERM; while :; do sleep 0.1; done"]'
+	SECONDS=0
+	cri StopContainer "{\"container_id\": \"$CID\", \"timeout\": 1}" >/dev/null
+	echo "stopped, ignores TERM: $(wait_exited "$CID")"
+	[ "$SECONDS" -ge 1 ] || fail "$h: killed before the grace period"
+	container oom '["dd", "if=/dev/zero", "of=/dev/null", "bs=256M", "count=1"]' \
+		'.linux.resources = {memory_limit_in_bytes: 33554432}'
+	wait_exited "$CID" >/dev/null
+	# containerd takes the OOM event apart from the exit, and may mark it
+	# after the container shows as exited
+	local i r
+	for ((i = 0; i < 50; i++)); do
+		r=$(cri ContainerStatus "{\"container_id\": \"$CID\"}" | jq -r '"\(.status.exit_code) \(.status.reason)"')
+		[ "${r#* }" = OOMKilled ] && break
+		sleep 0.1
+	done
+	echo "over its memory limit: $r"
+}
+
+@test "cri: exit status, StopContainer (SIGTERM, then SIGKILL after the grace period) and OOMKilled reach the CRI" {
+	local h
+	for h in $HANDLERS; do
+		endings "$h" >"$T/facts.$h"
+	done
+	same_for_both "$T/facts"
+	run cat "$T/facts.moat"
+	assert_contains "$output" "exit 3: 3 Error"
+	assert_contains "$output" "stopped, handles TERM: 7 Error"
+	assert_contains "$output" "stopped, ignores TERM: 137 Error"
+	assert_contains "$output" "over its memory limit: 137 OOMKilled"
+}

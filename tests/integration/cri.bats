@@ -40,11 +40,9 @@ setup_file() {
 	cri_start_containerd "$BATS_FILE_TMPDIR/ctd" || return 1
 	export CTD CTD_PID
 	# v1 controllers beside the unified hierarchy (a hybrid host), or v2
-	if in_ctd test -d /sys/fs/cgroup/unified; then
-		export CG_UNIFIED=/sys/fs/cgroup/unified CG_V1=1
-	else
-		export CG_UNIFIED=/sys/fs/cgroup CG_V1=
-	fi
+	CG_V1=
+	in_ctd test -d /sys/fs/cgroup/unified && CG_V1=1
+	export CG_V1
 }
 
 teardown_file() {
@@ -162,8 +160,9 @@ pod_sharing() {
 	a=$CID
 	container probe '["sleep", "3600"]'
 	b=$CID
-	wait_for_web() { ex "$b" sh -c 'for i in $(seq 50); do wget -qO- http://127.0.0.1:8080/ 2>/dev/null && exit 0; sleep 0.1; done; exit 1'; }
-	echo "loopback service of the other container: $(wait_for_web)"
+	# the server may not listen yet: tried for 5 s
+	echo "loopback service of the other container: $(ex "$b" sh -c \
+		'for i in $(seq 50); do wget -qO- http://127.0.0.1:8080/ 2>/dev/null && exit 0; sleep 0.1; done; exit 1')"
 	echo "its process seen: $(ex "$b" sh -c 'ps -o comm | grep -c httpd')"
 	echo "pid 1: $(ex "$b" cat /proc/1/cmdline | tr '\0' ' ')"
 	echo "hostname: $(ex "$a" hostname) $(ex "$b" hostname)"

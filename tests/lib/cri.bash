@@ -136,8 +136,14 @@ cri_start_containerd() {
 cri_stop_containerd() {
 	[ -n "${CTD:-}" ] && [ -f "$CTD/pid" ] || return 0
 	cri_remove_all_pods
-	kill "$(cat "$CTD/pid")" 2>/dev/null
-	local pid
+	local pid i
+	pid=$(cat "$CTD/pid")
+	kill "$pid" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do
+		is_alive "$pid" || break
+		sleep 0.05
+	done
+	kill -9 "$pid" 2>/dev/null
 	for pid in $(pgrep -f "containerd-shim-runc-v2 .*-address $CTD/sock"); do
 		kill -9 "$pid" 2>/dev/null
 	done

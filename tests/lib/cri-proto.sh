@@ -27,6 +27,22 @@ apt-get indextargets --format '$(SITE) $(RELEASE) $(COMPONENT)' 'Created-By: Pac
 	sort -u | while read -r site release component; do
 	[ -n "$site" ] && echo "deb-src $site $release $component"
 done >"$work/sources.list"
+# apt's lists may be gone (an image that removed them): the sources
+# themselves then, one-line and deb822
+if [ ! -s "$work/sources.list" ]; then
+	sed -n 's/^[[:space:]]*deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?/deb-src /p' \
+		/etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null >"$work/sources.list" || true
+	awk 'BEGIN { RS = ""; FS = "\n" }
+		{ t = u = s = c = ""
+		  for (i = 1; i <= NF; i++) {
+			if ($i ~ /^Types:/) t = $i; else if ($i ~ /^URIs:/) u = $i
+			else if ($i ~ /^Suites:/) s = $i; else if ($i ~ /^Components:/) c = $i }
+		  if (t !~ /[: ]deb( |$)/) next
+		  sub(/^URIs:[ \t]*/, "", u); sub(/^Suites:[ \t]*/, "", s); sub(/^Components:[ \t]*/, "", c)
+		  nu = split(u, us, " "); ns = split(s, ss, " ")
+		  for (i = 1; i <= nu; i++) for (j = 1; j <= ns; j++) print "deb-src", us[i], ss[j], c }' \
+		/etc/apt/sources.list.d/*.sources 2>/dev/null >>"$work/sources.list" || true
+fi
 [ -s "$work/sources.list" ] || {
 	echo "cri-proto.sh: apt has no deb lines to take the source package's site from" >&2
 	exit 1
@@ -35,8 +51,10 @@ mkdir -p "$work/lists/partial" "$work/cache/archives/partial"
 set -- -o Dir::Etc::SourceList="$work/sources.list" -o Dir::Etc::SourceParts=/dev/null \
 	-o Dir::State::Lists="$work/lists" -o Dir::Cache="$work/cache" \
 	-o APT::Sandbox::User=root -qq
-apt-get "$@" update >"$work/log" 2>&1 &&
-	(cd "$work" && apt-get "$@" source --download-only "containerd=$version") >>"$work/log" 2>&1 || {
+# a source of the host's that cannot be reached fails the update, not the
+# download from the others
+apt-get "$@" update >"$work/log" 2>&1 || true
+(cd "$work" && apt-get "$@" source --download-only "containerd=$version") >>"$work/log" 2>&1 || {
 	echo "cri-proto.sh: fetching the source package containerd=$version from Debian failed:" >&2
 	cat "$work/log" >&2
 	exit 1

@@ -193,7 +193,7 @@ pod_sharing() {
 	assert_contains "$output" "net: shared"$'\n'"ipc: shared"$'\n'"uts: shared"$'\n'"pid: shared"$'\n'"mnt: apart"
 }
 
-@test "cri: 200 exec probes in a row all succeed and leave no process or state; time per probe" {
+@test "cri: 200 exec probes in a row all succeed and leave no process or state; time per probe; a probe's timeout" {
 	local h r before after
 	for h in $HANDLERS; do
 		pod "$h" "probe-$h"
@@ -207,6 +207,17 @@ pod_sharing() {
 		# the runtime's state: the sandbox and the container, nothing an
 		# exec made
 		assert_eq "$(runtime_state "$h" | sort)" "$(printf '%s\n' "$POD" "$CID" | sort)" "$h state"
+		# a probe over its timeout: containerd kills it, nothing stays
+		SECONDS=0
+		run cri ExecSync "{\"container_id\": \"$CID\", \"cmd\": [\"sleep\", \"30\"], \"timeout\": 1}"
+		[ "$status" -ne 0 ] || [ "$(jq -r .exit_code <<<"$output")" != 0 ] || fail "$h: the probe did not time out: $output"
+		[ "$SECONDS" -lt 20 ] || fail "$h: the probe's timeout took ${SECONDS}s"
+		local i
+		for ((i = 0; i < 50; i++)); do
+			[ "$(in_ctd cat "$(cg unified "$CID")/cgroup.procs" | sort)" = "$before" ] && break
+			sleep 0.1
+		done
+		assert_eq "$(in_ctd cat "$(cg unified "$CID")/cgroup.procs" | sort)" "$before" "$h: the container's processes after a timed-out probe"
 		# and no process of the runtime itself
 		local bin=$MOAT
 		[ "$h" = runc ] && bin=$(command -v runc)

@@ -17,6 +17,7 @@ packages="autoconf automake libtool pkg-config make gcc libseccomp-dev libyajl-d
   libcap-dev libselinux1-dev libsystemd-dev busybox-static bats jq uidmap iproute2
   podman containerd runc crun buildah slirp4netns catatonit apparmor selinux-policy-default policycoreutils
   golang-github-opencontainers-specs-dev python3-jsonschema
+  containernetworking-plugins protobuf-compiler python3-grpcio python3-protobuf python3-websocket
   dpkg-dev debhelper lintian man-db
   util-linux procps libc6-dev tmux
   clang libclang-rt-14-dev llvm-14"

@@ -604,6 +604,8 @@ launch_create (struct launch *l, bool foreground, bool with_fifo, moat_error **e
   if (l->cgroup_made && l->cgroup.dirfd < 0
       && l->cgroup.driver->attach (&l->cgroup, l->pid, err) < 0)
     return moat_error_prefix (err, "place the container's init in its cgroup");
+  if (l->cgroup.invocation)
+    l->state.cgroup_invocation = xstrdup (l->cgroup.invocation);
   if (l->cgroup_made && l->cgroup.driver->made_by_attach
       && l->cgroup.driver->apply (&l->cgroup, p->spec, err) < 0)
     return moat_error_prefix (err, "%s", p->spec->cgroups_path ? "linux.cgroupsPath"

@@ -97,6 +97,8 @@ struct moat_state
   char *cgroup_path;              /* absolute host path of the container's cgroup */
   char *cgroup_created_from;      /* first directory create made (removed at delete) */
   char *cgroup_created_from_v1;   /* the same in the v1 hierarchies, when above it */
+  char *cgroup_invocation;        /* systemd driver: the InvocationID of the scope
+                                     create started (only that unit is stopped) */
   bool no_new_keyring;            /* create kept the caller's keyring: so does exec */
   bool no_late_hooks;             /* the config has no poststart or poststop hook */
   bool no_process;                /* the config has no process: start refuses */

@@ -441,6 +441,8 @@ state_json (const struct moat_state *st, bool full, bool indented)
         gen_kv (g, "cgroupCreatedFrom", st->cgroup_created_from);
       if (st->cgroup_created_from_v1)
         gen_kv (g, "cgroupCreatedFromV1", st->cgroup_created_from_v1);
+      if (st->cgroup_invocation)
+        gen_kv (g, "cgroupInvocation", st->cgroup_invocation);
       if (st->no_new_keyring)
         {
           GS (g, "noNewKeyring");
@@ -504,6 +506,8 @@ moat_state_from_json (const char *json, size_t len, struct moat_state *st,
     = str_at (top, (const char *[]) { "moat", "cgroupCreatedFrom", NULL });
   st->cgroup_created_from_v1
     = str_at (top, (const char *[]) { "moat", "cgroupCreatedFromV1", NULL });
+  st->cgroup_invocation
+    = str_at (top, (const char *[]) { "moat", "cgroupInvocation", NULL });
   st->audit_log = str_at (top, (const char *[]) { "moat", "auditLog", NULL });
   st->notify_socket = str_at (top, (const char *[]) { "moat", "notifySocket", NULL });
   st->config_sha256 = str_at (top, (const char *[]) { "moat", "configSha256", NULL });
@@ -583,6 +587,7 @@ moat_state_clear (struct moat_state *st)
   free (st->cgroup_path);
   free (st->cgroup_created_from);
   free (st->cgroup_created_from_v1);
+  free (st->cgroup_invocation);
   free (st->audit_log);
   free (st->notify_socket);
   free (st->config_sha256);

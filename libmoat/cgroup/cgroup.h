@@ -26,6 +26,10 @@ struct moat_cgroup
      root) create makes in a v1 hierarchy, when it is above created_from
      there (the unified parent existed, a v1 one did not); or NULL */
   char *created_from_v1;
+  /* the systemd driver: the InvocationID (hex) of the scope this
+     container's create started, or NULL; a unit of the same name with
+     another one is not the container's, and is never stopped */
+  char *invocation;
   int dirfd;           /* O_RDONLY|O_DIRECTORY, for CLONE_INTO_CGROUP; -1 */
 };
 
@@ -52,8 +56,9 @@ struct moat_cgroup_driver
   /* An fd to be born in an existing cgroup with CLONE_INTO_CGROUP, or -1
      (with no error) when the driver places processes with attach.  */
   int (*clone_fd) (const struct moat_cgroup *cg, moat_error **err);
-  /* Move a process that was born elsewhere in.  */
-  int (*attach) (const struct moat_cgroup *cg, pid_t pid, moat_error **err);
+  /* Move a process that was born elsewhere in (a driver whose cgroup
+     is made by attach records what it made in cg).  */
+  int (*attach) (struct moat_cgroup *cg, pid_t pid, moat_error **err);
   /* Apply linux.resources before the init is born in it (after attach
      for a driver whose cgroup is made by attach).  */
   int (*apply) (struct moat_cgroup *cg, const struct moat_spec *s, moat_error **err);

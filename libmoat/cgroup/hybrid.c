@@ -121,7 +121,7 @@ hybrid_clone_fd (const struct moat_cgroup *cg, moat_error **err)
 }
 
 static int
-hybrid_attach (const struct moat_cgroup *cg, pid_t pid, moat_error **err)
+hybrid_attach (struct moat_cgroup *cg, pid_t pid, moat_error **err)
 {
   struct moat_v1_hierarchies hs;
   const char *rel;

@@ -70,6 +70,7 @@ moat_cgroup_from_state (const struct moat_state *st, struct moat_cgroup *cg,
   cg->created_from = st->cgroup_created_from ? xstrdup (st->cgroup_created_from) : NULL;
   cg->created_from_v1 = st->cgroup_created_from_v1 ? xstrdup (st->cgroup_created_from_v1)
     : NULL;
+  cg->invocation = st->cgroup_invocation ? xstrdup (st->cgroup_invocation) : NULL;
   return 0;
 }
 
@@ -104,7 +105,8 @@ moat_cgroup_release (struct moat_cgroup *cg)
   free (cg->path);
   free (cg->created_from);
   free (cg->created_from_v1);
-  cg->path = cg->created_from = cg->created_from_v1 = NULL;
+  free (cg->invocation);
+  cg->path = cg->created_from = cg->created_from_v1 = cg->invocation = NULL;
   cg->driver = NULL;
 }
 

@@ -30,7 +30,8 @@
   X (sd_bus_message_unref) X (sd_bus_call) X (sd_bus_call_method)           \
   X (sd_bus_get_property_string) X (sd_bus_error_free)                      \
   X (sd_bus_error_has_name) X (sd_bus_match_signal) X (sd_bus_slot_unref)   \
-  X (sd_bus_process) X (sd_bus_wait)
+  X (sd_bus_process) X (sd_bus_wait) X (sd_bus_get_property)                \
+  X (sd_bus_message_read_array)
 
 static struct
 {
@@ -154,6 +155,7 @@ append_properties (sd_bus_message *m, const struct moat_sd_properties *p)
 struct moat_sd_bus
 {
   sd_bus *bus;
+  bool direct;            /* the manager's private socket: no bus, no sender */
   const char *job;        /* the job waited for */
   char *job_result;       /* its result, once removed */
 };
@@ -210,6 +212,7 @@ moat_sd_connect (bool user, struct moat_sd_bus **out, moat_error **err)
   int r = -ENOENT;
   if (access (private, F_OK) == 0)
     r = connect_private (private, &bus);
+  bool direct = r >= 0;
   if (r < 0)
     r = user ? sd.sd_bus_open_user (&bus) : sd.sd_bus_open_system (&bus);
   if (r < 0)
@@ -220,6 +223,7 @@ moat_sd_connect (bool user, struct moat_sd_bus **out, moat_error **err)
                             user ? "session" : "system");
   struct moat_sd_bus *b = xmalloc0 (sizeof *b);
   b->bus = bus;
+  b->direct = direct;
   *out = b;
   return 0;
 }
@@ -294,8 +298,11 @@ call_job (struct moat_sd_bus *b, sd_bus_message *m, const char *unit, const char
   sd_bus_message *reply = NULL;
   sd_bus_error e = SD_BUS_ERROR_NULL;
   int ret = -1;
-  int r = sd.sd_bus_match_signal (b->bus, &slot, NULL, SD_PATH, SD_MANAGER, "JobRemoved",
-                                  on_job_removed, b);
+  /* on a bus, only the manager's signal: anyone may send one named so
+     (on the private socket, only the manager talks, and without a
+     sender) */
+  int r = sd.sd_bus_match_signal (b->bus, &slot, b->direct ? NULL : SD_DEST, SD_PATH,
+                                  SD_MANAGER, "JobRemoved", on_job_removed, b);
   if (r >= 0)
     r = sd.sd_bus_call_method (b->bus, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe", &e,
                                NULL, "");
@@ -447,5 +454,44 @@ moat_sd_stop_unit (struct moat_sd_bus *b, const char *unit, moat_error **err)
                              NULL, "s", unit);
       sd.sd_bus_error_free (&e);
     }
+  return ret;
+}
+
+int
+moat_sd_unit_invocation (struct moat_sd_bus *b, const char *unit, char **out,
+                         moat_error **err)
+{
+  *out = NULL;
+  sd_bus_error e = SD_BUS_ERROR_NULL;
+  sd_bus_message *unit_reply = NULL, *reply = NULL;
+  int ret = 0;
+  int r = sd.sd_bus_call_method (b->bus, SD_DEST, SD_PATH, SD_MANAGER, "GetUnit", &e,
+                                 &unit_reply, "s", unit);
+  if (r < 0)
+    {
+      /* not loaded: no invocation */
+      if (!sd.sd_bus_error_has_name (&e, "org.freedesktop.systemd1.NoSuchUnit"))
+        ret = bus_error (err, r, &e, "ask systemd for the unit");
+      goto out;
+    }
+  const char *path;
+  const void *id;
+  size_t n = 0;
+  if ((r = sd.sd_bus_message_read (unit_reply, "o", &path)) < 0
+      || (r = sd.sd_bus_get_property (b->bus, SD_DEST, path, "org.freedesktop.systemd1.Unit",
+                                      "InvocationID", &e, &reply, "ay")) < 0
+      || (r = sd.sd_bus_message_read_array (reply, 'y', &id, &n)) < 0)
+    {
+      ret = bus_error (err, r, &e, "ask systemd for the unit's InvocationID");
+      goto out;
+    }
+  char *hex = xmalloc0 (2 * n + 1);
+  for (size_t i = 0; i < n; i++)
+    sprintf (hex + 2 * i, "%02x", ((const unsigned char *) id)[i]);
+  *out = hex;
+out:
+  sd.sd_bus_error_free (&e);
+  sd.sd_bus_message_unref (reply);
+  sd.sd_bus_message_unref (unit_reply);
   return ret;
 }

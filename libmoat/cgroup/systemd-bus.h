@@ -68,5 +68,10 @@ int moat_sd_set_properties (struct moat_sd_bus *b, const char *unit,
 int moat_sd_stop_unit (struct moat_sd_bus *b, const char *unit, moat_error **err);
 /* True when systemd has the unit loaded.  */
 bool moat_sd_unit_exists (struct moat_sd_bus *b, const char *unit);
+/* The unit's InvocationID, in hex (free it): it changes each time a unit
+   of that name is started.  NULL, with no error, when systemd has no
+   such unit.  */
+int moat_sd_unit_invocation (struct moat_sd_bus *b, const char *unit, char **out,
+                             moat_error **err);
 
 #endif

@@ -418,7 +418,7 @@ v2_clone_fd (const struct moat_cgroup *cg, moat_error **err)
 }
 
 static int
-v2_attach (const struct moat_cgroup *cg, pid_t pid, moat_error **err)
+v2_attach (struct moat_cgroup *cg, pid_t pid, moat_error **err)
 {
   autofree char *procs = xasprintf ("%s/cgroup.procs", cg->path);
   char num[16];

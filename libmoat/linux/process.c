@@ -163,11 +163,21 @@ moat_cpu_list_parse (const char *list, const char *field, cpu_set_t *set, moat_e
   char *save = NULL;
   for (char *r = strtok_r (copy, ",", &save); r; r = strtok_r (NULL, ",", &save))
     {
+      /* N or N-M, nothing else: a list the kernel would read otherwise
+         ("0-7:2/4") is refused, not taken as something else */
       unsigned long a, b;
-      char *dash = strchr (r, '-');
-      a = strtoul (r, NULL, 10);
-      b = dash ? strtoul (dash + 1, NULL, 10) : a;
-      if (b < a || b >= CPU_SETSIZE)
+      char *end;
+      errno = 0;
+      a = strtoul (r, &end, 10);
+      bool ok = end != r && r[0] >= '0' && r[0] <= '9';
+      b = a;
+      if (ok && *end == '-')
+        {
+          char *from = end + 1;
+          b = strtoul (from, &end, 10);
+          ok = end != from && from[0] >= '0' && from[0] <= '9';
+        }
+      if (!ok || *end != '\0' || errno || b < a || b >= CPU_SETSIZE)
         return moat_error_set (err, 0, "%s: bad cpu range `%s`", field, r);
       for (unsigned long c = a; c <= b; c++)
         CPU_SET (c, set);

@@ -131,7 +131,7 @@ _assert_unit_gone() {
 	cfg '.linux.cgroupsPath = $p' --arg p "system.slice:moat:$ID"
 	cfg '.linux.resources = {"memory": {"limit": 67108864, "reservation": 16777216},
 		"pids": {"limit": 20}, "cpu": {"shares": 512, "quota": 50000, "period": 100000, "cpus": "0"},
-		"unified": {"memory.high": "50331648"}}'
+		"unified": {"memory.high": "48M"}}'
 	_run_sd "$ID"
 	_check() {
 		assert_cg memory.max 67108864 &&
@@ -245,6 +245,12 @@ _assert_unit_gone() {
 	run --separate-stderr moat --systemd-cgroup run -d --bundle "$BUNDLE" "$ID-2"
 	assert_error "moat-$ID.scope"
 	assert_nothing_left "$ID-2"
+	# unit names are systemd's, whatever the slice: the same name in
+	# another slice is the running container's unit too
+	cfg '.linux.cgroupsPath = $p' --arg p "other.slice:moat:$ID"
+	run --separate-stderr moat --systemd-cgroup run -d --bundle "$BUNDLE" "$ID-3"
+	assert_error "systemd already has a unit moat-$ID.scope"
+	assert_nothing_left "$ID-3"
 	assert_eq "$(_prop ActiveState)" active "the first container's unit"
 	assert_eq "$(status_of "$ID")" running "the first container"
 	moat delete -f "$ID"
@@ -265,6 +271,13 @@ _assert_unit_gone() {
 	cfg '.linux.resources = {"unified": {"memory.max": "nonsense"}}'
 	run --separate-stderr moat --systemd-cgroup create --bundle "$BUNDLE" "$ID"
 	assert_error "memory.max"
+	assert_nothing_left "$ID" "${CG#"$CGROOT/"}"
+	_assert_unit_gone
+	# a file systemd writes over from its own settings, with no property
+	# for it: refused, never set and lost later
+	cfg '.linux.resources = {"unified": {"memory.oom.group": "1"}}'
+	run --separate-stderr moat --systemd-cgroup create --bundle "$BUNDLE" "$ID"
+	assert_error "memory.oom.group is written over by systemd"
 	assert_nothing_left "$ID" "${CG#"$CGROOT/"}"
 	_assert_unit_gone
 }

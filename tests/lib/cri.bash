@@ -97,7 +97,7 @@ cri_start_containerd() {
 	EOF
 	cri_runtime_toml runc "$(command -v runc)" >>"$CTD/config.toml"
 	cri_runtime_toml moat "$MOAT" >>"$CTD/config.toml"
-	# a kubelet with cgroupDriver systemd: moat has no systemd driver
+	# a kubelet with cgroupDriver systemd: refused on a hybrid host
 	cri_runtime_toml moat-systemd "$MOAT" true >>"$CTD/config.toml"
 	# moat with the policy file $CTD/policy.json (on a node:
 	# /etc/moat/policy.json, read without a flag)

@@ -16,6 +16,7 @@ add_containers_range() {
 packages="autoconf automake libtool pkg-config make gcc libseccomp-dev libyajl-dev
   libcap-dev libselinux1-dev libsystemd-dev busybox-static bats jq uidmap iproute2
   podman containerd runc crun buildah slirp4netns catatonit apparmor selinux-policy-default policycoreutils
+  criu libprotobuf-c-dev
   golang-github-opencontainers-specs-dev python3-jsonschema
   dpkg-dev debhelper lintian man-db
   util-linux procps libc6-dev tmux

@@ -40,6 +40,7 @@ struct checkpoint
   size_t n_mount_ids;
   int images_fd, work_fd;
   const char *image_path, *work_path;
+  criu_opts *opts;
 };
 
 /* mountinfo's octal escapes (\040 for a space) undone in place.  */
@@ -304,19 +305,14 @@ dump (struct checkpoint *c, moat_error **err)
 {
   const struct moat_checkpoint_options *o = c->o;
   const char *log = o->pre_dump ? "pre-dump.log" : "dump.log";
-  criu_opts *opts = NULL;
-  if (moat_criu_opts_new (c->ctx, &o->criu, c->images_fd, c->work_fd, log, &opts, err) < 0)
+  if (moat_criu_opts_dirs (c->opts, c->images_fd, c->work_fd, log, err) < 0
+      || set_dump_opts (c, c->opts, err) < 0)
     return -1;
-  int r = set_dump_opts (c, opts, err);
-  if (r == 0)
-    {
-      int ret = o->pre_dump ? criu_local_pre_dump (opts) : criu_local_dump (opts);
-      if (ret < 0)
-        r = moat_criu_failed (ret, c->work_fd, c->work_path, log,
-                              o->pre_dump ? "pre-dump" : "dump", err);
-    }
-  criu_local_free_opts (opts);
-  return r;
+  int ret = o->pre_dump ? criu_local_pre_dump (c->opts) : criu_local_dump (c->opts);
+  if (ret < 0)
+    return moat_criu_failed (ret, c->work_fd, c->work_path, log,
+                             o->pre_dump ? "pre-dump" : "dump", err);
+  return 0;
 }
 
 static int
@@ -324,7 +320,8 @@ do_checkpoint (struct checkpoint *c, moat_error **err)
 {
   const struct moat_checkpoint_options *o = c->o;
   if (open_running (c, err) < 0 || check_joined_namespaces (c, err) < 0
-      || read_mounts (c, err) < 0)
+      || read_mounts (c, err) < 0
+      || moat_criu_opts_new (c->ctx, &o->criu, &c->opts, err) < 0)
     return -1;
   c->rec.id = xstrdup (c->st.id);
   c->rec.terminal = c->spec->terminal;
@@ -363,6 +360,8 @@ moat_checkpoint (const struct moat_context *ctx, const struct moat_checkpoint_op
   if (c.st.id)
     moat_audit_container (ctx, &c.st, "checkpoint", o->pre_dump ? "pre-dump"
                           : o->leave_running ? "leave-running" : NULL, r < 0 ? *err : NULL);
+  if (c.opts)
+    criu_local_free_opts (c.opts);
   if (c.images_fd >= 0)
     close (c.images_fd);
   if (c.work_fd >= 0)

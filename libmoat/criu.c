@@ -221,8 +221,7 @@ check_version (criu_opts *opts, const char *binary, moat_error **err)
 
 int
 moat_criu_opts_new (const struct moat_context *ctx, const struct moat_criu_options *o,
-                    int images_fd, int work_fd, const char *log, criu_opts **out,
-                    moat_error **err)
+                    criu_opts **out, moat_error **err)
 {
   enum criu_cg_mode mode = CRIU_CG_MODE_SOFT;
   if (o->manage_cgroups_mode && cg_mode (o->manage_cgroups_mode, &mode, err) < 0)
@@ -248,9 +247,6 @@ moat_criu_opts_new (const struct moat_context *ctx, const struct moat_criu_optio
       criu_local_free_opts (opts);
       return -1;
     }
-  criu_local_set_images_dir_fd (opts, images_fd);
-  criu_local_set_work_dir_fd (opts, work_fd);
-  criu_local_set_log_file (opts, log);
   criu_local_set_log_level (opts, 4);
   criu_local_set_manage_cgroups (opts, true);
   criu_local_set_manage_cgroups_mode (opts, mode);
@@ -260,6 +256,17 @@ moat_criu_opts_new (const struct moat_context *ctx, const struct moat_criu_optio
   criu_local_set_file_locks (opts, o->file_locks);
   criu_local_set_auto_dedup (opts, o->auto_dedup);
   *out = opts;
+  return 0;
+}
+
+int
+moat_criu_opts_dirs (criu_opts *opts, int images_fd, int work_fd, const char *log,
+                     moat_error **err)
+{
+  criu_local_set_images_dir_fd (opts, images_fd);
+  criu_local_set_work_dir_fd (opts, work_fd);
+  if (criu_local_set_log_file (opts, log) < 0)
+    return moat_error_set (err, ENOMEM, "libcriu: the log file");
   return 0;
 }
 

@@ -64,11 +64,14 @@ int moat_criu_record_read (int images_fd, const char *image_path,
 int moat_criu_open_dir (const char *flag, const char *path, bool create, int *fd,
                         moat_error **err);
 
-/* libcriu's options: the binary (ctx->criu_path), its version checked,
-   the images and work directories, the log, and the flags of o.  */
+/* libcriu's options: the binary (ctx->criu_path), its version checked
+   (before any directory is made), and the flags of o.  */
 int moat_criu_opts_new (const struct moat_context *ctx, const struct moat_criu_options *o,
-                        int images_fd, int work_fd, const char *log, criu_opts **out,
-                        moat_error **err);
+                        criu_opts **out, moat_error **err);
+/* The images and work directories (fds of this mount namespace), the
+   log's name in the work directory.  */
+int moat_criu_opts_dirs (criu_opts *opts, int images_fd, int work_fd, const char *log,
+                         moat_error **err);
 
 /* A failed libcriu call (its return value ret): the error, with the last
    error line of CRIU's log.  */

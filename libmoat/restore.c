@@ -197,8 +197,8 @@ helper_restore_run (struct restore *r, moat_error **err)
   if (moat_criu_open_dir ("--image-path", r->image_path, false, &images_fd, err) < 0
       || moat_criu_open_dir ("--work-path", r->work_path, false, &work_fd, err) < 0)
     return -1;
-  criu_local_set_images_dir_fd (opts, images_fd);
-  criu_local_set_work_dir_fd (opts, work_fd);
+  if (moat_criu_opts_dirs (opts, images_fd, work_fd, "restore.log", err) < 0)
+    return -1;
   if (l->cgroup_made)
     {
       if (l->cgroup.driver->attach (&l->cgroup, getpid (), err) < 0)
@@ -292,8 +292,7 @@ open_images (struct restore *r, moat_error **err)
   r->image_path = c->image_path ? c->image_path : "checkpoint";
   r->work_path = c->work_path ? c->work_path : r->image_path;
   if (moat_criu_open_dir ("--image-path", r->image_path, false, &r->images_fd, err) < 0
-      || moat_criu_record_read (r->images_fd, r->image_path, &r->rec, err) < 0
-      || moat_criu_open_dir ("--work-path", r->work_path, true, &r->work_fd, err) < 0)
+      || moat_criu_record_read (r->images_fd, r->image_path, &r->rec, err) < 0)
     return -1;
   return 0;
 }
@@ -325,8 +324,8 @@ restore_container (struct restore *r, moat_error **err)
   struct launch *l = &r->l;
   if (open_images (r, err) < 0 || moat_launch_plan (l, false, err) < 0
       || check_image_fits (r, err) < 0
-      || moat_criu_opts_new (l->ctx, &r->o->criu, r->images_fd, r->work_fd, "restore.log",
-                             &r->opts, err) < 0
+      || moat_criu_opts_new (l->ctx, &r->o->criu, &r->opts, err) < 0
+      || moat_criu_open_dir ("--work-path", r->work_path, true, &r->work_fd, err) < 0
       || take_over_stopped (l->ctx, l->opts->id, err) < 0
       || moat_launch_take (l, err) < 0 || moat_launch_keep_config (l, err) < 0)
     return -1;

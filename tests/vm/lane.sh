@@ -21,6 +21,9 @@
 #                                         the host (contrib/build-deb.sh,
 #                                         lintian), installed in the VM, where
 #                                         the root's writes are thrown away
+#   tests/integration/vm-criu.bats        checkpoint and restore with CRIU,
+#                                         which cannot run on the host's newer
+#                                         kernel
 # and in the second, booted with SELinux and Debian's policy loaded,
 #   tests/integration/vm-selinux.bats     process, keyring and mount labels
 # Its output is printed as it comes; the last line is the lane's summary,
@@ -31,7 +34,7 @@
 #   - no VM possible here (no qemu or kernel, and none installable): one
 #     skip, with the reason;
 #   - a VM that does not boot, stops, or is still running after
-#     $MOAT_VM_LANE_TIMEOUT seconds (default 600, for both): one failure
+#     $MOAT_VM_LANE_TIMEOUT seconds (default 1200, for both): one failure
 #     more, with the reason;
 #   - otherwise the counts of the runs in the VMs.
 # Exit status: 0 when nothing failed, else 1.
@@ -44,7 +47,7 @@ repo=$(cd "$here/../.." && pwd -P)
 cd "$repo" || exit 1
 
 files=(tests/integration/vm-cgroup-v2.bats tests/integration/resources.bats tests/integration/vm-apparmor.bats
-	tests/integration/vm-package.bats)
+	tests/integration/vm-package.bats tests/integration/vm-criu.bats)
 selinux_files=(tests/integration/vm-selinux.bats)
 
 # ---- in the VM ------------------------------------------------------------------
@@ -83,7 +86,7 @@ fi
 # ---- on the host ------------------------------------------------------------------
 
 start=$SECONDS
-limit=${MOAT_VM_LANE_TIMEOUT:-600}
+limit=${MOAT_VM_LANE_TIMEOUT:-1200}
 
 # the lane's last line, and its status
 finish() {

@@ -221,7 +221,20 @@ open_running (struct checkpoint *c, moat_error **err)
 }
 
 /* Namespaces joined by path: the network and pid ones are given back at
-   restore; CRIU cannot leave any other out of the images.  */
+   restore; CRIU cannot leave any other out of the images.  No user
+   namespace.  */
+/* The init's user namespace is not moat's (the config's, or create's
+   --userns auto, which the kept config does not show).  */
+static bool
+in_other_userns (pid_t pid)
+{
+  char path[64];
+  struct stat theirs, ours;
+  snprintf (path, sizeof path, "/proc/%d/ns/user", pid);
+  return stat (path, &theirs) < 0 || stat ("/proc/self/ns/user", &ours) < 0
+         || theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev;
+}
+
 static int
 check_joined_namespaces (struct checkpoint *c, moat_error **err)
 {
@@ -235,6 +248,12 @@ check_joined_namespaces (struct checkpoint *c, moat_error **err)
                               "\"%s\": its %s namespace is joined by path (CRIU can leave "
                               "out only the network and pid namespaces)", c->o->id,
                               names[i]);
+  /* CRIU would restore the id maps of the images, which restore cannot
+     hold against the config's (or an automatic range moat gave out) */
+  if (in_other_userns (c->st.pid))
+    return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0, "cannot checkpoint container "
+                            "\"%s\": it has a user namespace (not supported by this "
+                            "version of moat)", c->o->id);
   c->rec.net_external = c->spec->ns[MOAT_NS_NET].path != NULL;
   c->rec.pid_external = c->spec->ns[MOAT_NS_PID].path != NULL;
   return 0;

@@ -72,6 +72,10 @@ check_image_fits (struct restore *r, moat_error **err)
                               "checkpoint of container \"%s\" has a bind mount at `%s` "
                               "that this bundle's config does not have (an image of "
                               "another container?)", r->rec.id, r->rec.ext[i].key);
+  if (p->in_userns)
+    return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0, "linux.namespaces: a container "
+                            "with a user namespace cannot be restored (not supported by "
+                            "this version of moat)");
   if (r->rec.terminal != p->spec->terminal)
     why = "process.terminal differs";
   else if (r->rec.net_external != (p->ns_fds[MOAT_NS_NET] >= 0))

@@ -46,7 +46,7 @@ static const char restore_help[] =
   "  -d, --detach              return once restored\n"
   "  --pid-file FILE           write the init's pid to FILE\n"
   "  --no-subreaper            (accepted, as runc)\n"
-  "  --no-pivot                do not pivot_root\n"
+  "  --no-pivot                (accepted, as runc: no effect)\n"
   "  --lsm-profile LABEL       (refused: not supported yet)\n"
   "  --lsm-mount-context CTX   (refused: not supported yet)\n"
   "  -h, --help                print this help\n";

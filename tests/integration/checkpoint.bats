@@ -165,3 +165,19 @@ _sleeper() {
 	assert_error "container \"$ID-r\" exists and is not stopped"
 	assert_eq "$(status_of "$ID-r")" running "status of the running container"
 }
+
+@test "checkpoint and restore: a container with a user namespace is refused (not supported), the container runs on" {
+	_need_criu_build
+	set_args '["sleep", "1000"]'
+	run_d_ok "$ID" --userns auto
+	run --separate-stderr moat checkpoint --image-path "$T/img" "$ID"
+	assert_error "cannot checkpoint container \"$ID\": it has a user namespace (not supported by this version of moat)"
+	[ ! -e "$T/img" ] || fail "a refused checkpoint made its image directory"
+	assert_eq "$(status_of "$ID")" running "status"
+	mkdir "$T/img"
+	echo '{"id": "'"$ID"'", "externalMounts": [], "stdio": [null, null, null]}' >"$T/img/moat-checkpoint.json"
+	cfg '.linux.namespaces += [{"type": "user"}]'
+	run --separate-stderr moat restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID-b"
+	assert_error "a container with a user namespace cannot be restored"
+	assert_nothing_left "$ID-b"
+}

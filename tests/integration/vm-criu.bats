@@ -93,11 +93,24 @@ restored() {
 	restored "$ID"
 	assert_eq "$(cat "$T/pid")" "$(pid_of "$ID")" "pid file"
 	counts_on "$ID" "$at"
+	run --separate-stderr moat exec "$ID" cat /tmp/count
+	assert_status 0
+	[ "$output" -ge "$at" ] || fail "exec in the restored container reads $output"
 	run --separate-stderr moat kill "$ID" KILL
 	assert_status 0
 	wait_status "$ID" stopped
 	run --separate-stderr moat delete "$ID"
 	assert_status 0
+	assert_nothing_left "$ID"
+}
+
+@test "criu: restore without --detach takes the stopped container's id, waits and exits with its status" {
+	set_sh 'i=0; while [ $i -lt 80 ]; do i=$((i+1)); echo $i >/tmp/count; sleep 0.1; done; exit 7'
+	start "$ID"
+	ok_io checkpoint --image-path "$T/img" "$ID"
+	assert_eq "$(status_of "$ID")" stopped "status after checkpoint"
+	run --separate-stderr moat restore --image-path "$T/img" --bundle "$BUNDLE" "$ID"
+	assert_status 7
 	assert_nothing_left "$ID"
 }
 
@@ -219,9 +232,10 @@ _recv() {
 @test "criu: an established TCP connection on loopback goes on with --tcp-established (refused without)" {
 	# the server's stdin never ends (a background job's is /dev/null, and
 	# busybox nc ends the connection at its end); the client connects once
-	# the server listens (port 5000 is 1388 in /proc/net/tcp, 0A: LISTEN)
+	# the server listens (port 5000 is 1388 in /proc/net/tcp6 or tcp, 0A:
+	# LISTEN)
 	set_sh 'sleep 100000 | nc -l -p 5000 >/tmp/recv &
-		until grep -q ":1388 00000000:0000 0A" /proc/net/tcp; do sleep 0.1; done
+		until grep -qs ":1388 [0-9A-F]*:0000 0A" /proc/net/tcp6 /proc/net/tcp; do sleep 0.1; done
 		i=0; while :; do i=$((i+1)); echo $i >/tmp/count; echo $i; sleep 0.1; done | nc 127.0.0.1 5000'
 	start "$ID"
 	local pid at got

@@ -272,16 +272,17 @@ moat_criu_opts_dirs (criu_opts *opts, int images_fd, int work_fd, const char *lo
 
 /* ---- failures ---- */
 
-/* The last line of the log with "Error" in it, or NULL.  */
+/* The first line of the log with "Error" in it (the cause; the lines
+   after it tell what failed because of it), or NULL.  */
 static char *
-last_error_line (int work_fd, const char *log)
+first_error_line (int work_fd, const char *log)
 {
   autofree char *text = NULL;
   size_t len;
   if (moat_read_file_at (work_fd, log, 64 << 20, &text, &len, NULL) < 0)
     return NULL;
   char *found = NULL;
-  for (char *line = strtok (text, "\n"); line; line = strtok (NULL, "\n"))
+  for (char *line = strtok (text, "\n"); line && !found; line = strtok (NULL, "\n"))
     if (strstr (line, "Error"))
       found = line;
   if (found == NULL)
@@ -295,7 +296,7 @@ int
 moat_criu_failed (int ret, int work_fd, const char *work_path, const char *log,
                   const char *what, moat_error **err)
 {
-  autofree char *line = last_error_line (work_fd, log);
+  autofree char *line = first_error_line (work_fd, log);
   int e = ret < 0 ? -ret : 0;
   return moat_error_set (err, 0, "criu %s failed%s%s (%s; its log: %s/%s)", what,
                          line ? ": " : "", line ? line : "",

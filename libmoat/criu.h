@@ -73,8 +73,8 @@ int moat_criu_opts_new (const struct moat_context *ctx, const struct moat_criu_o
 int moat_criu_opts_dirs (criu_opts *opts, int images_fd, int work_fd, const char *log,
                          moat_error **err);
 
-/* A failed libcriu call (its return value ret): the error, with the last
-   error line of CRIU's log.  */
+/* A failed libcriu call (its return value ret): the error, with the
+   first error line of CRIU's log.  */
 int moat_criu_failed (int ret, int work_fd, const char *work_path, const char *log,
                       const char *what, moat_error **err);
 

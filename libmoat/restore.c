@@ -181,6 +181,36 @@ add_restore_externals (struct restore *r, criu_opts *opts, moat_error **err)
   return 0;
 }
 
+/* Each hierarchy's cgroup of this process (the container's, once
+   entered) as CRIU's cgroup root for its controllers, one by one ("" for
+   the unified hierarchy): the restored processes go there, whatever the
+   images say their cgroups were.  */
+static int
+add_cgroup_roots (criu_opts *opts, moat_error **err)
+{
+  autofree char *text = NULL;
+  size_t len;
+  if (moat_read_file_at (AT_FDCWD, "/proc/self/cgroup", 1 << 16, &text, &len, err) < 0)
+    return -1;
+  char *save = NULL;
+  for (char *line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      char *ctrls = strchr (line, ':');
+      char *path = ctrls ? strchr (ctrls + 1, ':') : NULL;
+      if (path == NULL)
+        continue;
+      *ctrls++ = '\0';
+      *path++ = '\0';
+      char *csave = NULL;
+      if (*ctrls == '\0' && criu_local_add_cg_root (opts, NULL, path) < 0)
+        return moat_error_set (err, ENOMEM, "libcriu: cgroup root");
+      for (char *c = strtok_r (ctrls, ",", &csave); c; c = strtok_r (NULL, ",", &csave))
+        if (criu_local_add_cg_root (opts, c, path) < 0)
+          return moat_error_set (err, ENOMEM, "libcriu: cgroup root");
+    }
+  return 0;
+}
+
 /* In the helper: its own mount namespace, the root bound, the cgroup
    entered, then CRIU.  Returns the restored init's pid.  */
 static pid_t
@@ -207,8 +237,7 @@ helper_restore_run (struct restore *r, moat_error **err)
     {
       if (l->cgroup.driver->attach (&l->cgroup, getpid (), err) < 0)
         return moat_error_prefix (err, "restore: enter the container's cgroup");
-      autofree char *self = moat_cgroup_self ("", err);
-      if (self == NULL || criu_local_add_cg_root (opts, NULL, self) < 0)
+      if (add_cgroup_roots (opts, err) < 0)
         return moat_error_prefix (err, "restore: the container's cgroup for CRIU");
     }
   if (criu_local_set_root (opts, root) < 0)

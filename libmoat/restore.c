@@ -150,6 +150,20 @@ on_notify (char *action, criu_notify_arg_t na)
   return 0;
 }
 
+/* A namespace of the plan to CRIU under key: a copy of its fd that the
+   criu binary inherits (the plan's are close-on-exec).  In the helper,
+   which ends with CRIU.  */
+static int
+give_ns (criu_opts *opts, int ns_fd, const char *key, moat_error **err)
+{
+  int fd = fcntl (ns_fd, F_DUPFD, 3);
+  if (fd < 0)
+    return moat_error_set (err, errno, "restore: the namespace of %s", key);
+  if (criu_local_add_inherit_fd (opts, fd, key) < 0)
+    return moat_error_set (err, ENOMEM, "libcriu: namespaces given");
+  return 0;
+}
+
 static int
 add_restore_externals (struct restore *r, criu_opts *opts, moat_error **err)
 {
@@ -161,11 +175,10 @@ add_restore_externals (struct restore *r, criu_opts *opts, moat_error **err)
       if (criu_local_add_ext_mount (opts, x->key, src) < 0)
         return moat_error_set (err, ENOMEM, "libcriu: external mounts");
     }
-  if ((r->rec.net_external
-       && criu_local_add_inherit_fd (opts, p->ns_fds[MOAT_NS_NET], MOAT_CRIU_NET_KEY) < 0)
+  if ((r->rec.net_external && give_ns (opts, p->ns_fds[MOAT_NS_NET], MOAT_CRIU_NET_KEY, err) < 0)
       || (r->rec.pid_external
-          && criu_local_add_inherit_fd (opts, p->ns_fds[MOAT_NS_PID], MOAT_CRIU_PID_KEY) < 0))
-    return moat_error_set (err, ENOMEM, "libcriu: namespaces given");
+          && give_ns (opts, p->ns_fds[MOAT_NS_PID], MOAT_CRIU_PID_KEY, err) < 0))
+    return -1;
   /* the init's stdio from outside: moat's own stdio in its place (the
      first fd of a key wins: CRIU dups it) */
   for (int fd = 0; fd < 3; fd++)

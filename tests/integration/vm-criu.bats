@@ -260,6 +260,58 @@ _recv() {
 		fail "the stream has a gap or a repeat"
 }
 
+@test "criu: a network namespace joined by path is left out of the images and given back" {
+	unshare --net sleep 1000 &
+	local holder=$!
+	helper_pid "$holder"
+	cfg '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' --arg p "/proc/$holder/ns/net"
+	_counter
+	start "$ID"
+	local at
+	at=$(count "$ID")
+	ok_io checkpoint --image-path "$T/img" "$ID"
+	assert_eq "$(jq .netExternal "$T/img/moat-checkpoint.json")" true "netExternal"
+	ok_io restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID"
+	restored "$ID"
+	counts_on "$ID" "$at"
+	assert_eq "$(readlink "/proc/$(pid_of "$ID")/ns/net")" "$(readlink "/proc/$holder/ns/net")" "the restored init's network namespace"
+}
+
+# podman, its storage on the VM's tmpfs (overlay cannot be on the VM's
+# overlay root)
+pm() {
+	timeout -k 10 300 podman --root "$T/storage" --runroot "$T/runroot" --storage-driver overlay \
+		--runtime "$MOAT" "$@"
+}
+
+@test "criu: podman container checkpoint and restore through moat" {
+	command -v podman >/dev/null || fail "podman is not installed (contrib/install-deps.sh)"
+	[ "${MOAT_VM:-}" = 1 ] || skip "podman's checkpoint runs in the VM lane"
+	export CONTAINERS_CONF=$T/containers.conf
+	printf '[containers]\npids_limit = 0\ndefault_ulimits = ["nofile=20000:20000"]\n' >"$CONTAINERS_CONF"
+	tar -C "$ROOTFS" -c . | pm import -q - localhost/moat-criu:latest >/dev/null ||
+		fail "podman import failed"
+	on_teardown "podman --root '$T/storage' --runroot '$T/runroot' --runtime '$MOAT' rm -f -a -t 0"
+	run pm run -d --name "$ID" localhost/moat-criu:latest sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.1; done'
+	assert_status 0
+	local i at
+	for ((i = 0; i < 100; i++)); do
+		at=$(pm exec "$ID" cat /tmp/count 2>/dev/null) && [ "${at:-0}" -gt 5 ] && break
+		sleep 0.2
+	done
+	run pm container checkpoint "$ID"
+	assert_status 0
+	assert_contains "$(pm ps -a --format '{{.Names}} {{.Status}}')" "$ID Exited" "podman's status"
+	run pm container restore "$ID"
+	assert_status 0
+	assert_contains "$(pm ps -a --format '{{.Names}} {{.Status}}')" "$ID Up" "podman's status"
+	run pm exec "$ID" cat /tmp/count
+	assert_status 0
+	[ "$output" -ge "$at" ] || fail "podman's restored container counts from $output, was at $at"
+	run pm rm -f -t 0 "$ID"
+	assert_status 0
+}
+
 @test "criu: failed restores (another container's image, broken images, no image) leave nothing behind" {
 	bind_out /out
 	_counter

@@ -292,6 +292,8 @@ pm() {
 	tar -C "$ROOTFS" -c . | pm import -q - localhost/moat-criu:latest >/dev/null ||
 		fail "podman import failed"
 	on_teardown "podman --root '$T/storage' --runroot '$T/runroot' --runtime '$MOAT' rm -f -a -t 0"
+	# the directory of network namespaces podman mounts, when it makes it
+	mountpoint -q /run/netns || on_teardown "umount -l /run/netns"
 	run pm run -d --name "$ID" localhost/moat-criu:latest sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.1; done'
 	assert_status 0
 	local i at

@@ -121,7 +121,8 @@ record_from_tree (yajl_val v, struct moat_criu_record *r, moat_error **err)
           || get_str (e, "node", false, &x->node, err) < 0)
         return moat_error_prefix (err, "externalMounts[%zu]", i);
       x->kind = x->node ? MOAT_CRIU_EXT_NODE : MOAT_CRIU_EXT_BIND;
-      if (x->key[0] != '/' || (x->node && strncmp (x->node, "/dev/", 5) != 0))
+      if (x->key[0] != '/' || (x->node && (strncmp (x->node, "/dev/", 5) != 0
+                                           || strstr (x->node, "/..") != NULL)))
         return moat_error_set (err, EINVAL, "externalMounts[%zu]: not an absolute path "
                                "(or a node outside /dev)", i);
     }

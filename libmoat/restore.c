@@ -72,6 +72,17 @@ check_image_fits (struct restore *r, moat_error **err)
                               "checkpoint of container \"%s\" has a bind mount at `%s` "
                               "that this bundle's config does not have (an image of "
                               "another container?)", r->rec.id, r->rec.ext[i].key);
+  for (size_t i = 0; i < r->rec.n_ext; i++)
+    {
+      /* the record is the images' word: only a device node of the host's
+         /dev is bound from it, never a directory or a file */
+      const struct moat_criu_ext *x = &r->rec.ext[i];
+      struct stat st;
+      if (x->kind == MOAT_CRIU_EXT_NODE
+          && (lstat (x->node, &st) < 0 || !(S_ISCHR (st.st_mode) || S_ISBLK (st.st_mode))))
+        return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "--image-path: `%s` for "
+                                "`%s` is not a device node of the host", x->node, x->key);
+    }
   if (p->in_userns)
     return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0, "linux.namespaces: a container "
                             "with a user namespace cannot be restored (not supported by "

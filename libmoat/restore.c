@@ -17,6 +17,7 @@
 #include "hooks.h"
 #include "internal.h"
 #include "launch.h"
+#include "linux/linux.h"
 #include "linux/syscalls.h"
 #include "log.h"
 #include "plan/plan.h"
@@ -118,6 +119,49 @@ take_over_stopped (const struct moat_context *ctx, const char *id, moat_error **
     return moat_error_setk (err, MOAT_ERR_WRONG_STATE, 0, "container \"%s\" exists and is "
                             "not stopped", id);
   return moat_delete (ctx, id, false, err);
+}
+
+/* dest is strictly below a tmpfs of the config: CRIU brings the whole
+   tmpfs back, what is under it with it.  */
+static bool
+under_tmpfs (const struct moat_spec *s, const char *dest)
+{
+  for (size_t i = 0; i < s->n_mounts; i++)
+    {
+      const struct moat_mount *m = &s->mounts[i];
+      size_t n = strlen (m->destination);
+      while (n > 1 && m->destination[n - 1] == '/')
+        n--;
+      if (m->type && strcmp (m->type, "tmpfs") == 0 && n > 1
+          && strncmp (dest, m->destination, n) == 0 && dest[n] == '/')
+        return true;
+    }
+  return false;
+}
+
+/* The mount points the images expect in the root filesystem, made in it
+   as create makes them (a root made afresh, as an engine's from an
+   image, has none of those create added): CRIU mounts on them.  */
+static int
+make_mount_points (const struct moat_plan *p, moat_error **err)
+{
+  autoclose int rootfd = open (p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return moat_error_set (err, errno, "restore: open the root filesystem `%s`", p->rootfs);
+  for (size_t i = 0; i < p->spec->n_mounts; i++)
+    {
+      const char *dest = p->spec->mounts[i].destination;
+      struct stat st;
+      if (under_tmpfs (p->spec, dest))
+        continue;
+      bool file = p->mounts[i].bind && stat (p->mounts[i].source, &st) == 0
+                  && !S_ISDIR (st.st_mode);
+      int fd = moat_make_in_root (rootfd, dest, file, err);
+      if (fd < 0)
+        return moat_error_prefix (err, "restore: mounts[%zu] `%s`", i, dest);
+      close (fd);
+    }
+  return 0;
 }
 
 /* ---- the helper ---- */
@@ -385,6 +429,8 @@ restore_container (struct restore *r, moat_error **err)
       || moat_criu_open_dir ("--work-path", r->work_path, true, &r->work_fd, err) < 0
       || take_over_stopped (l->ctx, l->opts->id, err) < 0
       || moat_launch_take (l, err) < 0 || moat_launch_keep_config (l, err) < 0)
+    return -1;
+  if (make_mount_points (l->plan, err) < 0)
     return -1;
   if (mkdirat (l->dir.dirfd, CRIU_ROOT, 0700) < 0)
     return moat_error_set (err, errno, "restore: `%s/%s`", l->dir.path, CRIU_ROOT);

@@ -3,6 +3,7 @@
    this version cannot pass to CRIU are refused by name, never dropped.  */
 #include <config.h>
 #include "cli.h"
+#include "../libmoat/utils.h"
 #include <string.h>
 
 #define CRIU_HELP_OPTIONS                                                     \
@@ -121,11 +122,30 @@ criu_option (int opt, struct moat_criu_options *o)
     }
 }
 
+/* containerd's shim (go-runc) spells a flag with a single dash
+   (`restore -no-subreaper`), which runc's parser takes as the long
+   option: a long option's whole name after one dash is read as it.  */
+static void
+single_dash_long_options (int argc, char **argv)
+{
+  for (int i = 1; i < argc && strcmp (argv[i], "--") != 0; i++)
+    {
+      const char *a = argv[i];
+      if (a[0] != '-' || a[1] == '-' || strlen (a) < 3)
+        continue;
+      size_t n = strcspn (a + 1, "=");
+      for (const struct option *o = criu_options; o->name; o++)
+        if (strlen (o->name) == n && strncmp (o->name, a + 1, n) == 0)
+          argv[i] = xasprintf ("-%s", a);
+    }
+}
+
 int
 cmd_checkpoint (struct cli *c, int argc, char **argv)
 {
   struct moat_checkpoint_options o = { 0 };
   int opt;
+  single_dash_long_options (argc, argv);
   while ((opt = cli_getopt (c, argc, argv, "h", criu_options, checkpoint_help)) != -1)
     {
       check_option (c, opt, true);
@@ -151,6 +171,7 @@ cmd_restore (struct cli *c, int argc, char **argv)
 {
   struct moat_restore_options o = { 0 };
   int opt;
+  single_dash_long_options (argc, argv);
   while ((opt = cli_getopt (c, argc, argv, "hb:d", criu_options, restore_help)) != -1)
     {
       check_option (c, opt, false);

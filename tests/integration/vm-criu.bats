@@ -317,6 +317,48 @@ pm() {
 	assert_status 0
 }
 
+@test "criu: containerd (ctr) checkpoints a task and restores it live through moat" {
+	command -v containerd >/dev/null && command -v ctr >/dev/null || fail "containerd is not installed (contrib/install-deps.sh)"
+	[ "${MOAT_VM:-}" = 1 ] || skip "containerd's checkpoint runs in the VM lane"
+	local d=$T/ctd i at
+	mkdir -p "$d"
+	containerd --root "$d/root" --state "$d/state" --address "$d/sock" --log-level warn >"$d/log" 2>&1 &
+	helper_pid "$!"
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$d/sock" ] && break
+		sleep 0.1
+	done
+	[ -S "$d/sock" ] || fail "containerd did not start: $(cat "$d/log")"
+	tar -C "$ROOTFS" -c . | pm import -q - localhost/moat-ctd:latest >/dev/null &&
+		pm save -q --format oci-archive -o "$T/img.tar" localhost/moat-ctd:latest ||
+		fail "the test image could not be made"
+	c() { timeout -k 10 120 ctr -a "$d/sock" -n moat "$@"; }
+	c images import "$T/img.tar" >/dev/null || fail "ctr images import failed"
+	on_teardown "ctr -a '$d/sock' -n moat task kill -s SIGKILL c$ID; sleep 0.5; ctr -a '$d/sock' -n moat task delete c$ID; ctr -a '$d/sock' -n moat containers rm c$ID"
+	run c run -d --cpu-shares 0 --runc-binary "$MOAT" localhost/moat-ctd:latest "c$ID" \
+		sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.1; done'
+	assert_status 0
+	for ((i = 0; i < 100; i++)); do
+		at=$(c task exec --exec-id "e$i" "c$ID" cat /tmp/count 2>/dev/null) && [ "${at:-0}" -gt 5 ] && break
+		sleep 0.2
+	done
+	run c containers checkpoint --task "c$ID" "ckpt-$ID:1"
+	assert_status 0
+	c task kill -s SIGKILL "c$ID"
+	for ((i = 0; i < 50; i++)); do
+		c task delete "c$ID" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	c containers rm "c$ID" || fail "ctr containers rm failed"
+	# the shim's restore: -no-subreaper with one dash, a root made afresh
+	run c containers restore --live "c$ID" "ckpt-$ID:1"
+	assert_status 0
+	assert_contains "$(c task ls)" "RUNNING"
+	run c task exec --exec-id after "c$ID" cat /tmp/count
+	assert_status 0
+	[ "$output" -ge "$at" ] || fail "containerd's restored task counts from $output, was at $at"
+}
+
 @test "criu: failed restores (another container's image, broken images, no image) leave nothing behind" {
 	bind_out /out
 	_counter

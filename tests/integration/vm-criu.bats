@@ -323,7 +323,10 @@ pm() {
 	local d=$T/ctd i at
 	mkdir -p "$d"
 	containerd --root "$d/root" --state "$d/state" --address "$d/sock" --log-level warn >"$d/log" 2>&1 &
-	helper_pid "$!"
+	# teardown: the task (its cgroup, named after the test's id, is killed
+	# before), then containerd and the shim
+	on_teardown "ctr -a '$d/sock' -n moat task delete -f $ID-ctr; ctr -a '$d/sock' -n moat containers rm $ID-ctr; kill $!;" \
+		"for p in /proc/[0-9]*; do grep -qs '$d/sock' \$p/cmdline && kill -9 \${p#/proc/}; done"
 	for ((i = 0; i < 100; i++)); do
 		[ -S "$d/sock" ] && break
 		sleep 0.1
@@ -334,29 +337,37 @@ pm() {
 		fail "the test image could not be made"
 	c() { timeout -k 10 120 ctr -a "$d/sock" -n moat "$@"; }
 	c images import "$T/img.tar" >/dev/null || fail "ctr images import failed"
-	on_teardown "ctr -a '$d/sock' -n moat task kill -s SIGKILL c$ID; sleep 0.5; ctr -a '$d/sock' -n moat task delete c$ID; ctr -a '$d/sock' -n moat containers rm c$ID"
-	run c run -d --cpu-shares 0 --runc-binary "$MOAT" localhost/moat-ctd:latest "c$ID" \
+	run c run -d --cpu-shares 0 --runc-binary "$MOAT" localhost/moat-ctd:latest "$ID-ctr" \
 		sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.1; done'
 	assert_status 0
 	for ((i = 0; i < 100; i++)); do
-		at=$(c task exec --exec-id "e$i" "c$ID" cat /tmp/count 2>/dev/null) && [ "${at:-0}" -gt 5 ] && break
+		at=$(c task exec --exec-id "e$i" "$ID-ctr" cat /tmp/count 2>/dev/null) && [ "${at:-0}" -gt 5 ] && break
 		sleep 0.2
 	done
-	run c containers checkpoint --task "c$ID" "ckpt-$ID:1"
+	run c containers checkpoint --task "$ID-ctr" "ckpt-$ID:1"
 	assert_status 0
-	c task kill -s SIGKILL "c$ID"
+	c task kill -s SIGKILL "$ID-ctr"
 	for ((i = 0; i < 50; i++)); do
-		c task delete "c$ID" >/dev/null 2>&1 && break
+		c task delete "$ID-ctr" >/dev/null 2>&1 && break
 		sleep 0.1
 	done
-	c containers rm "c$ID" || fail "ctr containers rm failed"
+	c containers rm "$ID-ctr" || fail "ctr containers rm failed"
 	# the shim's restore: -no-subreaper with one dash, a root made afresh
-	run c containers restore --live "c$ID" "ckpt-$ID:1"
+	run c containers restore --live "$ID-ctr" "ckpt-$ID:1"
 	assert_status 0
 	assert_contains "$(c task ls)" "RUNNING"
-	run c task exec --exec-id after "c$ID" cat /tmp/count
+	run c task exec --exec-id after "$ID-ctr" cat /tmp/count
 	assert_status 0
 	[ "$output" -ge "$at" ] || fail "containerd's restored task counts from $output, was at $at"
+	run c task kill -s SIGKILL "$ID-ctr"
+	assert_status 0
+	for ((i = 0; i < 50; i++)); do
+		c task delete "$ID-ctr" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	run c containers rm "$ID-ctr"
+	assert_status 0
+	[ ! -e "$CGROOT/moat/$ID-ctr" ] || fail "the restored task's cgroup is left"
 }
 
 @test "criu: failed restores (another container's image, broken images, no image) leave nothing behind" {

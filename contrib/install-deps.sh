@@ -16,6 +16,7 @@ add_containers_range() {
 packages="autoconf automake libtool pkg-config make gcc libseccomp-dev libyajl-dev
   libcap-dev libselinux1-dev libsystemd-dev busybox-static bats jq uidmap iproute2
   podman containerd runc crun buildah slirp4netns catatonit apparmor selinux-policy-default policycoreutils
+  criu libprotobuf-c-dev
   golang-github-opencontainers-specs-dev python3-jsonschema
   containernetworking-plugins protobuf-compiler python3-grpcio python3-protobuf python3-websocket
   dpkg-dev debhelper lintian man-db

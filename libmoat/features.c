@@ -41,8 +41,7 @@ static const struct
   [MOAT_FEATURE_APPARMOR] = { "APPARMOR", true, true, moat_apparmor_enabled,
                               "AppArmor is not enabled on this host" },
 #ifdef HAVE_CRIU
-  [MOAT_FEATURE_CRIU] = { "CRIU", true, false, NULL,
-                          "checkpoint/restore is not supported by this version of moat" },
+  [MOAT_FEATURE_CRIU] = { "CRIU", true, true, NULL, "" },
 #else
   [MOAT_FEATURE_CRIU] = { "CRIU", false, false, NULL,
                           "this moat was built without libcriu" },

@@ -26,6 +26,7 @@
 #include "linux/syscalls.h"
 #include "notify.h"
 #include "plan/plan.h"
+#include "launch.h"
 #include "utils.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -38,29 +39,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-struct launch
-{
-  const struct moat_context *ctx;
-  const struct moat_create_options *opts;
-  struct moat_plan *plan;
-  struct moat_container_dir dir;
-  bool have_dir;
-  struct moat_cgroup cgroup;
-  struct moat_state state;
-  int fifo_fd;
-  int sock[2];
-  int pidfd;
-  pid_t pid;
-  int pty_master;          /* process.terminal: the master, until handed on */
-  char pty_name[64];
-  bool cgroup_made;        /* the cgroup is this create's: abort removes it */
-  bool pid_file_written;   /* abort removes it: it would name a dead init */
-  struct moat_policy_decision decision;  /* the policy's, for the audit trail */
-  bool audited;            /* the create line is written */
-  pid_t learner;           /* --seccomp-learn's learner, 0: none */
-  bool audit_failed;       /* it could not be: no second try */
-  char config_sha256[65];  /* of the config read, "" before */
-};
 
 static void
 close_fd (int *fd)
@@ -70,8 +48,8 @@ close_fd (int *fd)
   *fd = -1;
 }
 
-static void
-launch_init (struct launch *l, const struct moat_context *ctx,
+void
+moat_launch_init (struct launch *l, const struct moat_context *ctx,
              const struct moat_create_options *o)
 {
   memset (l, 0, sizeof *l);
@@ -91,8 +69,8 @@ reap (pid_t pid)
 }
 
 /* Undo everything: the process, the cgroup, the state directory.  */
-static void
-launch_abort (struct launch *l)
+void
+moat_launch_abort (struct launch *l)
 {
   if (l->pid > 0)
     {
@@ -128,8 +106,8 @@ launch_abort (struct launch *l)
     }
 }
 
-static void
-launch_free (struct launch *l)
+void
+moat_launch_free (struct launch *l)
 {
   if (l->have_dir)
     moat_container_dir_close (&l->dir);
@@ -257,6 +235,29 @@ make_cgroup (struct launch *l, moat_error **err)
   return cg->driver->apply (cg, l->plan->spec, err);
 }
 
+/* The plan of the container, nothing made yet.  */
+int
+moat_launch_plan (struct launch *l, bool foreground, moat_error **err)
+{
+  if (moat_check_proc (err) < 0)
+    return -1;
+  return moat_plan_build (l->opts, l->ctx->policy, foreground, &l->plan, err);
+}
+
+/* The policy's word on the plan, then the state directory and the
+   cgroup: from here on moat_launch_abort has something to undo.  */
+int
+moat_launch_take (struct launch *l, moat_error **err)
+{
+  moat_sha256_hex (l->plan->config_text, l->plan->config_len, l->config_sha256);
+  if (moat_policy_apply (l->ctx, l->plan->spec, l->opts->id, l->plan->bundle,
+                         l->plan->auto_range || l->plan->host.rootless, l->plan->hardened,
+                         &l->decision, err) < 0
+      || moat_fault ("plan", err) < 0)
+    return -1;
+  return take_state_dir (l, err) < 0 || make_cgroup (l, err) < 0 ? -1 : 0;
+}
+
 static int
 make_exec_fifo (struct launch *l, moat_error **err)
 {
@@ -275,8 +276,8 @@ make_exec_fifo (struct launch *l, moat_error **err)
 /* exec, poststart and poststop come later: keep the config the container
    was made from, the very bytes the plan parsed, in the state directory
    (the bundle may change or go).  */
-static int
-keep_config (struct launch *l, moat_error **err)
+int
+moat_launch_keep_config (struct launch *l, moat_error **err)
 {
   if (moat_fault ("keep-config", err) < 0)
     return -1;
@@ -564,8 +565,7 @@ launch_create (struct launch *l, bool foreground, bool with_fifo, moat_error **e
 {
   /* the init is the moat binary in the container until its execve: from a
      sealed copy (sealed.c), before anything else */
-  if (moat_ensure_sealed (l->ctx, err) < 0 || moat_check_proc (err) < 0
-      || moat_plan_build (l->opts, l->ctx->policy, foreground, &l->plan, err) < 0)
+  if (moat_ensure_sealed (l->ctx, err) < 0 || moat_launch_plan (l, foreground, err) < 0)
     return -1;
   if (!with_fifo && !l->plan->spec->has_process)
     return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0,
@@ -573,18 +573,12 @@ launch_create (struct launch *l, bool foreground, bool with_fifo, moat_error **e
                             "create accepts a config without one)");
   if (l->ctx->notify_socket && moat_notify_check_host (l->ctx->notify_socket, err) < 0)
     return -1;
-  moat_sha256_hex (l->plan->config_text, l->plan->config_len, l->config_sha256);
-  if (moat_policy_apply (l->ctx, l->plan->spec, l->opts->id, l->plan->bundle,
-                         l->plan->auto_range || l->plan->host.rootless, l->plan->hardened,
-                         &l->decision, err) < 0
-      || moat_fault ("plan", err) < 0)
+  if (moat_launch_take (l, err) < 0)
     return -1;
   const struct moat_plan *p = l->plan;
-  if (take_state_dir (l, err) < 0 || make_cgroup (l, err) < 0)
-    return -1;
   if (with_fifo && make_exec_fifo (l, err) < 0)
     return -1;
-  if (keep_config (l, err) < 0
+  if (moat_launch_keep_config (l, err) < 0
       || moat_plan_take_id_range (l->plan, l->dir.path, l->cgroup.path != NULL, err) < 0)
     return -1;
   if (l->ctx->notify_socket)
@@ -665,7 +659,7 @@ audit_create (struct launch *l, const moat_error *error, moat_error **err)
 static void
 launch_fail (struct launch *l, const moat_error *error)
 {
-  launch_abort (l);
+  moat_launch_abort (l);
   if (l->audit_failed)
     return;
   if (l->audited)
@@ -683,7 +677,7 @@ moat_create (const struct moat_context *ctx, const struct moat_create_options *o
              moat_error **err)
 {
   struct launch l;
-  launch_init (&l, ctx, o);
+  moat_launch_init (&l, ctx, o);
   int r = launch_create (&l, false, true, err);
   if (r == 0)
     r = audit_create (&l, NULL, err);
@@ -693,7 +687,7 @@ moat_create (const struct moat_context *ctx, const struct moat_create_options *o
     r = moat_error_prefix (err, "the container's init");
   if (r < 0)
     launch_fail (&l, *err);
-  launch_free (&l);
+  moat_launch_free (&l);
   return r;
 }
 
@@ -712,7 +706,7 @@ moat_run (const struct moat_context *ctx, const struct moat_create_options *o,
           bool detach, bool keep, int *status, moat_error **err)
 {
   struct launch l;
-  launch_init (&l, ctx, o);
+  moat_launch_init (&l, ctx, o);
   *status = 0;
   sigset_t old;
   int sigfd = -1, notify = -1;
@@ -741,7 +735,7 @@ moat_run (const struct moat_context *ctx, const struct moat_create_options *o,
                                              err) : 0;
       l.pid = 0;  /* it runs on without us */
       close_fd (&notify);
-      launch_free (&l);
+      moat_launch_free (&l);
       return r;
     }
   /* Let kill/state/list work on the container while it runs.  */
@@ -764,7 +758,7 @@ moat_run (const struct moat_context *ctx, const struct moat_create_options *o,
      filter is gone: there when run returns */
   if (l.learner > 0)
     moat_seccomp_learn_wait (l.learner, o->seccomp_learn);
-  launch_free (&l);
+  moat_launch_free (&l);
   return 0;
 fail:
   if (sigfd >= 0)
@@ -774,6 +768,6 @@ fail:
     }
   close_fd (&notify);
   launch_fail (&l, *err);
-  launch_free (&l);
+  moat_launch_free (&l);
   return -1;
 }

@@ -197,6 +197,9 @@ struct moat_context
      (start and run -d return then).  NULL: none; start then uses the
      one create recorded.  */
   const char *notify_socket;
+  /* The criu binary checkpoint and restore have libcriu run (runc's
+     --criu); NULL: criu in $PATH.  */
+  const char *criu_path;
 };
 
 /* The default state root: /run/moat as root (euid 0 outside a user
@@ -323,6 +326,52 @@ MOAT_PUBLIC int moat_state (const struct moat_context *ctx, const char *id,
    moat_state_clear, then the array).  */
 MOAT_PUBLIC int moat_list (const struct moat_context *ctx, struct moat_state **out,
                            size_t *n, moat_error **err);
+
+/* ---- checkpoint and restore (CRIU) ---- */
+
+/* What checkpoint and restore both tell CRIU (runc's flags of the same
+   names).  */
+struct moat_criu_options
+{
+  const char *image_path;        /* the images' directory; NULL: ./checkpoint */
+  const char *work_path;         /* CRIU's log and work files; NULL: image_path */
+  const char *manage_cgroups_mode;  /* soft, full, strict or ignore; NULL: soft */
+  const char *empty_ns;          /* "network": a namespace not taken, or NULL */
+  bool tcp_established, ext_unix_sk, shell_job, file_locks, auto_dedup;
+};
+
+struct moat_checkpoint_options
+{
+  const char *id;
+  struct moat_criu_options criu;
+  const char *parent_path;       /* a pre-dump's images, relative to image_path */
+  bool leave_running;            /* the container runs on after the dump */
+  bool pre_dump;                 /* memory only, the container runs on */
+};
+
+/* checkpoint: dump a running (or paused) container's processes into
+   image_path; the container is stopped afterwards unless leave_running
+   or pre_dump.  Not built with libcriu: a MOAT_ERR_NOT_SUPPORTED error.  */
+MOAT_PUBLIC int moat_checkpoint (const struct moat_context *ctx,
+                                 const struct moat_checkpoint_options *o,
+                                 moat_error **err);
+
+struct moat_restore_options
+{
+  /* id, bundle, pid_file, console_socket, no_pivot as for create (the
+     rest must be left zero) */
+  struct moat_create_options create;
+  struct moat_criu_options criu;
+  bool detach;                   /* return once restored */
+};
+
+/* restore: a new container (cgroup, state) from the bundle, its
+   processes restored from image_path, running where they stopped.  With
+   detach, return then; otherwise wait for it as run does (its status in
+   *status) and delete it.  */
+MOAT_PUBLIC int moat_restore (const struct moat_context *ctx,
+                              const struct moat_restore_options *o, int *status,
+                              moat_error **err);
 
 /* ---- about this build ---- */
 

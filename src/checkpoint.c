@@ -1,47 +1,45 @@
-/* checkpoint and restore: runc's commands and flags, so that an engine
-   configured for them gets moat's answer about checkpointing rather than
-   an unknown command or option.  This version of moat cannot checkpoint
-   (the feature table says why: built without libcriu, or not
-   implemented): both refuse, as "not supported", after checking what
-   they are given.  */
+/* checkpoint and restore: runc's commands and flags, turned into
+   moat_checkpoint and moat_restore (CRIU through libcriu).  The flags
+   this version cannot pass to CRIU are refused by name, never dropped.  */
 #include <config.h>
 #include "cli.h"
-#include "../libmoat/feature-table.h"
+#include "../libmoat/utils.h"
 #include <string.h>
 
 #define CRIU_HELP_OPTIONS                                                     \
   "  --image-path DIR          where the images are\n"                     \
   "  --work-path DIR           where CRIU's log and work files go\n"        \
-  "  --parent-path DIR         the images of a pre-dump to build on\n"      \
-  "  --leave-running           keep the container running\n"               \
   "  --tcp-established         take established TCP connections\n"        \
   "  --ext-unix-sk             take external unix sockets\n"               \
   "  --shell-job               the container is a shell job\n"             \
   "  --file-locks              take file locks\n"                          \
-  "  --pre-dump                dump memory only, for a later dump\n"       \
   "  --manage-cgroups-mode M   soft, full, strict or ignore\n"             \
-  "  --empty-ns NS             a namespace not to take\n"                  \
+  "  --empty-ns NS             a namespace not to take (refused: no libcriu\n" \
+  "                            call for it)\n"                             \
   "  --auto-dedup              deduplicate the images\n"                   \
-  "  --lazy-pages              leave memory pages to a page server\n"      \
-  "  --status-fd FD            report on FD\n"                             \
-  "  --page-server ADDR        send pages to ADDR\n"
+  "  --lazy-pages              (refused: no libcriu call for it)\n"
 
 static const char checkpoint_help[] =
   "Usage: moat checkpoint [OPTIONS] ID\n"
   "\n"
-  "Checkpoint a running container with CRIU, with runc's options.  This\n"
-  "version of moat cannot checkpoint (CRIU in the feature line of its\n"
-  "version): it checks the options and the container, then fails.\n"
+  "Checkpoint a running (or paused) container with CRIU, runc's options.\n"
+  "Its processes are dumped into the image directory, then killed: the\n"
+  "container is stopped (unless --leave-running or --pre-dump).\n"
   "\n"
   CRIU_HELP_OPTIONS
+  "  --parent-path DIR         the images of a pre-dump to build on\n"
+  "  --leave-running           keep the container running\n"
+  "  --pre-dump                dump memory only, for a later dump\n"
+  "  --status-fd FD            (refused: no libcriu call for it)\n"
+  "  --page-server ADDR        (refused: not supported yet)\n"
   "  -h, --help                print this help\n";
 
 static const char restore_help[] =
   "Usage: moat restore [OPTIONS] ID\n"
   "\n"
-  "Restore a container from a CRIU checkpoint, with runc's options.  This\n"
-  "version of moat cannot restore (CRIU in the feature line of its\n"
-  "version): it checks the options, then fails.\n"
+  "Restore a container from a CRIU checkpoint, runc's options: a new\n"
+  "container from the bundle, its processes running on where they were\n"
+  "checkpointed.  Without --detach moat waits for it, as run does.\n"
   "\n"
   CRIU_HELP_OPTIONS
   "  -b, --bundle DIR          the bundle to restore into\n"
@@ -49,12 +47,12 @@ static const char restore_help[] =
   "  -d, --detach              return once restored\n"
   "  --pid-file FILE           write the init's pid to FILE\n"
   "  --no-subreaper            (accepted, as runc)\n"
-  "  --no-pivot                do not pivot_root\n"
-  "  --lsm-profile LABEL       the process's LSM label\n"
-  "  --lsm-mount-context CTX   the mounts' SELinux context\n"
+  "  --no-pivot                (accepted, as runc: no effect)\n"
+  "  --lsm-profile LABEL       (refused: not supported yet)\n"
+  "  --lsm-mount-context CTX   (refused: not supported yet)\n"
   "  -h, --help                print this help\n";
 
-/* runc's flags of both commands: each taken (with its value), none used */
+/* runc's flags of both commands; each command refuses the other's */
 static const struct option criu_options[] = {
   { "image-path", required_argument, NULL, 'i' },
   { "work-path", required_argument, NULL, 'w' },
@@ -83,39 +81,121 @@ static const struct option criu_options[] = {
   { NULL, 0, NULL, 0 },
 };
 
-static int
-refuse (struct cli *c, int argc, char **argv, bool checkpoint)
+static const char *
+option_name (int opt)
 {
-  const char *help = checkpoint ? checkpoint_help : restore_help;
-  int opt;
-  /* checkpoint has no bundle or restore-only flags */
-  while ((opt = cli_getopt (c, argc, argv, "hb:d", criu_options, help)) != -1)
-    if (checkpoint && strchr ("bcdfRNoM", opt))
-      for (const struct option *o = criu_options; o->name; o++)
-        if (o->val == opt)
-          cli_failf ("checkpoint: unknown option `--%s` (an option of restore)", o->name);
-  cli_positionals (c, argc, argv, 1, 1, "container id");
-  moat_error *err = NULL;
-  if (checkpoint)
+  for (const struct option *o = criu_options; o->name; o++)
+    if (o->val == opt)
+      return o->name;
+  return "?";
+}
+
+/* A flag of the other command, or one libcriu cannot be told.  */
+static void
+check_option (struct cli *c, int opt, bool checkpoint)
+{
+  const char *other = checkpoint ? "bcdfRNoM" : "PLDsp";
+  if (strchr (other, opt))
+    cli_failf ("%s: unknown option `--%s` (an option of %s)", c->command,
+               option_name (opt), checkpoint ? "restore" : "checkpoint");
+  if (strchr ("lspoM", opt))
+    cli_failf ("%s: --%s: not supported by this version of moat", c->command,
+               option_name (opt));
+}
+
+/* An option both commands take: true when it was one.  */
+static bool
+criu_option (int opt, struct moat_criu_options *o)
+{
+  switch (opt)
     {
-      /* a missing container is said first, as for every command on one */
-      struct moat_state st = { 0 };
-      if (moat_state (&c->ctx, argv[optind], &st, &err) < 0)
-        cli_fail (err);
-      moat_state_clear (&st);
+    case 'i': o->image_path = optarg; return true;
+    case 'w': o->work_path = optarg; return true;
+    case 'T': o->tcp_established = true; return true;
+    case 'U': o->ext_unix_sk = true; return true;
+    case 'S': o->shell_job = true; return true;
+    case 'F': o->file_locks = true; return true;
+    case 'm': o->manage_cgroups_mode = optarg; return true;
+    case 'e': o->empty_ns = optarg; return true;
+    case 'A': o->auto_dedup = true; return true;
+    default: return false;
     }
-  moat_feature_require (MOAT_FEATURE_CRIU, c->command, &err);
-  cli_fail (err);
+}
+
+/* containerd's shim (go-runc) spells a flag with a single dash
+   (`restore -no-subreaper`), which runc's parser takes as the long
+   option: a long option's whole name after one dash is read as it.  */
+static void
+single_dash_long_options (int argc, char **argv)
+{
+  for (int i = 1; i < argc && strcmp (argv[i], "--") != 0; i++)
+    {
+      const char *a = argv[i];
+      if (a[0] != '-' || a[1] == '-' || strlen (a) < 3)
+        continue;
+      size_t n = strcspn (a + 1, "=");
+      for (const struct option *o = criu_options; o->name; o++)
+        if (strlen (o->name) == n && strncmp (o->name, a + 1, n) == 0)
+          argv[i] = xasprintf ("-%s", a);
+    }
 }
 
 int
 cmd_checkpoint (struct cli *c, int argc, char **argv)
 {
-  return refuse (c, argc, argv, true);
+  struct moat_checkpoint_options o = { 0 };
+  int opt;
+  single_dash_long_options (argc, argv);
+  while ((opt = cli_getopt (c, argc, argv, "h", criu_options, checkpoint_help)) != -1)
+    {
+      check_option (c, opt, true);
+      if (criu_option (opt, &o.criu))
+        continue;
+      if (opt == 'P')
+        o.parent_path = optarg;
+      else if (opt == 'L')
+        o.leave_running = true;
+      else if (opt == 'D')
+        o.pre_dump = true;
+    }
+  cli_positionals (c, argc, argv, 1, 1, "container id");
+  o.id = argv[optind];
+  moat_error *err = NULL;
+  if (moat_checkpoint (&c->ctx, &o, &err) < 0)
+    cli_fail (err);
+  return 0;
 }
 
 int
 cmd_restore (struct cli *c, int argc, char **argv)
 {
-  return refuse (c, argc, argv, false);
+  struct moat_restore_options o = { 0 };
+  int opt;
+  single_dash_long_options (argc, argv);
+  while ((opt = cli_getopt (c, argc, argv, "hb:d", criu_options, restore_help)) != -1)
+    {
+      check_option (c, opt, false);
+      if (criu_option (opt, &o.criu))
+        continue;
+      if (opt == 'b')
+        o.create.bundle = optarg;
+      else if (opt == 'c')
+        o.create.console_socket = optarg;
+      else if (opt == 'd')
+        o.detach = true;
+      else if (opt == 'f')
+        o.create.pid_file = optarg;
+      else if (opt == 'N')
+        o.create.no_pivot = true;
+    }
+  cli_positionals (c, argc, argv, 1, 1, "container id");
+  o.create.id = argv[optind];
+  /* a restore makes a container from a bundle: the policy checks it as
+     at create */
+  cli_load_policy (c);
+  moat_error *err = NULL;
+  int status = 0;
+  if (moat_restore (&c->ctx, &o, &status, &err) < 0)
+    cli_fail (err);
+  return status;
 }

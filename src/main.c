@@ -35,8 +35,8 @@ static const char usage[] =
   "  list       list containers\n"
   "  features   print the features this build supports as JSON\n"
   "  check      print what the policy finds in a bundle's config\n"
-  "  checkpoint checkpoint a container with CRIU (not in this version)\n"
-  "  restore    restore a container with CRIU (not in this version)\n"
+  "  checkpoint checkpoint a running container with CRIU\n"
+  "  restore    restore a container from a CRIU checkpoint\n"
   "\n"
   "Global options:\n"
   "  --root DIR                state directory (default /run/moat as root,\n"
@@ -74,13 +74,13 @@ static bool log_json;
 
 /* --criu PATH: refused where moat cannot checkpoint (the option would do
    nothing); else an executable regular file, by path or found in $PATH */
-static void
+static const char *
 check_criu_path (const char *path)
 {
   moat_error *err = NULL;
   if (moat_feature_require (MOAT_FEATURE_CRIU, "--criu", &err) < 0)
     cli_fail (err);
-  autofree char *found = NULL;
+  char *found = NULL;
   if (strchr (path, '/') == NULL)
     {
       if ((found = moat_find_program (path)) == NULL)
@@ -92,6 +92,8 @@ check_criu_path (const char *path)
     cli_failf ("--criu: `%s`: %s", path, strerror (errno));
   if (!S_ISREG (st.st_mode) || access (path, X_OK) < 0)
     cli_failf ("--criu: `%s` is not an executable file", path);
+  /* the path found: libcriu runs what was checked */
+  return found ? found : path;
 }
 
 const char *
@@ -244,7 +246,7 @@ main (int argc, char **argv)
       case OPT_SYSTEMD_CGROUP: manager = MOAT_CGROUP_SYSTEMD; break;
       case OPT_CRIU:
         /* the criu binary for checkpoint/restore, as runc takes it */
-        check_criu_path (optarg);
+        c.ctx.criu_path = check_criu_path (optarg);
         break;
       case OPT_ROOTLESS: rootless = optarg; break;
       case OPT_POLICY: c.policy_path = optarg; break;

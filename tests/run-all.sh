@@ -85,9 +85,10 @@ run_lane fuzz 300 bash tests/fuzz/run.sh 15
 set -- $(lane_counts "$lane_log"); f_pass=$1 f_fail=$2 f_skip=$3
 rm -f "$lane_log"
 # The cgroup v2 controllers (memory, pids, cpu, cpuset, io), which a hybrid
-# host keeps on v1, AppArmor, SELinux and the systemd cgroup driver, in
-# VMs booted with cgroup_no_v1=all (tests/vm/lane.sh); a host that cannot
-# run the VM counts one skip, with the reason.
+# host keeps on v1, AppArmor, SELinux, checkpoint/restore with CRIU and
+# the systemd cgroup driver, in VMs booted with cgroup_no_v1=all
+# (tests/vm/lane.sh); a host that cannot run the VM counts one skip, with
+# the reason.
 run_lane vm 1500 bash tests/vm/lane.sh
 set -- $(lane_counts "$lane_log"); v_pass=$1 v_fail=$2 v_skip=$3
 rm -f "$lane_log"

@@ -36,7 +36,7 @@ _moat() {
 		return
 	fi
 	case $prev in
-	-b | --bundle | -p | --process | --pid-file | --console-socket | -r | --resources | --cwd)
+	-b | --bundle | -p | --process | --pid-file | --console-socket | -r | --resources | --cwd | --image-path | --work-path | --parent-path)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;

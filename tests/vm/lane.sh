@@ -21,6 +21,9 @@
 #                                         the host (contrib/build-deb.sh,
 #                                         lintian), installed in the VM, where
 #                                         the root's writes are thrown away
+#   tests/integration/vm-criu.bats        checkpoint and restore with CRIU,
+#                                         which cannot run on the host's newer
+#                                         kernel
 # in the second, booted with SELinux and Debian's policy loaded,
 #   tests/integration/vm-selinux.bats     process, keyring and mount labels
 # and in the third, next to a systemd of the tests' own
@@ -48,7 +51,7 @@ repo=$(cd "$here/../.." && pwd -P)
 cd "$repo" || exit 1
 
 files=(tests/integration/vm-cgroup-v2.bats tests/integration/resources.bats tests/integration/vm-apparmor.bats
-	tests/integration/vm-package.bats)
+	tests/integration/vm-package.bats tests/integration/vm-criu.bats)
 selinux_files=(tests/integration/vm-selinux.bats)
 systemd_files=(tests/integration/vm-systemd.bats)
 

@@ -1,0 +1,411 @@
+/* checkpoint: a running container's processes dumped by CRIU (libcriu,
+   which runs the criu binary).  What CRIU cannot take into the images
+   is declared external, and recorded beside them for restore: the bind
+   mounts of the config, host device nodes bound in (masked files,
+   devices in a user namespace), the network and pid namespaces joined by
+   path, and the init's stdio when it is a pipe or a file outside the
+   container.  */
+#include <config.h>
+#include "moat.h"
+#include "feature-table.h"
+#ifdef HAVE_CRIU
+#include "audit.h"
+#include "criu.h"
+#include "log.h"
+#include "spec/spec.h"
+#include "state.h"
+#include "utils.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+/* The most mounts a container's mountinfo is read for.  */
+#define MAX_MOUNT_IDS 4096
+
+struct checkpoint
+{
+  const struct moat_context *ctx;
+  const struct moat_checkpoint_options *o;
+  struct moat_container_dir dir;
+  struct moat_state st;
+  struct moat_spec *spec;        /* the kept config */
+  char *config_text;
+  size_t config_len;
+  struct moat_criu_record rec;
+  int mount_ids[MAX_MOUNT_IDS];  /* the container's mounts */
+  size_t n_mount_ids;
+  int images_fd, work_fd;
+  const char *image_path, *work_path;
+  criu_opts *opts;
+};
+
+/* mountinfo's octal escapes (\040 for a space) undone in place.  */
+static void
+unescape (char *s)
+{
+  char *w = s;
+  for (char *r = s; *r; r++)
+    {
+      if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7'
+          && r[3] >= '0' && r[3] <= '7')
+        {
+          *w++ = (char) ((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+          r += 3;
+        }
+      else
+        *w++ = *r;
+    }
+  *w = '\0';
+}
+
+/* dest and mount point the same path (trailing slashes aside).  */
+static bool
+same_path (const char *dest, const char *mnt)
+{
+  size_t a = strlen (dest), b = strlen (mnt);
+  while (a > 1 && dest[a - 1] == '/')
+    a--;
+  return a == b && strncmp (dest, mnt, a) == 0;
+}
+
+static bool
+is_config_bind (const struct moat_spec *s, const char *mnt)
+{
+  for (size_t i = 0; i < s->n_mounts; i++)
+    {
+      const struct moat_mount *m = &s->mounts[i];
+      bool bind = m->type && strcmp (m->type, "bind") == 0;
+      for (size_t k = 0; !bind && m->options && m->options[k]; k++)
+        bind = strcmp (m->options[k], "bind") == 0 || strcmp (m->options[k], "rbind") == 0;
+      if (bind && same_path (m->destination, mnt))
+        return true;
+    }
+  return false;
+}
+
+static void
+add_ext (struct moat_criu_record *r, const char *key, enum moat_criu_ext_kind kind,
+         const char *node)
+{
+  r->ext = xrealloc (r->ext, (r->n_ext + 1) * sizeof *r->ext);
+  r->ext[r->n_ext].key = xstrdup (key);
+  r->ext[r->n_ext].kind = kind;
+  r->ext[r->n_ext].node = node ? xstrdup (node) : NULL;
+  r->n_ext++;
+}
+
+/* One line of the container's mountinfo: its id kept, and the mount
+   declared external when the images cannot hold it.  */
+static void
+take_mount (struct checkpoint *c, char *line)
+{
+  char *f[10] = { 0 };
+  int n = 0;
+  for (char *t = strtok (line, " "); t && n < 10; t = strtok (NULL, " "))
+    {
+      if (strcmp (t, "-") == 0)
+        {
+          /* the fields after the separator: type and source */
+          f[6] = strtok (NULL, " ");
+          n = 10;
+          break;
+        }
+      if (n < 6)
+        f[n] = t;
+      n++;
+    }
+  if (f[0] == NULL || f[4] == NULL || f[6] == NULL)
+    return;
+  if (c->n_mount_ids < MAX_MOUNT_IDS)
+    c->mount_ids[c->n_mount_ids++] = atoi (f[0]);
+  unescape (f[3]);
+  unescape (f[4]);
+  if (strcmp (f[4], "/") == 0)
+    return;
+  if (is_config_bind (c->spec, f[4]))
+    add_ext (&c->rec, f[4], MOAT_CRIU_EXT_BIND, NULL);
+  else if (strcmp (f[6], "devtmpfs") == 0 && strcmp (f[3], "/") != 0)
+    {
+      /* a host node bound: /dev/null on a masked file, a device in a
+         user namespace */
+      autofree char *node = xasprintf ("/dev%s", f[3]);
+      add_ext (&c->rec, f[4], MOAT_CRIU_EXT_NODE, node);
+    }
+}
+
+static int
+read_mounts (struct checkpoint *c, moat_error **err)
+{
+  char path[64];
+  snprintf (path, sizeof path, "/proc/%d/mountinfo", c->st.pid);
+  autofree char *text = NULL;
+  size_t len;
+  if (moat_read_file_at (AT_FDCWD, path, 16 << 20, &text, &len, err) < 0)
+    return moat_error_prefix (err, "the container's mounts");
+  char *save = NULL;
+  for (char *line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    take_mount (c, line);
+  return 0;
+}
+
+static bool
+container_mount (const struct checkpoint *c, int id)
+{
+  for (size_t i = 0; i < c->n_mount_ids; i++)
+    if (c->mount_ids[i] == id)
+      return true;
+  return false;
+}
+
+/* CRIU's key of the init's fd, when it comes from outside the container:
+   a pipe, or a file (or a memory device such as /dev/null) on a mount
+   the container does not have.  NULL otherwise (CRIU takes it).  */
+static char *
+stdio_key (const struct checkpoint *c, int fd)
+{
+  char path[64], link[256];
+  snprintf (path, sizeof path, "/proc/%d/fd/%d", c->st.pid, fd);
+  ssize_t n = readlink (path, link, sizeof link - 1);
+  if (n <= 0)
+    return NULL;
+  link[n] = '\0';
+  if (strncmp (link, "pipe:[", 6) == 0)
+    return xstrdup (link);
+  struct stat st;
+  if (link[0] != '/' || stat (path, &st) < 0
+      || !(S_ISREG (st.st_mode) || (S_ISCHR (st.st_mode) && major (st.st_rdev) == 1)))
+    return NULL;
+  snprintf (path, sizeof path, "/proc/%d/fdinfo/%d", c->st.pid, fd);
+  autofree char *info = NULL;
+  size_t len;
+  if (moat_read_file_at (AT_FDCWD, path, 1 << 16, &info, &len, NULL) < 0)
+    return NULL;
+  const char *m = strstr (info, "mnt_id:");
+  if (m == NULL)
+    return NULL;
+  int mnt_id = atoi (m + 7);
+  if (container_mount (c, mnt_id))
+    return NULL;
+  return xasprintf ("file[%x:%llx]", (unsigned) mnt_id, (unsigned long long) st.st_ino);
+}
+
+/* ---- the steps ---- */
+
+static int
+open_running (struct checkpoint *c, moat_error **err)
+{
+  const char *id = c->o->id;
+  if (moat_check_proc (err) < 0
+      || moat_container_dir_open (c->ctx->state_root, id, true, &c->dir, err) < 0
+      || moat_state_read (&c->dir, &c->st, err) < 0)
+    return -1;
+  moat_state_refresh (&c->dir, &c->st);
+  if (c->st.status != MOAT_STATUS_RUNNING && c->st.status != MOAT_STATUS_PAUSED)
+    return moat_error_setk (err, MOAT_ERR_WRONG_STATE, 0, "cannot checkpoint container "
+                            "\"%s\" that is not running: it is %s", id,
+                            moat_status_name (c->st.status));
+  if (c->st.notify_socket)
+    return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0, "cannot checkpoint container "
+                            "\"%s\": it relays NOTIFY_SOCKET (a socket of the host)", id);
+  if (moat_read_file_at (c->dir.dirfd, "config.json", MOAT_MAX_CONFIG_SIZE,
+                         &c->config_text, &c->config_len, err) < 0)
+    return moat_error_prefix (err, "container \"%s\": its kept config", id);
+  c->spec = moat_spec_parse (c->config_text, c->config_len, err);
+  if (c->spec == NULL)
+    return moat_error_prefix (err, "container \"%s\": its kept config", id);
+  return 0;
+}
+
+/* Namespaces joined by path: the network and pid ones are given back at
+   restore; CRIU cannot leave any other out of the images.  No user
+   namespace.  */
+/* The init's user namespace is not moat's (the config's, or create's
+   --userns auto, which the kept config does not show).  */
+static bool
+in_other_userns (pid_t pid)
+{
+  char path[64];
+  struct stat theirs, ours;
+  snprintf (path, sizeof path, "/proc/%d/ns/user", pid);
+  return stat (path, &theirs) < 0 || stat ("/proc/self/ns/user", &ours) < 0
+         || theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev;
+}
+
+static int
+check_joined_namespaces (struct checkpoint *c, moat_error **err)
+{
+  static const char *const names[MOAT_NS_COUNT] = {
+    [MOAT_NS_MNT] = "mount", [MOAT_NS_IPC] = "ipc", [MOAT_NS_UTS] = "uts",
+    [MOAT_NS_USER] = "user", [MOAT_NS_CGROUP] = "cgroup", [MOAT_NS_TIME] = "time",
+  };
+  for (int i = 0; i < MOAT_NS_COUNT; i++)
+    if (names[i] && c->spec->ns[i].path)
+      return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0, "cannot checkpoint container "
+                              "\"%s\": its %s namespace is joined by path (CRIU can leave "
+                              "out only the network and pid namespaces)", c->o->id,
+                              names[i]);
+  /* CRIU would restore the id maps of the images, which restore cannot
+     hold against the config's (or an automatic range moat gave out) */
+  if (in_other_userns (c->st.pid))
+    return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0, "cannot checkpoint container "
+                            "\"%s\": it has a user namespace (not supported by this "
+                            "version of moat)", c->o->id);
+  c->rec.net_external = c->spec->ns[MOAT_NS_NET].path != NULL;
+  c->rec.pid_external = c->spec->ns[MOAT_NS_PID].path != NULL;
+  return 0;
+}
+
+/* "net[INODE]:KEY": the container's namespace, as CRIU names it.  */
+static int
+add_external_ns (struct checkpoint *c, criu_opts *opts, const char *ns, const char *key,
+                 moat_error **err)
+{
+  char path[64];
+  struct stat st;
+  snprintf (path, sizeof path, "/proc/%d/ns/%s", c->st.pid, ns);
+  if (stat (path, &st) < 0)
+    return moat_error_set (err, errno, "the container's %s namespace", ns);
+  autofree char *ext = xasprintf ("%s[%llu]:%s", ns, (unsigned long long) st.st_ino, key);
+  if (criu_local_add_external (opts, ext) < 0)
+    return moat_error_set (err, ENOMEM, "libcriu: external %s namespace", ns);
+  return 0;
+}
+
+static int
+set_dump_opts (struct checkpoint *c, criu_opts *opts, moat_error **err)
+{
+  const struct moat_checkpoint_options *o = c->o;
+  criu_local_set_pid (opts, c->st.pid);
+  if (criu_local_set_root (opts, c->st.rootfs) < 0)
+    return moat_error_set (err, ENOMEM, "libcriu: the root");
+  criu_local_set_leave_running (opts, o->leave_running || o->pre_dump);
+  criu_local_set_track_mem (opts, o->pre_dump || o->parent_path);
+  if (o->parent_path && criu_local_set_parent_images (opts, o->parent_path) < 0)
+    return moat_error_set (err, ENOMEM, "libcriu: --parent-path");
+  /* the cgroup freezer stops every process at once (a paused container
+     stays frozen) */
+  if (c->st.cgroup_path && criu_local_set_freeze_cgroup (opts, c->st.cgroup_path) < 0)
+    return moat_error_set (err, ENOMEM, "libcriu: the cgroup to freeze");
+  /* the terminal's master is held outside (by the console socket's
+     receiver): restore makes a new one */
+  criu_local_set_orphan_pts_master (opts, c->spec->terminal);
+  for (size_t i = 0; i < c->rec.n_ext; i++)
+    if (criu_local_add_ext_mount (opts, c->rec.ext[i].key, c->rec.ext[i].key) < 0)
+      return moat_error_set (err, ENOMEM, "libcriu: external mounts");
+  for (size_t i = 0; i < 3; i++)
+    if (c->rec.stdio[i] && strncmp (c->rec.stdio[i], "file[", 5) == 0
+        && criu_local_add_external (opts, c->rec.stdio[i]) < 0)
+      return moat_error_set (err, ENOMEM, "libcriu: external files");
+  if (c->rec.net_external && add_external_ns (c, opts, "net", MOAT_CRIU_NET_KEY, err) < 0)
+    return -1;
+  if (c->rec.pid_external && add_external_ns (c, opts, "pid", MOAT_CRIU_PID_KEY, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* The images are a checkpoint of this container: moat's record and the
+   config, beside them.  */
+static int
+write_record (struct checkpoint *c, moat_error **err)
+{
+  if (moat_criu_record_write (c->images_fd, &c->rec, err) < 0
+      || moat_write_file_atomic_at (c->images_fd, MOAT_CRIU_CONFIG, c->config_text,
+                                    c->config_len, 0600, err) < 0)
+    return moat_error_prefix (err, "--image-path");
+  return 0;
+}
+
+static int
+dump (struct checkpoint *c, moat_error **err)
+{
+  const struct moat_checkpoint_options *o = c->o;
+  const char *log = o->pre_dump ? "pre-dump.log" : "dump.log";
+  if (moat_criu_opts_dirs (c->opts, c->images_fd, c->work_fd, log, err) < 0
+      || set_dump_opts (c, c->opts, err) < 0)
+    return -1;
+  int ret = o->pre_dump ? criu_local_pre_dump (c->opts) : criu_local_dump (c->opts);
+  if (ret < 0)
+    return moat_criu_failed (ret, c->work_fd, c->work_path, log,
+                             o->pre_dump ? "pre-dump" : "dump", err);
+  return 0;
+}
+
+static int
+do_checkpoint (struct checkpoint *c, moat_error **err)
+{
+  const struct moat_checkpoint_options *o = c->o;
+  if (open_running (c, err) < 0 || check_joined_namespaces (c, err) < 0
+      || read_mounts (c, err) < 0
+      || moat_criu_opts_new (c->ctx, &o->criu, &c->opts, err) < 0)
+    return -1;
+  c->rec.id = xstrdup (c->st.id);
+  c->rec.terminal = c->spec->terminal;
+  for (int fd = 0; fd < 3; fd++)
+    c->rec.stdio[fd] = stdio_key (c, fd);
+  c->image_path = o->criu.image_path ? o->criu.image_path : "checkpoint";
+  c->work_path = o->criu.work_path ? o->criu.work_path : c->image_path;
+  if (moat_criu_open_dir ("--image-path", c->image_path, true, &c->images_fd, err) < 0
+      || moat_criu_open_dir ("--work-path", c->work_path, true, &c->work_fd, err) < 0)
+    return -1;
+  if (o->parent_path && (o->parent_path[0] == '\0'
+                         || faccessat (c->images_fd, o->parent_path, F_OK, 0) < 0))
+    return moat_error_setk (err, MOAT_ERR_NOT_FOUND, errno, "--parent-path: `%s` (relative "
+                            "to the image path `%s`)", o->parent_path, c->image_path);
+  if (dump (c, err) < 0)
+    return -1;
+  if (o->pre_dump)
+    return 0;
+  if (write_record (c, err) < 0)
+    return -1;
+  if (!o->leave_running)
+    moat_state_refresh (&c->dir, &c->st);
+  return 0;
+}
+
+int
+moat_checkpoint (const struct moat_context *ctx, const struct moat_checkpoint_options *o,
+                 moat_error **err)
+{
+  struct checkpoint c;
+  memset (&c, 0, sizeof c);
+  c.ctx = ctx;
+  c.o = o;
+  c.dir.dirfd = c.images_fd = c.work_fd = -1;
+  int r = do_checkpoint (&c, err);
+  if (c.st.id)
+    moat_audit_container (ctx, &c.st, "checkpoint", o->pre_dump ? "pre-dump"
+                          : o->leave_running ? "leave-running" : NULL, r < 0 ? *err : NULL);
+  if (c.opts)
+    criu_local_free_opts (c.opts);
+  if (c.images_fd >= 0)
+    close (c.images_fd);
+  if (c.work_fd >= 0)
+    close (c.work_fd);
+  moat_criu_record_clear (&c.rec);
+  moat_spec_free (c.spec);
+  free (c.config_text);
+  moat_state_clear (&c.st);
+  if (c.dir.dirfd >= 0)
+    moat_container_dir_close (&c.dir);
+  return r;
+}
+
+#else
+
+int
+moat_checkpoint (const struct moat_context *ctx, const struct moat_checkpoint_options *o,
+                 moat_error **err)
+{
+  /* a missing container is said first, as for every command on one */
+  struct moat_state st = { 0 };
+  if (moat_state (ctx, o->id, &st, err) < 0)
+    return -1;
+  moat_state_clear (&st);
+  return moat_feature_require (MOAT_FEATURE_CRIU, "checkpoint", err);
+}
+
+#endif

@@ -1,0 +1,537 @@
+/* restore: a new container from a bundle, its processes restored by
+   CRIU from a checkpoint's images.  The plan, the state directory and
+   the cgroup are made as create makes them (launch.c) and undone the
+   same way.  CRIU runs from a helper process that moat forks: the
+   helper enters a mount namespace of its own (the bind of the root
+   filesystem CRIU needs as its root goes away with it, whatever happens
+   to moat) and the container's cgroup (the restored processes are born
+   there), and reports the restored init's pid.  moat is the subreaper
+   meanwhile: the init, the helper's child, becomes moat's once the
+   helper has exited.  */
+#include <config.h>
+#include "moat.h"
+#include "feature-table.h"
+#ifdef HAVE_CRIU
+#include "audit.h"
+#include "criu.h"
+#include "hooks.h"
+#include "internal.h"
+#include "launch.h"
+#include "linux/linux.h"
+#include "linux/syscalls.h"
+#include "log.h"
+#include "plan/plan.h"
+#include "utils.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The root CRIU restores into: the rootfs bound there, in the helper's
+   mount namespace only.  */
+#define CRIU_ROOT "criu-root"
+
+struct restore
+{
+  const struct moat_restore_options *o;
+  struct launch l;
+  struct moat_criu_record rec;
+  int images_fd, work_fd;
+  const char *image_path, *work_path;
+  criu_opts *opts;
+};
+
+/* ---- checks, before anything is made ---- */
+
+static const char *
+bind_source (const struct moat_plan *p, const char *dest)
+{
+  for (size_t i = 0; i < p->spec->n_mounts; i++)
+    if (p->mounts[i].bind && strcmp (p->spec->mounts[i].destination, dest) == 0)
+      return p->mounts[i].source;
+  return NULL;
+}
+
+/* The images fit this bundle's config: the same binds to give back, the
+   same terminal, the same namespaces given by path.  An image of another
+   kind of container is refused here rather than half-restored.  */
+static int
+check_image_fits (struct restore *r, moat_error **err)
+{
+  const struct moat_plan *p = r->l.plan;
+  const char *why = NULL;
+  for (size_t i = 0; i < r->rec.n_ext && !why; i++)
+    if (r->rec.ext[i].kind == MOAT_CRIU_EXT_BIND && !bind_source (p, r->rec.ext[i].key))
+      return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "--image-path: the "
+                              "checkpoint of container \"%s\" has a bind mount at `%s` "
+                              "that this bundle's config does not have (an image of "
+                              "another container?)", r->rec.id, r->rec.ext[i].key);
+  for (size_t i = 0; i < r->rec.n_ext; i++)
+    {
+      /* the record is the images' word: only a device node of the host's
+         /dev is bound from it, never a directory or a file */
+      const struct moat_criu_ext *x = &r->rec.ext[i];
+      struct stat st;
+      if (x->kind == MOAT_CRIU_EXT_NODE
+          && (lstat (x->node, &st) < 0 || !(S_ISCHR (st.st_mode) || S_ISBLK (st.st_mode))))
+        return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "--image-path: `%s` for "
+                                "`%s` is not a device node of the host", x->node, x->key);
+    }
+  if (p->in_userns)
+    return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0, "linux.namespaces: a container "
+                            "with a user namespace cannot be restored (not supported by "
+                            "this version of moat)");
+  if (r->rec.terminal != p->spec->terminal)
+    why = "process.terminal differs";
+  else if (r->rec.net_external != (p->ns_fds[MOAT_NS_NET] >= 0))
+    why = "the network namespace is joined by path in one and not the other";
+  else if (r->rec.pid_external != (p->ns_fds[MOAT_NS_PID] >= 0))
+    why = "the pid namespace is joined by path in one and not the other";
+  if (why)
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "--image-path: the "
+                            "checkpoint of container \"%s\" does not fit this bundle's "
+                            "config: %s (an image of another container?)", r->rec.id, why);
+  return 0;
+}
+
+/* A stopped container of the same id (checkpointed without
+   --leave-running) gives way, as it would to delete.  */
+static int
+take_over_stopped (const struct moat_context *ctx, const char *id, moat_error **err)
+{
+  struct moat_state st = { 0 };
+  moat_error *ignored = NULL;
+  if (moat_state (ctx, id, &st, &ignored) < 0)
+    {
+      moat_error_free (&ignored);
+      return 0;  /* none: create's own check says the rest */
+    }
+  bool stopped = st.status == MOAT_STATUS_STOPPED;
+  moat_state_clear (&st);
+  if (!stopped)
+    return moat_error_setk (err, MOAT_ERR_WRONG_STATE, 0, "container \"%s\" exists and is "
+                            "not stopped", id);
+  return moat_delete (ctx, id, false, err);
+}
+
+/* dest is strictly below a tmpfs of the config: CRIU brings the whole
+   tmpfs back, what is under it with it.  */
+static bool
+under_tmpfs (const struct moat_spec *s, const char *dest)
+{
+  for (size_t i = 0; i < s->n_mounts; i++)
+    {
+      const struct moat_mount *m = &s->mounts[i];
+      size_t n = strlen (m->destination);
+      while (n > 1 && m->destination[n - 1] == '/')
+        n--;
+      if (m->type && strcmp (m->type, "tmpfs") == 0 && n > 1
+          && strncmp (dest, m->destination, n) == 0 && dest[n] == '/')
+        return true;
+    }
+  return false;
+}
+
+/* The mount points the images expect in the root filesystem, made in it
+   as create makes them (a root made afresh, as an engine's from an
+   image, has none of those create added): CRIU mounts on them.  */
+static int
+make_mount_points (const struct moat_plan *p, moat_error **err)
+{
+  autoclose int rootfd = open (p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return moat_error_set (err, errno, "restore: open the root filesystem `%s`", p->rootfs);
+  for (size_t i = 0; i < p->spec->n_mounts; i++)
+    {
+      const char *dest = p->spec->mounts[i].destination;
+      struct stat st;
+      if (under_tmpfs (p->spec, dest))
+        continue;
+      bool file = p->mounts[i].bind && stat (p->mounts[i].source, &st) == 0
+                  && !S_ISDIR (st.st_mode);
+      int fd = moat_make_in_root (rootfd, dest, file, err);
+      if (fd < 0)
+        return moat_error_prefix (err, "restore: mounts[%zu] `%s`", i, dest);
+      close (fd);
+    }
+  return 0;
+}
+
+/* ---- the helper ---- */
+
+/* libcriu's notification callback has no argument of its own: the
+   restore the helper runs.  */
+static struct restore *helper_restore;
+static moat_error *helper_error;
+
+/* prestart and createRuntime hooks once CRIU has made the namespaces,
+   as for create; the terminal's new master to the console socket.  */
+static int
+on_notify (char *action, criu_notify_arg_t na)
+{
+  struct restore *r = helper_restore;
+  struct launch *l = &r->l;
+  if (strcmp (action, "setup-namespaces") == 0)
+    {
+      const struct moat_hooks *h = &l->plan->spec->hooks;
+      l->state.pid = criu_notify_pid (na);
+      l->state.status = MOAT_STATUS_CREATING;
+      autofree char *json = moat_state_to_json (&l->state, false);
+      if (moat_hooks_run ("prestart", h->prestart, h->n_prestart, json, &helper_error) < 0
+          || moat_hooks_run ("createRuntime", h->create_runtime, h->n_create_runtime, json,
+                             &helper_error) < 0)
+        return -1;
+    }
+  else if (strcmp (action, "orphan-pts-master") == 0)
+    {
+      int master = criu_get_orphan_pts_master_fd ();
+      if (master < 0)
+        {
+          moat_error_set (&helper_error, EPROTO, "process.terminal: CRIU sent no terminal");
+          return -1;
+        }
+      int ret = moat_send_console (l->opts->console_socket, master, "console",
+                                   &helper_error);
+      close (master);
+      return ret;
+    }
+  return 0;
+}
+
+/* A namespace of the plan to CRIU under key: a copy of its fd that the
+   criu binary inherits (the plan's are close-on-exec).  In the helper,
+   which ends with CRIU.  */
+static int
+give_ns (criu_opts *opts, int ns_fd, const char *key, moat_error **err)
+{
+  int fd = fcntl (ns_fd, F_DUPFD, 3);
+  if (fd < 0)
+    return moat_error_set (err, errno, "restore: the namespace of %s", key);
+  if (criu_local_add_inherit_fd (opts, fd, key) < 0)
+    return moat_error_set (err, ENOMEM, "libcriu: namespaces given");
+  return 0;
+}
+
+static int
+add_restore_externals (struct restore *r, criu_opts *opts, moat_error **err)
+{
+  const struct moat_plan *p = r->l.plan;
+  for (size_t i = 0; i < r->rec.n_ext; i++)
+    {
+      const struct moat_criu_ext *x = &r->rec.ext[i];
+      const char *src = x->kind == MOAT_CRIU_EXT_BIND ? bind_source (p, x->key) : x->node;
+      if (criu_local_add_ext_mount (opts, x->key, src) < 0)
+        return moat_error_set (err, ENOMEM, "libcriu: external mounts");
+    }
+  if ((r->rec.net_external && give_ns (opts, p->ns_fds[MOAT_NS_NET], MOAT_CRIU_NET_KEY, err) < 0)
+      || (r->rec.pid_external
+          && give_ns (opts, p->ns_fds[MOAT_NS_PID], MOAT_CRIU_PID_KEY, err) < 0))
+    return -1;
+  /* the init's stdio from outside: moat's own stdio in its place (the
+     first fd of a key wins: CRIU dups it) */
+  for (int fd = 0; fd < 3; fd++)
+    {
+      bool seen = false;
+      for (int k = 0; k < fd; k++)
+        seen |= r->rec.stdio[k] && r->rec.stdio[fd]
+                && strcmp (r->rec.stdio[k], r->rec.stdio[fd]) == 0;
+      if (r->rec.stdio[fd] && !seen
+          && criu_local_add_inherit_fd (opts, fd, r->rec.stdio[fd]) < 0)
+        return moat_error_set (err, ENOMEM, "libcriu: stdio given");
+    }
+  return 0;
+}
+
+/* Each hierarchy's cgroup of this process (the container's, once
+   entered) as CRIU's cgroup root for its controllers, one by one ("" for
+   the unified hierarchy): the restored processes go there, whatever the
+   images say their cgroups were.  */
+static int
+add_cgroup_roots (criu_opts *opts, moat_error **err)
+{
+  autofree char *text = NULL;
+  size_t len;
+  if (moat_read_file_at (AT_FDCWD, "/proc/self/cgroup", 1 << 16, &text, &len, err) < 0)
+    return -1;
+  char *save = NULL;
+  for (char *line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      char *ctrls = strchr (line, ':');
+      char *path = ctrls ? strchr (ctrls + 1, ':') : NULL;
+      if (path == NULL)
+        continue;
+      *ctrls++ = '\0';
+      *path++ = '\0';
+      char *csave = NULL;
+      if (*ctrls == '\0' && criu_local_add_cg_root (opts, NULL, path) < 0)
+        return moat_error_set (err, ENOMEM, "libcriu: cgroup root");
+      for (char *c = strtok_r (ctrls, ",", &csave); c; c = strtok_r (NULL, ",", &csave))
+        if (criu_local_add_cg_root (opts, c, path) < 0)
+          return moat_error_set (err, ENOMEM, "libcriu: cgroup root");
+    }
+  return 0;
+}
+
+/* In the helper: its own mount namespace, the root bound, the cgroup
+   entered, then CRIU.  Returns the restored init's pid.  */
+static pid_t
+helper_restore_run (struct restore *r, moat_error **err)
+{
+  struct launch *l = &r->l;
+  autofree char *root = xasprintf ("%s/%s", l->dir.path, CRIU_ROOT);
+  if (unshare (CLONE_NEWNS) < 0)
+    return moat_error_set (err, errno, "restore: a mount namespace for CRIU");
+  if (mount (NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+    return moat_error_set (err, errno, "restore: make / a slave mount");
+  if (mount (l->plan->rootfs, root, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return moat_error_set (err, errno, "restore: bind the root filesystem on `%s`", root);
+  /* the directories again, from this namespace: CRIU mounts under its
+     work directory, which must be a mount of the namespace it runs in */
+  criu_opts *opts = r->opts;
+  int images_fd = -1, work_fd = -1;
+  if (moat_criu_open_dir ("--image-path", r->image_path, false, &images_fd, err) < 0
+      || moat_criu_open_dir ("--work-path", r->work_path, false, &work_fd, err) < 0)
+    return -1;
+  if (moat_criu_opts_dirs (opts, images_fd, work_fd, "restore.log", err) < 0)
+    return -1;
+  if (l->cgroup_made)
+    {
+      if (l->cgroup.driver->attach (&l->cgroup, getpid (), err) < 0)
+        return moat_error_prefix (err, "restore: enter the container's cgroup");
+      if (add_cgroup_roots (opts, err) < 0)
+        return moat_error_prefix (err, "restore: the container's cgroup for CRIU");
+    }
+  if (criu_local_set_root (opts, root) < 0)
+    return moat_error_set (err, ENOMEM, "libcriu: the root");
+  criu_local_set_orphan_pts_master (opts, r->rec.terminal);
+  if (add_restore_externals (r, opts, err) < 0)
+    return -1;
+  helper_restore = r;
+  criu_local_set_notify_cb (opts, on_notify);
+  int ret = criu_local_restore_child (opts);
+  if (ret <= 0)
+    {
+      if (helper_error)
+        {
+          *err = steal_pointer (&helper_error);
+          return moat_error_prefix (err, "restore");
+        }
+      return moat_criu_failed (ret, r->work_fd, r->work_path, "restore.log", "restore", err);
+    }
+  return ret;
+}
+
+/* The helper's report: "P<pid>" or "E<errno> <message>".  */
+static void __attribute__ ((noreturn))
+helper_main (struct restore *r, int report)
+{
+  moat_error *err = NULL;
+  char buf[4096];
+  pid_t pid = helper_restore_run (r, &err);
+  if (pid > 0)
+    snprintf (buf, sizeof buf, "P%d", pid);
+  else
+    snprintf (buf, sizeof buf, "E%d %s", err ? err->errnum : 0,
+              err ? err->msg : "restore failed");
+  moat_write_all (report, buf, strlen (buf));
+  _exit (pid > 0 ? 0 : 1);
+}
+
+static pid_t
+run_helper (struct restore *r, moat_error **err)
+{
+  int report[2];
+  if (pipe2 (report, O_CLOEXEC) < 0)
+    return moat_error_set (err, errno, "restore: pipe");
+  fflush (NULL);
+  pid_t helper = fork ();
+  if (helper < 0)
+    {
+      close (report[0]);
+      close (report[1]);
+      return moat_error_set (err, errno, "restore: fork");
+    }
+  if (helper == 0)
+    {
+      close (report[0]);
+      helper_main (r, report[1]);
+    }
+  close (report[1]);
+  char buf[4096];
+  size_t n = 0;
+  ssize_t k;
+  while (n < sizeof buf - 1 && ((k = read (report[0], buf + n, sizeof buf - 1 - n)) > 0
+                                || (k < 0 && errno == EINTR)))
+    n += k > 0 ? (size_t) k : 0;
+  buf[n] = '\0';
+  close (report[0]);
+  while (waitpid (helper, NULL, 0) < 0 && errno == EINTR)
+    ;
+  if (buf[0] == 'P' && atoi (buf + 1) > 0)
+    return atoi (buf + 1);
+  if (buf[0] == 'E')
+    {
+      char *msg = strchr (buf, ' ');
+      return moat_error_set (err, 0, "%s", msg ? msg + 1 : "restore failed");
+    }
+  return moat_error_set (err, 0, "restore: CRIU's helper ended without a word");
+}
+
+/* ---- the parent ---- */
+
+static int
+open_images (struct restore *r, moat_error **err)
+{
+  const struct moat_criu_options *c = &r->o->criu;
+  r->image_path = c->image_path ? c->image_path : "checkpoint";
+  r->work_path = c->work_path ? c->work_path : r->image_path;
+  if (moat_criu_open_dir ("--image-path", r->image_path, false, &r->images_fd, err) < 0
+      || moat_criu_record_read (r->images_fd, r->image_path, &r->rec, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* The restored init: moat's child now, recorded as running.  */
+static int
+take_init (struct restore *r, pid_t pid, moat_error **err)
+{
+  struct launch *l = &r->l;
+  l->pid = pid;
+  l->pidfd = sys_pidfd_open (pid, 0);
+  if (l->pidfd < 0 || !moat_is_own_child (pid))
+    return moat_error_set (err, l->pidfd < 0 ? errno : ESRCH, "restore: the restored "
+                           "init %d is not moat's child", pid);
+  l->state.pid = pid;
+  l->state.start_time = moat_process_start_time (pid, false);
+  l->state.status = MOAT_STATUS_RUNNING;
+  if (moat_state_write (&l->dir, &l->state, err) < 0)
+    return -1;
+  if (l->opts->pid_file && moat_write_pid_file (l->opts->pid_file, pid, err) < 0)
+    return -1;
+  l->pid_file_written = l->opts->pid_file != NULL;
+  return 0;
+}
+
+static int
+restore_container (struct restore *r, moat_error **err)
+{
+  struct launch *l = &r->l;
+  if (open_images (r, err) < 0 || moat_launch_plan (l, false, err) < 0
+      || check_image_fits (r, err) < 0
+      || moat_criu_opts_new (l->ctx, &r->o->criu, &r->opts, err) < 0
+      || moat_criu_open_dir ("--work-path", r->work_path, true, &r->work_fd, err) < 0
+      || take_over_stopped (l->ctx, l->opts->id, err) < 0
+      || moat_launch_take (l, err) < 0 || moat_launch_keep_config (l, err) < 0)
+    return -1;
+  if (make_mount_points (l->plan, err) < 0)
+    return -1;
+  if (mkdirat (l->dir.dirfd, CRIU_ROOT, 0700) < 0)
+    return moat_error_set (err, errno, "restore: `%s/%s`", l->dir.path, CRIU_ROOT);
+  if (prctl (PR_SET_CHILD_SUBREAPER, 1) < 0)
+    return moat_error_set (err, errno, "restore: become a subreaper");
+  pid_t pid = run_helper (r, err);
+  unlinkat (l->dir.dirfd, CRIU_ROOT, AT_REMOVEDIR);
+  return pid < 0 ? -1 : take_init (r, pid, err);
+}
+
+/* Undo: the restored processes (the cgroup's), then what create undoes.  */
+static void
+restore_abort (struct restore *r)
+{
+  struct launch *l = &r->l;
+  if (l->cgroup_made)
+    {
+      moat_error *ignored = NULL;
+      l->cgroup.driver->kill (&l->cgroup, SIGKILL, &ignored);
+      moat_error_free (&ignored);
+    }
+  moat_launch_abort (l);
+}
+
+static void
+restore_free (struct restore *r)
+{
+  if (r->opts)
+    criu_local_free_opts (r->opts);
+  if (r->images_fd >= 0)
+    close (r->images_fd);
+  if (r->work_fd >= 0)
+    close (r->work_fd);
+  moat_criu_record_clear (&r->rec);
+  moat_launch_free (&r->l);
+}
+
+/* Without --detach: as run, moat waits for the init, forwarding signals,
+   and deletes the container once it has exited.  */
+static int
+wait_restored (const struct moat_context *ctx, struct restore *r, int *status)
+{
+  struct launch *l = &r->l;
+  sigset_t old;
+  int sigfd = moat_block_forwarded_signals (&old);
+  moat_container_dir_close (&l->dir);
+  l->have_dir = false;
+  *status = moat_wait_forwarding (l->pid, l->pidfd, sigfd, -1, NULL);
+  l->pid = 0;
+  if (sigfd >= 0)
+    close (sigfd);
+  sigprocmask (SIG_SETMASK, &old, NULL);
+  moat_error *derr = NULL;
+  if (moat_delete (ctx, l->opts->id, true, &derr) < 0)
+    moat_warn ("%s", derr->msg);
+  moat_error_free (&derr);
+  return 0;
+}
+
+int
+moat_restore (const struct moat_context *ctx, const struct moat_restore_options *o,
+              int *status, moat_error **err)
+{
+  struct restore r;
+  memset (&r, 0, sizeof r);
+  r.o = o;
+  r.images_fd = r.work_fd = -1;
+  moat_launch_init (&r.l, ctx, &o->create);
+  *status = 0;
+  int ret = restore_container (&r, err);
+  prctl (PR_SET_CHILD_SUBREAPER, 0);
+  if (ret < 0)
+    {
+      restore_abort (&r);
+      restore_free (&r);
+      return -1;
+    }
+  moat_audit_container (ctx, &r.l.state, "restore", NULL, NULL);
+  const struct moat_hooks *h = &r.l.plan->spec->hooks;
+  if (h->n_poststart)
+    {
+      autofree char *json = moat_state_to_json (&r.l.state, false);
+      moat_hooks_run_all ("poststart", h->poststart, h->n_poststart, json);
+    }
+  if (!o->detach)
+    wait_restored (ctx, &r, status);
+  r.l.pid = 0;  /* it runs on without us */
+  restore_free (&r);
+  return 0;
+}
+
+#else
+
+int
+moat_restore (const struct moat_context *ctx, const struct moat_restore_options *o,
+              int *status, moat_error **err)
+{
+  (void) ctx;
+  (void) o;
+  *status = 0;
+  return moat_feature_require (MOAT_FEATURE_CRIU, "restore", err);
+}
+
+#endif

@@ -1,0 +1,193 @@
+#!/usr/bin/env bats
+# checkpoint and restore: their flags and every error they give before
+# CRIU has anything to restore, on any host (tests/lib/fake-criu.py
+# stands in for a criu that is too old, or that fails).  Checkpoints
+# that CRIU really takes and restores are in vm-criu.bats.
+
+load helpers
+
+FAKE_CRIU=$BATS_TEST_DIRNAME/../lib/fake-criu.py
+
+# a build with libcriu (+CRIU in --version): skip otherwise, saying so
+_need_criu_build() {
+	"$MOAT" --version | grep -q '+CRIU' ||
+		skip "this moat was built without libcriu (cli.bats tests the refusal)"
+}
+
+# a running container that sleeps
+_sleeper() {
+	set_args '["sleep", "1000"]'
+	run_d_ok "$1"
+}
+
+@test "checkpoint: a missing container, one not running, an option of restore: refused, the container as it was" {
+	_need_criu_build
+	run --separate-stderr moat checkpoint --image-path "$T/img" "no-such-$ID"
+	assert_error "container \"no-such-$ID\" does not exist"
+	create_ok "$ID"
+	run --separate-stderr moat checkpoint --image-path "$T/img" "$ID"
+	assert_error "cannot checkpoint container \"$ID\" that is not running: it is created"
+	run --separate-stderr moat checkpoint --bundle "$BUNDLE" "$ID"
+	assert_error "checkpoint: unknown option \`--bundle\` (an option of restore)"
+	run --separate-stderr moat checkpoint --console-socket "$T/s" "$ID"
+	assert_error "(an option of restore)"
+	[ ! -e "$T/img" ] || fail "a refused checkpoint made its image directory"
+	assert_eq "$(status_of "$ID")" created "status"
+}
+
+@test "checkpoint: flags libcriu cannot be told, a bad --manage-cgroups-mode, an --image-path that is a file: refused by name" {
+	_need_criu_build
+	_sleeper "$ID"
+	local pid
+	pid=$(pid_of "$ID")
+	local flag
+	for flag in --lazy-pages "--page-server 127.0.0.1:1" "--status-fd 3"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr moat checkpoint --image-path "$T/img" $flag "$ID"
+		assert_error "checkpoint: ${flag%% *}: not supported by this version of moat"
+	done
+	run --separate-stderr moat checkpoint --image-path "$T/img" --empty-ns network "$ID"
+	assert_error "--empty-ns: libcriu has no call for it"
+	run --separate-stderr moat checkpoint --image-path "$T/img" --empty-ns pid "$ID"
+	assert_error "--empty-ns: \`pid\` cannot be left empty (only network can)"
+	run --separate-stderr moat checkpoint --image-path "$T/img" --manage-cgroups-mode loose "$ID"
+	assert_error "--manage-cgroups-mode: unknown mode \`loose\` (soft, full, strict or ignore)"
+	[ ! -e "$T/img" ] || fail "a refused checkpoint made its image directory"
+	: >"$T/file"
+	run --separate-stderr moat checkpoint --image-path "$T/file" "$ID"
+	assert_error "--image-path: \`$T/file\` is not a directory"
+	mkdir "$T/img"
+	run --separate-stderr moat checkpoint --image-path "$T/img" --work-path "$T/file" "$ID"
+	assert_error "--work-path: \`$T/file\` is not a directory"
+	run --separate-stderr moat checkpoint --image-path "$T/img" --parent-path ../no-such "$ID"
+	assert_error "--parent-path: \`../no-such\` (relative to the image path \`$T/img\`)"
+	assert_eq "$(status_of "$ID")" running "status"
+	assert_eq "$(pid_of "$ID")" "$pid" "pid"
+}
+
+@test "checkpoint: a criu too old is refused before anything is made; one that fails leaves the container running" {
+	_need_criu_build
+	_sleeper "$ID"
+	local pid
+	pid=$(pid_of "$ID")
+	FAKE_CRIU_VERSION=3.10.0 run --separate-stderr moat --criu "$FAKE_CRIU" checkpoint --image-path "$T/img" "$ID"
+	assert_error "criu: \`$FAKE_CRIU\` is version 3.10.0, moat needs 3.15 or newer"
+	[ ! -e "$T/img" ] || fail "checkpoint made its image directory for a criu too old"
+	FAKE_CRIU_LOG=$T/requests run --separate-stderr moat --criu "$FAKE_CRIU" checkpoint --image-path "$T/img" "$ID"
+	assert_error "criu dump failed"
+	assert_contains "$stderr" "its log: $T/img/dump.log"
+	assert_eq "$(tr '\n' ' ' <"$T/requests")" "VERSION DUMP " "the requests libcriu made"
+	FAKE_CRIU_LOG=$T/requests run --separate-stderr moat --criu "$FAKE_CRIU" checkpoint --pre-dump --image-path "$T/img" "$ID"
+	assert_error "criu pre-dump failed"
+	assert_eq "$(tail -n 1 "$T/requests")" SINGLE_PRE_DUMP "a pre-dump's request"
+	assert_eq "$(status_of "$ID")" running "status"
+	assert_eq "$(pid_of "$ID")" "$pid" "pid"
+	[ ! -e "$T/img/moat-checkpoint.json" ] || fail "a failed dump has moat's record"
+	# --criu by name, found in $PATH
+	mkdir "$T/bin"
+	ln -s "$FAKE_CRIU" "$T/bin/criu-fake"
+	FAKE_CRIU_VERSION=3.1.0 PATH=$T/bin:$PATH run --separate-stderr moat --criu criu-fake checkpoint --image-path "$T/img" "$ID"
+	assert_error "criu: \`$T/bin/criu-fake\` is version 3.1.0"
+}
+
+@test "checkpoint: a criu that cannot run on this kernel is said, the container runs on" {
+	_need_criu_build
+	command -v criu >/dev/null || fail "criu is not installed (contrib/install-deps.sh)"
+	criu check >/dev/null 2>&1 && skip "criu works on this kernel: vm-criu.bats checkpoints for real here"
+	_sleeper "$ID"
+	run --separate-stderr moat checkpoint --image-path "$T/img" "$ID"
+	assert_error "criu dump failed: "
+	assert_contains "$stderr" "its log: $T/img/dump.log"
+	assert_eq "$(status_of "$ID")" running "status"
+}
+
+@test "restore: --image-path missing, not a directory, without a checkpoint of moat's: refused, nothing left" {
+	_need_criu_build
+	run --separate-stderr moat restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID"
+	assert_error "--image-path: \`$T/img\`: No such file or directory"
+	[ ! -e "$T/img" ] || fail "restore made its image directory"
+	: >"$T/file"
+	run --separate-stderr moat restore -d --image-path "$T/file" --bundle "$BUNDLE" "$ID"
+	assert_error "--image-path: \`$T/file\` is not a directory"
+	mkdir "$T/img"
+	run --separate-stderr moat restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID"
+	assert_error "--image-path: \`$T/img\` holds no checkpoint of moat's (moat-checkpoint.json)"
+	echo '{"id": 3}' >"$T/img/moat-checkpoint.json"
+	run --separate-stderr moat restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID"
+	assert_error "--image-path: \`$T/img/moat-checkpoint.json\`: "
+	run --separate-stderr moat restore --parent-path x --image-path "$T/img" "$ID"
+	assert_error "restore: unknown option \`--parent-path\` (an option of checkpoint)"
+	run --separate-stderr moat restore --lazy-pages --image-path "$T/img" "$ID"
+	assert_error "restore: --lazy-pages: not supported by this version of moat"
+	assert_nothing_left "$ID"
+}
+
+@test "restore: an image of another container, a terminal without --console-socket, a criu too old: refused, nothing left" {
+	_need_criu_build
+	mkdir "$T/img"
+	# what checkpoint records of a container with a bind mount at /data
+	cat >"$T/img/moat-checkpoint.json" <<-EOF
+	{"id": "other", "terminal": false, "netExternal": false, "pidExternal": false,
+	 "externalMounts": [{"key": "/data", "node": null}], "stdio": [null, null, null]}
+	EOF
+	run --separate-stderr moat restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID"
+	assert_error "the checkpoint of container \"other\" has a bind mount at \`/data\` that this bundle's config does not have"
+	assert_nothing_left "$ID"
+	# a host node is bound from the record: a device of /dev only
+	jq '.externalMounts = [{"key": "/x", "node": "/dev/../etc"}]' "$T/img/moat-checkpoint.json" >"$T/rec"
+	mv "$T/rec" "$T/img/moat-checkpoint.json"
+	run --separate-stderr moat restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID"
+	assert_error "externalMounts[0]: not an absolute path (or a node outside /dev)"
+	jq '.externalMounts = [{"key": "/x", "node": "/dev/shm"}]' "$T/img/moat-checkpoint.json" >"$T/rec"
+	mv "$T/rec" "$T/img/moat-checkpoint.json"
+	run --separate-stderr moat restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID"
+	assert_error "--image-path: \`/dev/shm\` for \`/x\` is not a device node of the host"
+	assert_nothing_left "$ID"
+	jq '.externalMounts = [] | .terminal = true' "$T/img/moat-checkpoint.json" >"$T/rec"
+	mv "$T/rec" "$T/img/moat-checkpoint.json"
+	run --separate-stderr moat restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID"
+	assert_error "does not fit this bundle's config: process.terminal differs"
+	cfg '.process.terminal = true'
+	run --separate-stderr moat restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID"
+	assert_error "needs --console-socket"
+	assert_nothing_left "$ID"
+	cfg '.process.terminal = false'
+	jq '.terminal = false' "$T/img/moat-checkpoint.json" >"$T/rec"
+	mv "$T/rec" "$T/img/moat-checkpoint.json"
+	FAKE_CRIU_VERSION=3.14.9 run --separate-stderr moat --criu "$FAKE_CRIU" restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID"
+	assert_error "is version 3.14.9, moat needs 3.15 or newer"
+	[ ! -e "$T/img/restore.log" ] || fail "restore ran CRIU"
+	assert_nothing_left "$ID"
+}
+
+@test "restore: CRIU failing leaves no state, cgroup, mount or process" {
+	_need_criu_build
+	mkdir "$T/img"
+	echo '{"id": "'"$ID"'", "externalMounts": [], "stdio": [null, null, null]}' >"$T/img/moat-checkpoint.json"
+	FAKE_CRIU_LOG=$T/requests run --separate-stderr moat --criu "$FAKE_CRIU" restore -d --pid-file "$T/pid" --image-path "$T/img" --bundle "$BUNDLE" "$ID"
+	assert_error "criu restore failed"
+	assert_eq "$(tr '\n' ' ' <"$T/requests")" "VERSION RESTORE " "the requests libcriu made"
+	[ ! -e "$T/pid" ] || fail "a failed restore wrote its pid file"
+	assert_nothing_left "$ID"
+	# a stopped container of the id gives way; a running one does not
+	_sleeper "$ID-r"
+	run --separate-stderr moat --criu "$FAKE_CRIU" restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID-r"
+	assert_error "container \"$ID-r\" exists and is not stopped"
+	assert_eq "$(status_of "$ID-r")" running "status of the running container"
+}
+
+@test "checkpoint and restore: a container with a user namespace is refused (not supported), the container runs on" {
+	_need_criu_build
+	set_args '["sleep", "1000"]'
+	run_d_ok "$ID" --userns auto
+	run --separate-stderr moat checkpoint --image-path "$T/img" "$ID"
+	assert_error "cannot checkpoint container \"$ID\": it has a user namespace (not supported by this version of moat)"
+	[ ! -e "$T/img" ] || fail "a refused checkpoint made its image directory"
+	assert_eq "$(status_of "$ID")" running "status"
+	mkdir "$T/img"
+	echo '{"id": "'"$ID"'", "externalMounts": [], "stdio": [null, null, null]}' >"$T/img/moat-checkpoint.json"
+	cfg '.linux.namespaces += [{"type": "user"}]'
+	run --separate-stderr moat restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID-b"
+	assert_error "a container with a user namespace cannot be restored"
+	assert_nothing_left "$ID-b"
+}

@@ -13,6 +13,7 @@
 #include "feature-table.h"
 #ifdef HAVE_CRIU
 #include "audit.h"
+#include "cgroup/cgroup.h"
 #include "criu.h"
 #include "hooks.h"
 #include "internal.h"
@@ -419,11 +420,30 @@ take_init (struct restore *r, pid_t pid, moat_error **err)
   return 0;
 }
 
+/* The systemd driver makes the scope with the process attach moves in,
+   and applies the limits after that: here attach happens in the helper,
+   so the limits and the scope's ownership would not reach this process.
+   Refused, before anything is made, until restore asks for the scope
+   itself.  */
+static int
+check_cgroup_driver (const struct launch *l, moat_error **err)
+{
+  const struct moat_cgroup_driver *d;
+  if (moat_cgroup_driver_for (l->ctx->cgroup_manager, &d, err) < 0)
+    return -1;
+  if (d && d->made_by_attach)
+    return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0,
+                            "restore: the %s cgroup driver is not supported by restore "
+                            "yet (use --cgroup-manager cgroupfs)", d->name);
+  return 0;
+}
+
 static int
 restore_container (struct restore *r, moat_error **err)
 {
   struct launch *l = &r->l;
-  if (open_images (r, err) < 0 || moat_launch_plan (l, false, err) < 0
+  if (check_cgroup_driver (l, err) < 0 || open_images (r, err) < 0
+      || moat_launch_plan (l, false, err) < 0
       || check_image_fits (r, err) < 0
       || moat_criu_opts_new (l->ctx, &r->o->criu, &r->opts, err) < 0
       || moat_criu_open_dir ("--work-path", r->work_path, true, &r->work_fd, err) < 0

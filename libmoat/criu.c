@@ -234,6 +234,8 @@ moat_criu_opts_new (const struct moat_context *ctx, const struct moat_criu_optio
   if (o->empty_ns)
     return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0, "--empty-ns: libcriu has no "
                             "call for it: not supported by this version of moat");
+  if (moat_criu_lib_load (err) < 0)
+    return -1;
   criu_opts *opts = NULL;
   if (criu_local_init_opts (&opts) < 0)
     return moat_error_set (err, ENOMEM, "libcriu: its options");

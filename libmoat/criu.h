@@ -7,8 +7,92 @@
 
 #include <stdbool.h>
 #include <criu/criu.h>
+
+/* libcriu's functions, loaded with dlopen by moat_criu_lib_load
+   (criu-lib.c) when checkpoint or restore first needs them: linked,
+   libcriu and libprotobuf-c would be loaded by every command.  The code
+   calls them by their names, which stand for the loaded pointers.  */
+#define MOAT_CRIU_FUNCTIONS(X) \
+  X (criu_local_init_opts) \
+  X (criu_local_free_opts) \
+  X (criu_local_get_version) \
+  X (criu_local_set_service_binary) \
+  X (criu_local_set_log_level) \
+  X (criu_local_set_log_file) \
+  X (criu_local_set_manage_cgroups) \
+  X (criu_local_set_manage_cgroups_mode) \
+  X (criu_local_set_tcp_established) \
+  X (criu_local_set_ext_unix_sk) \
+  X (criu_local_set_shell_job) \
+  X (criu_local_set_file_locks) \
+  X (criu_local_set_auto_dedup) \
+  X (criu_local_set_images_dir_fd) \
+  X (criu_local_set_work_dir_fd) \
+  X (criu_local_set_parent_images) \
+  X (criu_local_set_pid) \
+  X (criu_local_set_leave_running) \
+  X (criu_local_set_track_mem) \
+  X (criu_local_set_freeze_cgroup) \
+  X (criu_local_set_root) \
+  X (criu_local_set_orphan_pts_master) \
+  X (criu_local_set_notify_cb) \
+  X (criu_local_add_cg_root) \
+  X (criu_local_add_ext_mount) \
+  X (criu_local_add_external) \
+  X (criu_local_add_inherit_fd) \
+  X (criu_local_dump) \
+  X (criu_local_pre_dump) \
+  X (criu_local_restore_child) \
+  X (criu_get_orphan_pts_master_fd) \
+  X (criu_notify_pid)
+
+struct moat_criu_lib
+{
+#define MOAT_CRIU_FIELD(f) __typeof__ (f) *f;
+  MOAT_CRIU_FUNCTIONS (MOAT_CRIU_FIELD)
+#undef MOAT_CRIU_FIELD
+};
+extern struct moat_criu_lib moat_criu_lib;
+
+#ifndef MOAT_CRIU_LIB_LOADER
+#define criu_local_init_opts (*moat_criu_lib.criu_local_init_opts)
+#define criu_local_free_opts (*moat_criu_lib.criu_local_free_opts)
+#define criu_local_get_version (*moat_criu_lib.criu_local_get_version)
+#define criu_local_set_service_binary (*moat_criu_lib.criu_local_set_service_binary)
+#define criu_local_set_log_level (*moat_criu_lib.criu_local_set_log_level)
+#define criu_local_set_log_file (*moat_criu_lib.criu_local_set_log_file)
+#define criu_local_set_manage_cgroups (*moat_criu_lib.criu_local_set_manage_cgroups)
+#define criu_local_set_manage_cgroups_mode (*moat_criu_lib.criu_local_set_manage_cgroups_mode)
+#define criu_local_set_tcp_established (*moat_criu_lib.criu_local_set_tcp_established)
+#define criu_local_set_ext_unix_sk (*moat_criu_lib.criu_local_set_ext_unix_sk)
+#define criu_local_set_shell_job (*moat_criu_lib.criu_local_set_shell_job)
+#define criu_local_set_file_locks (*moat_criu_lib.criu_local_set_file_locks)
+#define criu_local_set_auto_dedup (*moat_criu_lib.criu_local_set_auto_dedup)
+#define criu_local_set_images_dir_fd (*moat_criu_lib.criu_local_set_images_dir_fd)
+#define criu_local_set_work_dir_fd (*moat_criu_lib.criu_local_set_work_dir_fd)
+#define criu_local_set_parent_images (*moat_criu_lib.criu_local_set_parent_images)
+#define criu_local_set_pid (*moat_criu_lib.criu_local_set_pid)
+#define criu_local_set_leave_running (*moat_criu_lib.criu_local_set_leave_running)
+#define criu_local_set_track_mem (*moat_criu_lib.criu_local_set_track_mem)
+#define criu_local_set_freeze_cgroup (*moat_criu_lib.criu_local_set_freeze_cgroup)
+#define criu_local_set_root (*moat_criu_lib.criu_local_set_root)
+#define criu_local_set_orphan_pts_master (*moat_criu_lib.criu_local_set_orphan_pts_master)
+#define criu_local_set_notify_cb (*moat_criu_lib.criu_local_set_notify_cb)
+#define criu_local_add_cg_root (*moat_criu_lib.criu_local_add_cg_root)
+#define criu_local_add_ext_mount (*moat_criu_lib.criu_local_add_ext_mount)
+#define criu_local_add_external (*moat_criu_lib.criu_local_add_external)
+#define criu_local_add_inherit_fd (*moat_criu_lib.criu_local_add_inherit_fd)
+#define criu_local_dump (*moat_criu_lib.criu_local_dump)
+#define criu_local_pre_dump (*moat_criu_lib.criu_local_pre_dump)
+#define criu_local_restore_child (*moat_criu_lib.criu_local_restore_child)
+#define criu_get_orphan_pts_master_fd (*moat_criu_lib.criu_get_orphan_pts_master_fd)
+#define criu_notify_pid (*moat_criu_lib.criu_notify_pid)
+#endif
 #include "moat.h"
 #include "error.h"
+
+/* Load libcriu, once; an error says why it cannot be.  */
+int moat_criu_lib_load (moat_error **err);
 
 /* The oldest CRIU moat drives: 3.15 (what configure asks of libcriu).  */
 #define MOAT_CRIU_MIN_VERSION 31500

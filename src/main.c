@@ -73,8 +73,9 @@ reexec_sealed (moat_error **err)
 static bool log_json;
 
 /* --criu PATH: refused where moat cannot checkpoint (the option would do
-   nothing); else an executable regular file, by path or found in $PATH */
-static const char *
+   nothing); else an executable regular file, by path or found in $PATH:
+   the path checked (free it) */
+static char *
 check_criu_path (const char *path)
 {
   moat_error *err = NULL;
@@ -93,7 +94,7 @@ check_criu_path (const char *path)
   if (!S_ISREG (st.st_mode) || access (path, X_OK) < 0)
     cli_failf ("--criu: `%s` is not an executable file", path);
   /* the path found: libcriu runs what was checked */
-  return found ? found : path;
+  return found ? found : xstrdup (path);
 }
 
 const char *
@@ -232,6 +233,7 @@ main (int argc, char **argv)
   const char *rootless = "auto";
   bool debug = false;
   enum moat_cgroup_manager manager = MOAT_CGROUP_CGROUPFS;
+  autofree char *criu_path = NULL;
   int opt;
 
   opterr = 0;
@@ -246,7 +248,8 @@ main (int argc, char **argv)
       case OPT_SYSTEMD_CGROUP: manager = MOAT_CGROUP_SYSTEMD; break;
       case OPT_CRIU:
         /* the criu binary for checkpoint/restore, as runc takes it */
-        c.ctx.criu_path = check_criu_path (optarg);
+        free (criu_path);
+        c.ctx.criu_path = criu_path = check_criu_path (optarg);
         break;
       case OPT_ROOTLESS: rootless = optarg; break;
       case OPT_POLICY: c.policy_path = optarg; break;

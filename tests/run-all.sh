@@ -89,7 +89,7 @@ rm -f "$lane_log"
 # the systemd cgroup driver, in VMs booted with cgroup_no_v1=all
 # (tests/vm/lane.sh); a host that cannot run the VM counts one skip, with
 # the reason.
-run_lane vm 1500 bash tests/vm/lane.sh
+run_lane vm 2100 bash tests/vm/lane.sh
 set -- $(lane_counts "$lane_log"); v_pass=$1 v_fail=$2 v_skip=$3
 rm -f "$lane_log"
 # The differential compatibility corpus: the configs runc, crun, Podman,

@@ -322,12 +322,17 @@ properties_for (const char *json)
   struct moat_sd_properties p = { 0 };
   moat_error *err = NULL;
   char *out = xmalloc0 (4096), *o = out;
+  memset (&w, 0, sizeof w);
+  memset (&r, 0, sizeof r);
   if (moat_resources_from_json (json, strlen (json), &r, NULL, NULL, &err) < 0
       || moat_v2_resource_writes (&r, false, &w, &err) < 0
       || moat_systemd_properties (&w, "/nonexistent", &p, &err) < 0)
     {
       snprintf (out, 4096, "error: %s", err ? err->msg : "?");
       moat_error_free (&err);
+      moat_sd_properties_clear (&p);
+      moat_cgroup_writes_clear (&w);
+      moat_resources_clear (&r);
       return out;
     }
   for (size_t i = 0; i < p.n; i++)

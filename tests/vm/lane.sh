@@ -37,7 +37,7 @@
 #   - no VM possible here (no qemu or kernel, and none installable): one
 #     skip, with the reason;
 #   - a VM that does not boot, stops, or is still running after
-#     $MOAT_VM_LANE_TIMEOUT seconds (default 1200, for all): one failure
+#     $MOAT_VM_LANE_TIMEOUT seconds (default 1800, for all): one failure
 #     more, with the reason;
 #   - otherwise the counts of the runs in the VMs.
 # Exit status: 0 when nothing failed, else 1.
@@ -96,7 +96,7 @@ fi
 # ---- on the host ------------------------------------------------------------------
 
 start=$SECONDS
-limit=${MOAT_VM_LANE_TIMEOUT:-1200}
+limit=${MOAT_VM_LANE_TIMEOUT:-1800}
 
 # the lane's last line, and its status
 finish() {

@@ -28,8 +28,6 @@
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
 
-#define GS(g, s) yajl_gen_string (g, (const unsigned char *) (s), strlen (s))
-
 static void
 kv (yajl_gen g, const char *k, const char *v)
 {

@@ -31,8 +31,6 @@ moat_criu_record_clear (struct moat_criu_record *r)
   memset (r, 0, sizeof *r);
 }
 
-#define GS(g, s) yajl_gen_string (g, (const unsigned char *) (s), strlen (s))
-
 static void
 gen_str_or_null (yajl_gen g, const char *k, const char *v)
 {

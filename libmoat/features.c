@@ -95,8 +95,6 @@ moat_version_features (void)
   return line;
 }
 
-#define GS(g, s) yajl_gen_string (g, (const unsigned char *) (s), strlen (s))
-
 static const char *const mount_options[] = {
   "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec",
   "lazytime", "loud", "mand", "noatime", "nodev", "nodiratime", "noexec",

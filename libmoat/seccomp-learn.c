@@ -101,8 +101,6 @@ record (struct seen *s, const struct seccomp_data *d)
 
 /* ---- the profile ---- */
 
-#define GS(g, s) yajl_gen_string (g, (const unsigned char *) (s), strlen (s))
-
 static const char *
 arch_name (uint32_t a)
 {

@@ -375,8 +375,6 @@ moat_container_dir_close (struct moat_container_dir *d)
 
 /* ---- JSON ---- */
 
-#define GS(g, s) yajl_gen_string (g, (const unsigned char *) (s), strlen (s))
-
 static void
 gen_kv (yajl_gen g, const char *k, const char *v)
 {
@@ -648,7 +646,6 @@ moat_process_start_time (pid_t pid, bool zombie_is_dead)
     return 0;
   return start;
 }
-
 
 static bool
 state_frozen (const struct moat_state *st)

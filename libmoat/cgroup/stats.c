@@ -3,6 +3,7 @@
    bytes).  */
 #include <config.h>
 #include "stats.h"
+#include "../spec/jsontree.h"
 #include "../utils.h"
 #include <dirent.h>
 #include <fcntl.h>
@@ -125,8 +126,6 @@ moat_stats_hugetlb (const char *dir, bool v2, struct moat_cgroup_stats *s)
 }
 
 /* ---- JSON ---- */
-
-#define GS(g, s) yajl_gen_string (g, (const unsigned char *) (s), strlen (s))
 
 static void
 gen_u64 (yajl_gen g, const char *k, uint64_t v)

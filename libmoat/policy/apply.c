@@ -22,8 +22,6 @@ moat_finding_text (const struct moat_finding *f)
   return xasprintf ("policy: [%s] %s: %s (%s)", f->rule, f->path, detail, f->reason);
 }
 
-#define GS(g, s) yajl_gen_string (g, (const unsigned char *) (s), strlen (s))
-
 char *
 moat_findings_json (const struct moat_policy *p, const struct moat_findings *f)
 {

@@ -41,9 +41,14 @@
    input and stays short.  */
 yajl_val moat_json_parse (const char *text, size_t len, moat_error **err);
 
+#include <string.h>
+#include <yajl/yajl_gen.h>
+
 /* What the generator g made, as a string with suffix appended ("" or
    "\n"); g is freed.  */
-#include <yajl/yajl_gen.h>
 char *moat_json_gen_take (yajl_gen g, const char *suffix);
+
+/* A C string into the generator g, as a JSON string (a key or a value).  */
+#define GS(g, s) yajl_gen_string (g, (const unsigned char *) (s), strlen (s))
 
 #endif

@@ -269,12 +269,28 @@ start_notify_manager() {
 		</dev/null >/dev/null 2>&1 &
 		echo $! >"$T/.notify-manager.pid")
 	helper_pid "$(cat "$T/.notify-manager.pid")"
-	local i
-	for ((i = 0; i < 100; i++)); do
+	wait_socket "$1" 5 "the manager"
+}
+
+# wait_socket PATH SECONDS WHAT: wait until PATH is a socket, or fail
+# saying WHAT did not listen there
+wait_socket() {
+	local i n=$(($2 * 20))
+	for ((i = 0; i < n; i++)); do
 		[ -S "$1" ] && return 0
 		sleep 0.05
 	done
-	fail "the manager's socket $1 did not appear"
+	fail "$3 did not listen on $1 in $2 s"
+}
+
+# start_recvtty SOCK OUT ERR: tests/lib/recvtty (the console-socket
+# receiver) on SOCK, what it receives in OUT, its errors in ERR; RECV_PID
+RECVTTY=$BATS_TEST_DIRNAME/../lib/recvtty
+start_recvtty() {
+	"$RECVTTY" "$1" >"$2" 2>"$3" &
+	RECV_PID=$!
+	helper_pid "$RECV_PID"
+	wait_socket "$1" 2 "recvtty"
 }
 
 # is_alive PID: the process exists and is not a zombie

@@ -3,8 +3,6 @@
 
 load helpers
 
-RECVTTY=$BATS_TEST_DIRNAME/../lib/recvtty
-
 _terminal() {
 	[ -x "$RECVTTY" ] || fail "tests/lib/recvtty is not built (make check builds it)"
 	cfg '.process.terminal = true'
@@ -13,15 +11,7 @@ _terminal() {
 # start the console-socket receiver; its output goes to $T/tty.out
 _recv() {
 	SOCK=$T/console.sock
-	"$RECVTTY" "$SOCK" >"$T/tty.out" 2>"$T/tty.err" &
-	RECV_PID=$!
-	helper_pid "$RECV_PID"
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[ -S "$SOCK" ] && return 0
-		sleep 0.02
-	done
-	fail "recvtty did not listen on $SOCK"
+	start_recvtty "$SOCK" "$T/tty.out" "$T/tty.err"
 }
 
 @test "terminal: --console-socket receives exactly one master fd before create returns" {

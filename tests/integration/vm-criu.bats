@@ -10,8 +10,6 @@
 
 load helpers
 
-RECVTTY=$BATS_TEST_DIRNAME/../lib/recvtty
-
 setup() {
 	common_setup
 	# on the host, what the host lacks is a skip; in the VM a failure
@@ -190,24 +188,11 @@ restored() {
 	assert_nothing_left "$ID"
 }
 
-# start recvtty on SOCK, its output in OUT; RECV_PID
-_recv() {
-	local sock=$1 out=$2 i
-	"$RECVTTY" "$sock" >"$out" 2>"$out.err" &
-	RECV_PID=$!
-	helper_pid "$RECV_PID"
-	for ((i = 0; i < 100; i++)); do
-		[ -S "$sock" ] && return 0
-		sleep 0.02
-	done
-	fail "recvtty did not listen on $sock"
-}
-
 @test "criu: a terminal container restores with its terminal on the new --console-socket" {
 	[ -x "$RECVTTY" ] || fail "tests/lib/recvtty is not built (make check builds it)"
 	cfg '.process.terminal = true'
 	set_sh 'i=0; while :; do i=$((i+1)); echo "tick $i $(tty)"; sleep 0.2; done'
-	_recv "$T/tty1.sock" "$T/tty1.out"
+	start_recvtty "$T/tty1.sock" "$T/tty1.out" "$T/tty1.out.err"
 	ok_io run -d --console-socket "$T/tty1.sock" --bundle "$BUNDLE" "$ID"
 	record_pid "$ID"
 	local i last
@@ -221,7 +206,7 @@ _recv() {
 	# without a console socket there is nowhere for the terminal to go
 	moat_io restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID" && fail "restore without --console-socket"
 	assert_contains "$(cat "$T/err")" "needs --console-socket"
-	_recv "$T/tty2.sock" "$T/tty2.out"
+	start_recvtty "$T/tty2.sock" "$T/tty2.out" "$T/tty2.out.err"
 	ok_io restore -d --console-socket "$T/tty2.sock" --image-path "$T/img" --bundle "$BUNDLE" "$ID"
 	restored "$ID"
 	for ((i = 0; i < 100; i++)); do

@@ -1,5 +1,5 @@
-/* checkpoint: a running container's processes dumped by CRIU (libcriu,
-   which runs the criu binary).  What CRIU cannot take into the images
+/* checkpoint: a running container's processes dumped by CRIU (the criu
+   binary, spoken to through its RPC: criu-rpc.c).  What CRIU cannot take into the images
    is declared external, and recorded beside them for restore: the bind
    mounts of the config, host device nodes bound in (masked files,
    devices in a user namespace), the network and pid namespaces joined by
@@ -40,7 +40,9 @@ struct checkpoint
   size_t n_mount_ids;
   int images_fd, work_fd;
   const char *image_path, *work_path;
-  criu_opts *opts;
+  char *page_server_address;     /* --page-server, split */
+  int page_server_port;
+  struct moat_criu criu;
 };
 
 /* mountinfo's octal escapes (\040 for a space) undone in place.  */
@@ -261,7 +263,7 @@ check_joined_namespaces (struct checkpoint *c, moat_error **err)
 
 /* "net[INODE]:KEY": the container's namespace, as CRIU names it.  */
 static int
-add_external_ns (struct checkpoint *c, criu_opts *opts, const char *ns, const char *key,
+add_external_ns (struct checkpoint *c, CriuOpts *opts, const char *ns, const char *key,
                  moat_error **err)
 {
   char path[64];
@@ -270,40 +272,87 @@ add_external_ns (struct checkpoint *c, criu_opts *opts, const char *ns, const ch
   if (stat (path, &st) < 0)
     return moat_error_set (err, errno, "the container's %s namespace", ns);
   autofree char *ext = xasprintf ("%s[%llu]:%s", ns, (unsigned long long) st.st_ino, key);
-  if (criu_local_add_external (opts, ext) < 0)
-    return moat_error_set (err, ENOMEM, "libcriu: external %s namespace", ns);
+  moat_criu_add_external (opts, ext);
   return 0;
 }
 
 static int
-set_dump_opts (struct checkpoint *c, criu_opts *opts, moat_error **err)
+set_dump_opts (struct checkpoint *c, CriuOpts *opts, moat_error **err)
 {
   const struct moat_checkpoint_options *o = c->o;
-  criu_local_set_pid (opts, c->st.pid);
-  if (criu_local_set_root (opts, c->st.rootfs) < 0)
-    return moat_error_set (err, ENOMEM, "libcriu: the root");
-  criu_local_set_leave_running (opts, o->leave_running || o->pre_dump);
-  criu_local_set_track_mem (opts, o->pre_dump || o->parent_path);
-  if (o->parent_path && criu_local_set_parent_images (opts, o->parent_path) < 0)
-    return moat_error_set (err, ENOMEM, "libcriu: --parent-path");
+  MOAT_CRIU_SET (opts, pid, c->st.pid);
+  moat_criu_set_str (&opts->root, c->st.rootfs);
+  MOAT_CRIU_SET (opts, leave_running, o->leave_running || o->pre_dump);
+  MOAT_CRIU_SET (opts, track_mem, o->pre_dump || o->parent_path);
+  moat_criu_set_str (&opts->parent_img, o->parent_path);
   /* the cgroup freezer stops every process at once (a paused container
      stays frozen) */
-  if (c->st.cgroup_path && criu_local_set_freeze_cgroup (opts, c->st.cgroup_path) < 0)
-    return moat_error_set (err, ENOMEM, "libcriu: the cgroup to freeze");
+  moat_criu_set_str (&opts->freeze_cgroup, c->st.cgroup_path);
   /* the terminal's master is held outside (by the console socket's
      receiver): restore makes a new one */
-  criu_local_set_orphan_pts_master (opts, c->spec->terminal);
+  MOAT_CRIU_SET (opts, orphan_pts_master, c->spec->terminal);
+  if (c->page_server_address)
+    moat_criu_set_page_server (opts, c->page_server_address, c->page_server_port);
   for (size_t i = 0; i < c->rec.n_ext; i++)
-    if (criu_local_add_ext_mount (opts, c->rec.ext[i].key, c->rec.ext[i].key) < 0)
-      return moat_error_set (err, ENOMEM, "libcriu: external mounts");
+    moat_criu_add_ext_mount (opts, c->rec.ext[i].key, c->rec.ext[i].key);
   for (size_t i = 0; i < 3; i++)
-    if (c->rec.stdio[i] && strncmp (c->rec.stdio[i], "file[", 5) == 0
-        && criu_local_add_external (opts, c->rec.stdio[i]) < 0)
-      return moat_error_set (err, ENOMEM, "libcriu: external files");
+    if (c->rec.stdio[i] && strncmp (c->rec.stdio[i], "file[", 5) == 0)
+      moat_criu_add_external (opts, c->rec.stdio[i]);
   if (c->rec.net_external && add_external_ns (c, opts, "net", MOAT_CRIU_NET_KEY, err) < 0)
     return -1;
   if (c->rec.pid_external && add_external_ns (c, opts, "pid", MOAT_CRIU_PID_KEY, err) < 0)
     return -1;
+  return 0;
+}
+
+/* "ADDRESS:PORT" (the port after the last colon).  */
+static int
+parse_page_server (struct checkpoint *c, const char *arg, moat_error **err)
+{
+  const char *colon = strrchr (arg, ':');
+  char *end = NULL;
+  long port = colon ? strtol (colon + 1, &end, 10) : 0;
+  if (colon == NULL || colon == arg || colon[1] == '\0' || *end != '\0' || port < 1
+      || port > 65535)
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "--page-server: `%s` is not "
+                            "ADDRESS:PORT", arg);
+  c->page_server_address = xasprintf ("%.*s", (int) (colon - arg), arg);
+  c->page_server_port = (int) port;
+  return 0;
+}
+
+/* The flags that need one another, or a namespace of the container.  */
+static int
+check_flags (struct checkpoint *c, moat_error **err)
+{
+  const struct moat_checkpoint_options *o = c->o;
+  if (o->page_server && parse_page_server (c, o->page_server, err) < 0)
+    return -1;
+  if (o->criu.lazy_pages && (o->page_server == NULL || o->pre_dump))
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "--lazy-pages: the memory "
+                            "is served by a page server: it needs --page-server "
+                            "ADDRESS:PORT, and no --pre-dump");
+  if (o->status_fd_set && !o->criu.lazy_pages)
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "--status-fd: it says when "
+                            "lazy pages are served: only with --lazy-pages");
+  if (o->status_fd_set)
+    {
+      int fl = fcntl (o->status_fd, F_GETFL);
+      if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY)
+        return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, fl < 0 ? errno : 0,
+                                "--status-fd %d: not an fd open for writing",
+                                o->status_fd);
+    }
+  if (o->criu.empty_ns && strcmp (o->criu.empty_ns, "network") == 0)
+    {
+      const struct moat_namespace *net = &c->spec->ns[MOAT_NS_NET];
+      if (!net->present || net->path)
+        return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "--empty-ns network: "
+                                "container \"%s\" has no network namespace of its own "
+                                "(%s): there is none to leave empty", o->id,
+                                net->present ? "it joins one by path" : "it has none");
+      c->rec.net_empty = true;
+    }
   return 0;
 }
 
@@ -319,19 +368,35 @@ write_record (struct checkpoint *c, moat_error **err)
   return 0;
 }
 
+/* CRIU's notifications: the page server ready (--lazy-pages) said on
+   --status-fd, as it is said to runc's callers.  */
+static int
+on_notify (void *data, const char *script, pid_t pid, int fd, moat_error **err)
+{
+  struct checkpoint *c = data;
+  (void) pid;
+  (void) fd;
+  if (strcmp (script, "status-ready") == 0 && c->o->status_fd_set)
+    {
+      char zero = 0;
+      if (moat_write_all (c->o->status_fd, &zero, 1) < 0)
+        return moat_error_set (err, errno, "--status-fd %d: write", c->o->status_fd);
+    }
+  return 0;
+}
+
 static int
 dump (struct checkpoint *c, moat_error **err)
 {
   const struct moat_checkpoint_options *o = c->o;
   const char *log = o->pre_dump ? "pre-dump.log" : "dump.log";
-  if (moat_criu_opts_dirs (c->opts, c->images_fd, c->work_fd, log, err) < 0
-      || set_dump_opts (c, c->opts, err) < 0)
+  moat_criu_dirs (&c->criu, c->images_fd, c->work_fd, c->work_path, log);
+  if (set_dump_opts (c, c->criu.opts, err) < 0)
     return -1;
-  int ret = o->pre_dump ? criu_local_pre_dump (c->opts) : criu_local_dump (c->opts);
-  if (ret < 0)
-    return moat_criu_failed (ret, c->work_fd, c->work_path, log,
-                             o->pre_dump ? "pre-dump" : "dump", err);
-  return 0;
+  struct moat_criu_notify cb = { on_notify, c };
+  return moat_criu_run (&c->criu, o->pre_dump ? CRIU_REQ_TYPE__SINGLE_PRE_DUMP
+                        : CRIU_REQ_TYPE__DUMP, o->pre_dump ? "pre-dump" : "dump", &cb,
+                        NULL, err);
 }
 
 static int
@@ -340,7 +405,8 @@ do_checkpoint (struct checkpoint *c, moat_error **err)
   const struct moat_checkpoint_options *o = c->o;
   if (open_running (c, err) < 0 || check_joined_namespaces (c, err) < 0
       || read_mounts (c, err) < 0
-      || moat_criu_opts_new (c->ctx, &o->criu, &c->opts, err) < 0)
+      || check_flags (c, err) < 0
+      || moat_criu_open (c->ctx, &o->criu, &c->criu, err) < 0)
     return -1;
   c->rec.id = xstrdup (c->st.id);
   c->rec.terminal = c->spec->terminal;
@@ -379,8 +445,8 @@ moat_checkpoint (const struct moat_context *ctx, const struct moat_checkpoint_op
   if (c.st.id)
     moat_audit_container (ctx, &c.st, "checkpoint", o->pre_dump ? "pre-dump"
                           : o->leave_running ? "leave-running" : NULL, r < 0 ? *err : NULL);
-  if (c.opts)
-    criu_local_free_opts (c.opts);
+  moat_criu_close (&c.criu);
+  free (c.page_server_address);
   if (c.images_fd >= 0)
     close (c.images_fd);
   if (c.work_fd >= 0)

@@ -1,4 +1,4 @@
-/* What checkpoint and restore share (criu.h): libcriu's options, the
+/* What checkpoint and restore share (criu.h): CRIU's options, the
    images' directory, moat's record beside the images, CRIU's log.  */
 #include <config.h>
 #ifdef HAVE_CRIU
@@ -7,6 +7,7 @@
 #include "utils.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -55,6 +56,8 @@ moat_criu_record_write (int images_fd, const struct moat_criu_record *r,
   yajl_gen_bool (g, r->net_external);
   GS (g, "pidExternal");
   yajl_gen_bool (g, r->pid_external);
+  GS (g, "netEmpty");
+  yajl_gen_bool (g, r->net_empty);
   GS (g, "externalMounts");
   yajl_gen_array_open (g);
   for (size_t i = 0; i < r->n_ext; i++)
@@ -107,6 +110,7 @@ record_from_tree (yajl_val v, struct moat_criu_record *r, moat_error **err)
   r->terminal = get_bool (v, "terminal");
   r->net_external = get_bool (v, "netExternal");
   r->pid_external = get_bool (v, "pidExternal");
+  r->net_empty = get_bool (v, "netEmpty");
   const char *ext_path[] = { "externalMounts", NULL };
   yajl_val ext = yajl_tree_get (v, ext_path, yajl_t_array);
   size_t n = ext ? YAJL_GET_ARRAY (ext)->len : 0;
@@ -183,11 +187,11 @@ moat_criu_open_dir (const char *flag, const char *path, bool create, int *fd,
 /* ---- options ---- */
 
 static int
-cg_mode (const char *name, enum criu_cg_mode *mode, moat_error **err)
+cg_mode (const char *name, CriuCgMode *mode, moat_error **err)
 {
-  static const struct { const char *name; enum criu_cg_mode mode; } modes[] = {
-    { "soft", CRIU_CG_MODE_SOFT }, { "full", CRIU_CG_MODE_FULL },
-    { "strict", CRIU_CG_MODE_STRICT }, { "ignore", CRIU_CG_MODE_IGNORE },
+  static const struct { const char *name; CriuCgMode mode; } modes[] = {
+    { "soft", CRIU_CG_MODE__SOFT }, { "full", CRIU_CG_MODE__FULL },
+    { "strict", CRIU_CG_MODE__STRICT }, { "ignore", CRIU_CG_MODE__IGNORE },
   };
   for (size_t i = 0; i < ARRAY_SIZE (modes); i++)
     if (strcmp (name, modes[i].name) == 0)
@@ -199,76 +203,94 @@ cg_mode (const char *name, enum criu_cg_mode *mode, moat_error **err)
                           "unknown mode `%s` (soft, full, strict or ignore)", name);
 }
 
-/* The version of the criu binary, checked: libcriu runs it once.  */
+/* The version of the criu binary, checked.  */
 static int
-check_version (criu_opts *opts, const char *binary, moat_error **err)
+check_version (struct moat_criu *c, moat_error **err)
 {
-  int v = criu_local_get_version (opts);
-  if (v < 0)
-    return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, v < -1 ? -v : 0,
-                            "criu: `%s` did not answer its version: it is missing, or "
-                            "cannot run on this host (`%s check` says why)", binary,
-                            binary);
+  moat_error *why = NULL;
+  if (moat_criu_version (c->binary, &c->version, &why) < 0)
+    {
+      int e = why->errnum;
+      moat_error_free (&why);
+      return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, e,
+                              "criu: `%s` did not answer its version: it is missing, or "
+                              "cannot run on this host (`%s check` says why)", c->binary,
+                              c->binary);
+    }
+  int v = c->version;
   if (v < MOAT_CRIU_MIN_VERSION)
     return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0,
                             "criu: `%s` is version %d.%d.%d, moat needs %d.%d or newer",
-                            binary, v / 10000, v / 100 % 100, v % 100,
+                            c->binary, v / 10000, v / 100 % 100, v % 100,
                             MOAT_CRIU_MIN_VERSION / 10000,
                             MOAT_CRIU_MIN_VERSION / 100 % 100);
   return 0;
 }
 
-int
-moat_criu_opts_new (const struct moat_context *ctx, const struct moat_criu_options *o,
-                    criu_opts **out, moat_error **err)
+/* --lazy-pages: CRIU says whether this kernel lets it (userfaultfd).  */
+static int
+check_lazy_pages (struct moat_criu *c, moat_error **err)
 {
-  enum criu_cg_mode mode = CRIU_CG_MODE_SOFT;
+  bool has = false;
+  if (moat_criu_has_lazy_pages (c->binary, &has, err) < 0)
+    return moat_error_prefix (err, "--lazy-pages");
+  if (!has)
+    return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0, "--lazy-pages: criu cannot "
+                            "do lazy pages on this host (no userfaultfd for it: `%s check "
+                            "--feature uffd-noncoop` says why)", c->binary);
+  return 0;
+}
+
+int
+moat_criu_open (const struct moat_context *ctx, const struct moat_criu_options *o,
+                struct moat_criu *c, moat_error **err)
+{
+  CriuCgMode mode = CRIU_CG_MODE__SOFT;
+  memset (c, 0, sizeof *c);
+  c->work_fd = -1;
   if (o->manage_cgroups_mode && cg_mode (o->manage_cgroups_mode, &mode, err) < 0)
     return -1;
   if (o->empty_ns && strcmp (o->empty_ns, "network") != 0)
     return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "--empty-ns: `%s` cannot be "
                             "left empty (only network can)", o->empty_ns);
-  /* CRIU's empty_ns has no libcriu call (3.17): refused, not dropped */
-  if (o->empty_ns)
-    return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0, "--empty-ns: libcriu has no "
-                            "call for it: not supported by this version of moat");
   if (moat_criu_lib_load (err) < 0)
     return -1;
-  criu_opts *opts = NULL;
-  if (criu_local_init_opts (&opts) < 0)
-    return moat_error_set (err, ENOMEM, "libcriu: its options");
-  const char *binary = ctx->criu_path ? ctx->criu_path : "criu";
-  if (criu_local_set_service_binary (opts, binary) < 0)
-    {
-      criu_local_free_opts (opts);
-      return moat_error_set (err, ENOMEM, "libcriu: the criu binary");
-    }
-  if (check_version (opts, binary, err) < 0)
-    {
-      criu_local_free_opts (opts);
-      return -1;
-    }
-  criu_local_set_log_level (opts, 4);
-  criu_local_set_manage_cgroups (opts, true);
-  criu_local_set_manage_cgroups_mode (opts, mode);
-  criu_local_set_tcp_established (opts, o->tcp_established);
-  criu_local_set_ext_unix_sk (opts, o->ext_unix_sk);
-  criu_local_set_shell_job (opts, o->shell_job);
-  criu_local_set_file_locks (opts, o->file_locks);
-  criu_local_set_auto_dedup (opts, o->auto_dedup);
-  *out = opts;
+  c->binary = ctx->criu_path ? ctx->criu_path : "criu";
+  if (check_version (c, err) < 0 || (o->lazy_pages && check_lazy_pages (c, err) < 0))
+    return -1;
+  CriuOpts *opts = c->opts = moat_criu_opts_alloc ();
+  MOAT_CRIU_SET (opts, log_level, 4);
+  MOAT_CRIU_SET (opts, manage_cgroups, true);
+  MOAT_CRIU_SET (opts, manage_cgroups_mode, mode);
+  MOAT_CRIU_SET (opts, notify_scripts, true);
+  MOAT_CRIU_SET (opts, tcp_established, o->tcp_established);
+  MOAT_CRIU_SET (opts, ext_unix_sk, o->ext_unix_sk);
+  MOAT_CRIU_SET (opts, shell_job, o->shell_job);
+  MOAT_CRIU_SET (opts, file_locks, o->file_locks);
+  MOAT_CRIU_SET (opts, auto_dedup, o->auto_dedup);
+  MOAT_CRIU_SET (opts, lazy_pages, o->lazy_pages);
+  if (o->empty_ns)
+    MOAT_CRIU_SET (opts, empty_ns, CLONE_NEWNET);
   return 0;
 }
 
-int
-moat_criu_opts_dirs (criu_opts *opts, int images_fd, int work_fd, const char *log,
-                     moat_error **err)
+void
+moat_criu_close (struct moat_criu *c)
 {
-  criu_local_set_images_dir_fd (opts, images_fd);
-  criu_local_set_work_dir_fd (opts, work_fd);
-  if (criu_local_set_log_file (opts, log) < 0)
-    return moat_error_set (err, ENOMEM, "libcriu: the log file");
-  return 0;
+  moat_criu_opts_free (c->opts);
+  c->opts = NULL;
+}
+
+void
+moat_criu_dirs (struct moat_criu *c, int images_fd, int work_fd, const char *work_path,
+                const char *log)
+{
+  c->opts->images_dir_fd = images_fd;
+  MOAT_CRIU_SET (c->opts, work_dir_fd, work_fd);
+  moat_criu_set_str (&c->opts->log_file, log);
+  c->work_fd = work_fd;
+  c->work_path = work_path;
+  c->log = log;
 }
 
 /* ---- failures ---- */
@@ -293,16 +315,38 @@ first_error_line (int work_fd, const char *log)
   return moat_printable (what ? what + 3 : found);
 }
 
-int
-moat_criu_failed (int ret, int work_fd, const char *work_path, const char *log,
-                  const char *what, moat_error **err)
+/* CRIU's answer to a request: done, or why not.  */
+static int
+criu_failed (const struct moat_criu *c, const CriuResp *resp, const char *what,
+             moat_error **err)
 {
-  autofree char *line = first_error_line (work_fd, log);
-  int e = ret < 0 ? -ret : 0;
+  autofree char *line = first_error_line (c->work_fd, c->log);
+  autofree char *msg = resp->cr_errmsg ? moat_printable (resp->cr_errmsg) : NULL;
+  int e = resp->has_cr_errno ? resp->cr_errno : 0;
   return moat_error_set (err, 0, "criu %s failed%s%s (%s; its log: %s/%s)", what,
                          line ? ": " : "", line ? line : "",
-                         e == EBADE ? "CRIU reported an error"
-                         : e ? strerror (e) : "no reason given", work_path, log);
+                         msg ? msg : e ? strerror (e) : "no reason given", c->work_path,
+                         c->log);
+}
+
+int
+moat_criu_run (struct moat_criu *c, CriuReqType type, const char *what,
+               const struct moat_criu_notify *cb, pid_t *restored, moat_error **err)
+{
+  CriuResp *resp = NULL;
+  if (moat_criu_call (c->binary, type, c->opts, NULL, cb, &resp, err) < 0)
+    return moat_error_prefix (err, "criu %s", what);
+  int r = 0;
+  if (!resp->success)
+    r = criu_failed (c, resp, what, err);
+  else if (restored)
+    {
+      *restored = resp->restore ? resp->restore->pid : 0;
+      if (*restored <= 0)
+        r = moat_error_set (err, EPROTO, "criu %s: no process in its answer", what);
+    }
+  criu_resp__free_unpacked (resp, NULL);
+  return r;
 }
 
 #endif /* HAVE_CRIU */

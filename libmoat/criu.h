@@ -7,44 +7,27 @@
 
 #include <stdbool.h>
 #include <criu/criu.h>
+#include <criu/rpc.pb-c.h>
+#include <sys/types.h>
 
-/* libcriu's functions, loaded with dlopen by moat_criu_lib_load
-   (criu-lib.c) when checkpoint or restore first needs them: linked,
-   libcriu and libprotobuf-c would be loaded by every command.  The code
-   calls them by their names, which stand for the loaded pointers.  */
+/* libcriu's message code (rpc.pb-c.h), loaded with dlopen by
+   moat_criu_lib_load (criu-lib.c) when checkpoint or restore first needs
+   it: linked, libcriu and libprotobuf-c would be loaded by every
+   command.  The code calls the functions by their names, which stand for
+   the loaded pointers.  The conversation with criu is moat's own
+   (criu-rpc.c).  */
 #define MOAT_CRIU_FUNCTIONS(X) \
-  X (criu_local_init_opts) \
-  X (criu_local_free_opts) \
-  X (criu_local_get_version) \
-  X (criu_local_set_service_binary) \
-  X (criu_local_set_log_level) \
-  X (criu_local_set_log_file) \
-  X (criu_local_set_manage_cgroups) \
-  X (criu_local_set_manage_cgroups_mode) \
-  X (criu_local_set_tcp_established) \
-  X (criu_local_set_ext_unix_sk) \
-  X (criu_local_set_shell_job) \
-  X (criu_local_set_file_locks) \
-  X (criu_local_set_auto_dedup) \
-  X (criu_local_set_images_dir_fd) \
-  X (criu_local_set_work_dir_fd) \
-  X (criu_local_set_parent_images) \
-  X (criu_local_set_pid) \
-  X (criu_local_set_leave_running) \
-  X (criu_local_set_track_mem) \
-  X (criu_local_set_freeze_cgroup) \
-  X (criu_local_set_root) \
-  X (criu_local_set_orphan_pts_master) \
-  X (criu_local_set_notify_cb) \
-  X (criu_local_add_cg_root) \
-  X (criu_local_add_ext_mount) \
-  X (criu_local_add_external) \
-  X (criu_local_add_inherit_fd) \
-  X (criu_local_dump) \
-  X (criu_local_pre_dump) \
-  X (criu_local_restore_child) \
-  X (criu_get_orphan_pts_master_fd) \
-  X (criu_notify_pid)
+  X (criu_req__init) \
+  X (criu_req__get_packed_size) \
+  X (criu_req__pack) \
+  X (criu_resp__unpack) \
+  X (criu_resp__free_unpacked) \
+  X (criu_opts__init) \
+  X (criu_features__init) \
+  X (criu_page_server_info__init) \
+  X (ext_mount_map__init) \
+  X (inherit_fd__init) \
+  X (cgroup_root__init)
 
 struct moat_criu_lib
 {
@@ -55,38 +38,17 @@ struct moat_criu_lib
 extern struct moat_criu_lib moat_criu_lib;
 
 #ifndef MOAT_CRIU_LIB_LOADER
-#define criu_local_init_opts (*moat_criu_lib.criu_local_init_opts)
-#define criu_local_free_opts (*moat_criu_lib.criu_local_free_opts)
-#define criu_local_get_version (*moat_criu_lib.criu_local_get_version)
-#define criu_local_set_service_binary (*moat_criu_lib.criu_local_set_service_binary)
-#define criu_local_set_log_level (*moat_criu_lib.criu_local_set_log_level)
-#define criu_local_set_log_file (*moat_criu_lib.criu_local_set_log_file)
-#define criu_local_set_manage_cgroups (*moat_criu_lib.criu_local_set_manage_cgroups)
-#define criu_local_set_manage_cgroups_mode (*moat_criu_lib.criu_local_set_manage_cgroups_mode)
-#define criu_local_set_tcp_established (*moat_criu_lib.criu_local_set_tcp_established)
-#define criu_local_set_ext_unix_sk (*moat_criu_lib.criu_local_set_ext_unix_sk)
-#define criu_local_set_shell_job (*moat_criu_lib.criu_local_set_shell_job)
-#define criu_local_set_file_locks (*moat_criu_lib.criu_local_set_file_locks)
-#define criu_local_set_auto_dedup (*moat_criu_lib.criu_local_set_auto_dedup)
-#define criu_local_set_images_dir_fd (*moat_criu_lib.criu_local_set_images_dir_fd)
-#define criu_local_set_work_dir_fd (*moat_criu_lib.criu_local_set_work_dir_fd)
-#define criu_local_set_parent_images (*moat_criu_lib.criu_local_set_parent_images)
-#define criu_local_set_pid (*moat_criu_lib.criu_local_set_pid)
-#define criu_local_set_leave_running (*moat_criu_lib.criu_local_set_leave_running)
-#define criu_local_set_track_mem (*moat_criu_lib.criu_local_set_track_mem)
-#define criu_local_set_freeze_cgroup (*moat_criu_lib.criu_local_set_freeze_cgroup)
-#define criu_local_set_root (*moat_criu_lib.criu_local_set_root)
-#define criu_local_set_orphan_pts_master (*moat_criu_lib.criu_local_set_orphan_pts_master)
-#define criu_local_set_notify_cb (*moat_criu_lib.criu_local_set_notify_cb)
-#define criu_local_add_cg_root (*moat_criu_lib.criu_local_add_cg_root)
-#define criu_local_add_ext_mount (*moat_criu_lib.criu_local_add_ext_mount)
-#define criu_local_add_external (*moat_criu_lib.criu_local_add_external)
-#define criu_local_add_inherit_fd (*moat_criu_lib.criu_local_add_inherit_fd)
-#define criu_local_dump (*moat_criu_lib.criu_local_dump)
-#define criu_local_pre_dump (*moat_criu_lib.criu_local_pre_dump)
-#define criu_local_restore_child (*moat_criu_lib.criu_local_restore_child)
-#define criu_get_orphan_pts_master_fd (*moat_criu_lib.criu_get_orphan_pts_master_fd)
-#define criu_notify_pid (*moat_criu_lib.criu_notify_pid)
+#define criu_req__init (*moat_criu_lib.criu_req__init)
+#define criu_req__get_packed_size (*moat_criu_lib.criu_req__get_packed_size)
+#define criu_req__pack (*moat_criu_lib.criu_req__pack)
+#define criu_resp__unpack (*moat_criu_lib.criu_resp__unpack)
+#define criu_resp__free_unpacked (*moat_criu_lib.criu_resp__free_unpacked)
+#define criu_opts__init (*moat_criu_lib.criu_opts__init)
+#define criu_features__init (*moat_criu_lib.criu_features__init)
+#define criu_page_server_info__init (*moat_criu_lib.criu_page_server_info__init)
+#define ext_mount_map__init (*moat_criu_lib.ext_mount_map__init)
+#define inherit_fd__init (*moat_criu_lib.inherit_fd__init)
+#define cgroup_root__init (*moat_criu_lib.cgroup_root__init)
 #endif
 #include "moat.h"
 #include "error.h"
@@ -130,6 +92,8 @@ struct moat_criu_record
   char *id;                       /* the container checkpointed */
   bool terminal;                  /* its process has a terminal */
   bool net_external, pid_external;  /* joined by path: given back at restore */
+  bool net_empty;                 /* --empty-ns network: the images hold no
+                                     network namespace's contents */
   struct moat_criu_ext *ext;
   size_t n_ext;
   char *stdio[3];                 /* CRIU's keys of the init's fds 0-2 to give
@@ -148,18 +112,68 @@ int moat_criu_record_read (int images_fd, const char *image_path,
 int moat_criu_open_dir (const char *flag, const char *path, bool create, int *fd,
                         moat_error **err);
 
-/* libcriu's options: the binary (ctx->criu_path), its version checked
-   (before any directory is made), and the flags of o.  */
-int moat_criu_opts_new (const struct moat_context *ctx, const struct moat_criu_options *o,
-                        criu_opts **out, moat_error **err);
-/* The images and work directories (fds of this mount namespace), the
-   log's name in the work directory.  */
-int moat_criu_opts_dirs (criu_opts *opts, int images_fd, int work_fd, const char *log,
-                         moat_error **err);
+/* ---- CRIU's RPC (criu-rpc.c) ---- */
 
-/* A failed libcriu call (its return value ret): the error, with the
-   first error line of CRIU's log.  */
-int moat_criu_failed (int ret, int work_fd, const char *work_path, const char *log,
-                      const char *what, moat_error **err);
+/* A request's options, moat's to fill and free (the helpers below copy
+   what they are given).  */
+CriuOpts *moat_criu_opts_alloc (void);
+void moat_criu_opts_free (CriuOpts *o);
+void moat_criu_set_str (char **field, const char *value);
+void moat_criu_add_external (CriuOpts *o, const char *key);
+void moat_criu_add_ext_mount (CriuOpts *o, const char *key, const char *val);
+void moat_criu_add_inherit_fd (CriuOpts *o, int fd, const char *key);
+void moat_criu_add_cg_root (CriuOpts *o, const char *ctrl, const char *path);
+void moat_criu_set_page_server (CriuOpts *o, const char *address, int port);
+/* A boolean option set (CRIU takes an unset one as its default).  */
+#define MOAT_CRIU_SET(o, field, v) ((o)->has_##field = true, (o)->field = (v))
+
+/* What moat does with CRIU's notifications: script is the action
+   ("setup-namespaces", "orphan-pts-master", "status-ready", ...), pid the
+   task it is about, fd one CRIU sent with it (-1; closed after the
+   call).  Non-zero fails the request, with *err the reason.  */
+struct moat_criu_notify
+{
+  int (*fn) (void *data, const char *script, pid_t pid, int fd, moat_error **err);
+  void *data;
+};
+
+/* One request of type to `binary swrk`, notifications answered through
+   cb (NULL: each taken as done); *out is the last answer (free it with
+   criu_resp__free_unpacked), whatever it says.  -1 when the conversation
+   failed, or cb did (its error then).  */
+int moat_criu_call (const char *binary, CriuReqType type, CriuOpts *opts,
+                    CriuFeatures *features, const struct moat_criu_notify *cb,
+                    CriuResp **out, moat_error **err);
+/* criu's version, as 31701 for 3.17.1.  */
+int moat_criu_version (const char *binary, int *version, moat_error **err);
+/* Whether criu can serve and take lazy pages on this kernel.  */
+int moat_criu_has_lazy_pages (const char *binary, bool *has, moat_error **err);
+
+/* ---- a request of checkpoint or restore (criu.c) ---- */
+
+struct moat_criu
+{
+  const char *binary;   /* ctx->criu_path, or criu in $PATH */
+  int version;
+  CriuOpts *opts;
+  /* where CRIU's log is, for its errors */
+  int work_fd;
+  const char *work_path, *log;
+};
+
+/* The binary's version checked (before any directory is made), the
+   flags of o checked and made options.  */
+int moat_criu_open (const struct moat_context *ctx, const struct moat_criu_options *o,
+                    struct moat_criu *c, moat_error **err);
+void moat_criu_close (struct moat_criu *c);
+/* The images and work directories (fds of this process; the work
+   directory's path for errors), the log's name in the work directory.  */
+void moat_criu_dirs (struct moat_criu *c, int images_fd, int work_fd,
+                     const char *work_path, const char *log);
+/* The request made (DUMP, PRE_DUMP, RESTORE; what names it in errors);
+   a failure explained with the first error line of CRIU's log.  For a
+   restore, *restored is the restored tree's first process.  */
+int moat_criu_run (struct moat_criu *c, CriuReqType type, const char *what,
+                   const struct moat_criu_notify *cb, pid_t *restored, moat_error **err);
 
 #endif

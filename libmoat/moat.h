@@ -338,6 +338,9 @@ struct moat_criu_options
   const char *manage_cgroups_mode;  /* soft, full, strict or ignore; NULL: soft */
   const char *empty_ns;          /* "network": a namespace not taken, or NULL */
   bool tcp_established, ext_unix_sk, shell_job, file_locks, auto_dedup;
+  bool lazy_pages;               /* checkpoint: serve the memory on the page
+                                    server as it is asked for; restore: take
+                                    it from CRIU's lazy-pages daemon */
 };
 
 struct moat_checkpoint_options
@@ -347,6 +350,11 @@ struct moat_checkpoint_options
   const char *parent_path;       /* a pre-dump's images, relative to image_path */
   bool leave_running;            /* the container runs on after the dump */
   bool pre_dump;                 /* memory only, the container runs on */
+  const char *page_server;       /* "ADDRESS:PORT": the memory sent to a page
+                                    server (with lazy_pages: served there) */
+  bool status_fd_set;            /* with lazy_pages: a byte 0 written to
+                                    status_fd once the page server is ready */
+  int status_fd;
 };
 
 /* checkpoint: dump a running (or paused) container's processes into
@@ -363,6 +371,9 @@ struct moat_restore_options
   struct moat_create_options create;
   struct moat_criu_options criu;
   bool detach;                   /* return once restored */
+  /* the restored processes' LSM label ("apparmor:NAME", "selinux:LABEL")
+     and the context of their mounts, instead of the images' */
+  const char *lsm_profile, *lsm_mount_context;
 };
 
 /* restore: a new container (cgroup, state) from the bundle, its

@@ -46,7 +46,8 @@ struct restore
   struct moat_criu_record rec;
   int images_fd, work_fd;
   const char *image_path, *work_path;
-  criu_opts *opts;
+  struct moat_criu criu;
+  char *lsm_profile, *lsm_mount_context;  /* what CRIU applies */
 };
 
 /* ---- checks, before anything is made ---- */
@@ -89,6 +90,16 @@ check_image_fits (struct restore *r, moat_error **err)
     return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0, "linux.namespaces: a container "
                             "with a user namespace cannot be restored (not supported by "
                             "this version of moat)");
+  bool empty_ns = r->o->criu.empty_ns != NULL;
+  if (r->rec.net_empty && !empty_ns)
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "--image-path: the "
+                            "checkpoint of container \"%s\" holds no network namespace "
+                            "(it was made with --empty-ns network): restore it with "
+                            "--empty-ns network", r->rec.id);
+  if (empty_ns && (!p->spec->ns[MOAT_NS_NET].present || p->spec->ns[MOAT_NS_NET].path))
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "--empty-ns network: this "
+                            "bundle's config has no network namespace of its own to make "
+                            "empty");
   if (r->rec.terminal != p->spec->terminal)
     why = "process.terminal differs";
   else if (r->rec.net_external != (p->ns_fds[MOAT_NS_NET] >= 0))
@@ -99,6 +110,57 @@ check_image_fits (struct restore *r, moat_error **err)
     return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "--image-path: the "
                             "checkpoint of container \"%s\" does not fit this bundle's "
                             "config: %s (an image of another container?)", r->rec.id, why);
+  return 0;
+}
+
+/* "apparmor:NAME" or "selinux:LABEL", as CRIU takes a label.  */
+static bool
+lsm_label_form (const char *v)
+{
+  const char *colon = strchr (v, ':');
+  return colon && colon[1] != '\0'
+         && (strncmp (v, "apparmor:", 9) == 0 || strncmp (v, "selinux:", 8) == 0);
+}
+
+/* The label the restored processes get, and the context of their
+   mounts: the config's, as create applies them, never the images' word
+   alone; a flag may repeat the config's, or give one where it has none.  */
+static int
+plan_lsm (struct restore *r, moat_error **err)
+{
+  const struct moat_spec *s = r->l.plan->spec;
+  const char *flag = r->o->lsm_profile, *ctx_flag = r->o->lsm_mount_context;
+  char *cfg = NULL;
+  if (s->apparmor_profile && s->apparmor_profile[0])
+    cfg = xasprintf ("apparmor:%s", s->apparmor_profile);
+  if (s->selinux_label && s->selinux_label[0])
+    {
+      if (cfg)
+        {
+          free (cfg);
+          return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0, "restore: "
+                                  "process.apparmorProfile and process.selinuxLabel are "
+                                  "both set: CRIU gives the restored processes one label");
+        }
+      cfg = xasprintf ("selinux:%s", s->selinux_label);
+    }
+  r->lsm_profile = cfg;
+  if (flag && !lsm_label_form (flag))
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "--lsm-profile: `%s` is not "
+                            "apparmor:NAME or selinux:LABEL", flag);
+  if (flag && cfg && strcmp (flag, cfg) != 0)
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "--lsm-profile: `%s` is not "
+                            "the label of the config (`%s`), which the restored processes "
+                            "get", flag, cfg);
+  if (flag && !cfg)
+    r->lsm_profile = xstrdup (flag);
+  const char *mount_label = s->mount_label && s->mount_label[0] ? s->mount_label : NULL;
+  if (ctx_flag && (ctx_flag[0] == '\0' || (mount_label && strcmp (ctx_flag, mount_label) != 0)))
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "--lsm-mount-context: `%s` is "
+                            "not the config's linux.mountLabel (`%s`)", ctx_flag,
+                            mount_label ? mount_label : "");
+  const char *ctx = mount_label ? mount_label : ctx_flag;
+  r->lsm_mount_context = ctx ? xstrdup (ctx) : NULL;
   return 0;
 }
 
@@ -167,41 +229,29 @@ make_mount_points (const struct moat_plan *p, moat_error **err)
 
 /* ---- the helper ---- */
 
-/* libcriu's notification callback has no argument of its own: the
-   restore the helper runs.  */
-static struct restore *helper_restore;
-static moat_error *helper_error;
-
 /* prestart and createRuntime hooks once CRIU has made the namespaces,
    as for create; the terminal's new master to the console socket.  */
 static int
-on_notify (char *action, criu_notify_arg_t na)
+on_notify (void *data, const char *action, pid_t pid, int fd, moat_error **err)
 {
-  struct restore *r = helper_restore;
+  struct restore *r = data;
   struct launch *l = &r->l;
   if (strcmp (action, "setup-namespaces") == 0)
     {
       const struct moat_hooks *h = &l->plan->spec->hooks;
-      l->state.pid = criu_notify_pid (na);
+      l->state.pid = pid;
       l->state.status = MOAT_STATUS_CREATING;
       autofree char *json = moat_state_to_json (&l->state, false);
-      if (moat_hooks_run ("prestart", h->prestart, h->n_prestart, json, &helper_error) < 0
+      if (moat_hooks_run ("prestart", h->prestart, h->n_prestart, json, err) < 0
           || moat_hooks_run ("createRuntime", h->create_runtime, h->n_create_runtime, json,
-                             &helper_error) < 0)
+                             err) < 0)
         return -1;
     }
   else if (strcmp (action, "orphan-pts-master") == 0)
     {
-      int master = criu_get_orphan_pts_master_fd ();
-      if (master < 0)
-        {
-          moat_error_set (&helper_error, EPROTO, "process.terminal: CRIU sent no terminal");
-          return -1;
-        }
-      int ret = moat_send_console (l->opts->console_socket, master, "console",
-                                   &helper_error);
-      close (master);
-      return ret;
+      if (fd < 0)
+        return moat_error_set (err, EPROTO, "process.terminal: CRIU sent no terminal");
+      return moat_send_console (l->opts->console_socket, fd, "console", err);
     }
   return 0;
 }
@@ -210,26 +260,24 @@ on_notify (char *action, criu_notify_arg_t na)
    criu binary inherits (the plan's are close-on-exec).  In the helper,
    which ends with CRIU.  */
 static int
-give_ns (criu_opts *opts, int ns_fd, const char *key, moat_error **err)
+give_ns (CriuOpts *opts, int ns_fd, const char *key, moat_error **err)
 {
   int fd = fcntl (ns_fd, F_DUPFD, 3);
   if (fd < 0)
     return moat_error_set (err, errno, "restore: the namespace of %s", key);
-  if (criu_local_add_inherit_fd (opts, fd, key) < 0)
-    return moat_error_set (err, ENOMEM, "libcriu: namespaces given");
+  moat_criu_add_inherit_fd (opts, fd, key);
   return 0;
 }
 
 static int
-add_restore_externals (struct restore *r, criu_opts *opts, moat_error **err)
+add_restore_externals (struct restore *r, CriuOpts *opts, moat_error **err)
 {
   const struct moat_plan *p = r->l.plan;
   for (size_t i = 0; i < r->rec.n_ext; i++)
     {
       const struct moat_criu_ext *x = &r->rec.ext[i];
       const char *src = x->kind == MOAT_CRIU_EXT_BIND ? bind_source (p, x->key) : x->node;
-      if (criu_local_add_ext_mount (opts, x->key, src) < 0)
-        return moat_error_set (err, ENOMEM, "libcriu: external mounts");
+      moat_criu_add_ext_mount (opts, x->key, src);
     }
   if ((r->rec.net_external && give_ns (opts, p->ns_fds[MOAT_NS_NET], MOAT_CRIU_NET_KEY, err) < 0)
       || (r->rec.pid_external
@@ -243,9 +291,8 @@ add_restore_externals (struct restore *r, criu_opts *opts, moat_error **err)
       for (int k = 0; k < fd; k++)
         seen |= r->rec.stdio[k] && r->rec.stdio[fd]
                 && strcmp (r->rec.stdio[k], r->rec.stdio[fd]) == 0;
-      if (r->rec.stdio[fd] && !seen
-          && criu_local_add_inherit_fd (opts, fd, r->rec.stdio[fd]) < 0)
-        return moat_error_set (err, ENOMEM, "libcriu: stdio given");
+      if (r->rec.stdio[fd] && !seen)
+        moat_criu_add_inherit_fd (opts, fd, r->rec.stdio[fd]);
     }
   return 0;
 }
@@ -255,7 +302,7 @@ add_restore_externals (struct restore *r, criu_opts *opts, moat_error **err)
    the unified hierarchy): the restored processes go there, whatever the
    images say their cgroups were.  */
 static int
-add_cgroup_roots (criu_opts *opts, moat_error **err)
+add_cgroup_roots (CriuOpts *opts, moat_error **err)
 {
   autofree char *text = NULL;
   size_t len;
@@ -271,11 +318,10 @@ add_cgroup_roots (criu_opts *opts, moat_error **err)
       *ctrls++ = '\0';
       *path++ = '\0';
       char *csave = NULL;
-      if (*ctrls == '\0' && criu_local_add_cg_root (opts, NULL, path) < 0)
-        return moat_error_set (err, ENOMEM, "libcriu: cgroup root");
+      if (*ctrls == '\0')
+        moat_criu_add_cg_root (opts, NULL, path);
       for (char *c = strtok_r (ctrls, ",", &csave); c; c = strtok_r (NULL, ",", &csave))
-        if (criu_local_add_cg_root (opts, c, path) < 0)
-          return moat_error_set (err, ENOMEM, "libcriu: cgroup root");
+        moat_criu_add_cg_root (opts, c, path);
     }
   return 0;
 }
@@ -295,13 +341,12 @@ helper_restore_run (struct restore *r, moat_error **err)
     return moat_error_set (err, errno, "restore: bind the root filesystem on `%s`", root);
   /* the directories again, from this namespace: CRIU mounts under its
      work directory, which must be a mount of the namespace it runs in */
-  criu_opts *opts = r->opts;
+  CriuOpts *opts = r->criu.opts;
   int images_fd = -1, work_fd = -1;
   if (moat_criu_open_dir ("--image-path", r->image_path, false, &images_fd, err) < 0
       || moat_criu_open_dir ("--work-path", r->work_path, false, &work_fd, err) < 0)
     return -1;
-  if (moat_criu_opts_dirs (opts, images_fd, work_fd, "restore.log", err) < 0)
-    return -1;
+  moat_criu_dirs (&r->criu, images_fd, work_fd, r->work_path, "restore.log");
   if (l->cgroup_made)
     {
       if (l->cgroup.driver->attach (&l->cgroup, getpid (), err) < 0)
@@ -309,24 +354,20 @@ helper_restore_run (struct restore *r, moat_error **err)
       if (add_cgroup_roots (opts, err) < 0)
         return moat_error_prefix (err, "restore: the container's cgroup for CRIU");
     }
-  if (criu_local_set_root (opts, root) < 0)
-    return moat_error_set (err, ENOMEM, "libcriu: the root");
-  criu_local_set_orphan_pts_master (opts, r->rec.terminal);
+  moat_criu_set_str (&opts->root, root);
+  /* the restored tree is the helper's child (moat's, once the helper has
+     gone), not criu's */
+  MOAT_CRIU_SET (opts, rst_sibling, true);
+  MOAT_CRIU_SET (opts, orphan_pts_master, r->rec.terminal);
+  moat_criu_set_str (&opts->lsm_profile, r->lsm_profile);
+  moat_criu_set_str (&opts->lsm_mount_context, r->lsm_mount_context);
   if (add_restore_externals (r, opts, err) < 0)
     return -1;
-  helper_restore = r;
-  criu_local_set_notify_cb (opts, on_notify);
-  int ret = criu_local_restore_child (opts);
-  if (ret <= 0)
-    {
-      if (helper_error)
-        {
-          *err = steal_pointer (&helper_error);
-          return moat_error_prefix (err, "restore");
-        }
-      return moat_criu_failed (ret, r->work_fd, r->work_path, "restore.log", "restore", err);
-    }
-  return ret;
+  struct moat_criu_notify cb = { on_notify, r };
+  pid_t pid = 0;
+  if (moat_criu_run (&r->criu, CRIU_REQ_TYPE__RESTORE, "restore", &cb, &pid, err) < 0)
+    return -1;
+  return pid;
 }
 
 /* The helper's report: "P<pid>" or "E<errno> <message>".  */
@@ -444,8 +485,8 @@ restore_container (struct restore *r, moat_error **err)
   struct launch *l = &r->l;
   if (check_cgroup_driver (l, err) < 0 || open_images (r, err) < 0
       || moat_launch_plan (l, false, err) < 0
-      || check_image_fits (r, err) < 0
-      || moat_criu_opts_new (l->ctx, &r->o->criu, &r->opts, err) < 0
+      || check_image_fits (r, err) < 0 || plan_lsm (r, err) < 0
+      || moat_criu_open (l->ctx, &r->o->criu, &r->criu, err) < 0
       || moat_criu_open_dir ("--work-path", r->work_path, true, &r->work_fd, err) < 0
       || take_over_stopped (l->ctx, l->opts->id, err) < 0
       || moat_launch_take (l, err) < 0 || moat_launch_keep_config (l, err) < 0)
@@ -478,8 +519,9 @@ restore_abort (struct restore *r)
 static void
 restore_free (struct restore *r)
 {
-  if (r->opts)
-    criu_local_free_opts (r->opts);
+  moat_criu_close (&r->criu);
+  free (r->lsm_profile);
+  free (r->lsm_mount_context);
   if (r->images_fd >= 0)
     close (r->images_fd);
   if (r->work_fd >= 0)

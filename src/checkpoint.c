@@ -1,9 +1,10 @@
 /* checkpoint and restore: runc's commands and flags, turned into
-   moat_checkpoint and moat_restore (CRIU through libcriu).  The flags
-   this version cannot pass to CRIU are refused by name, never dropped.  */
+   moat_checkpoint and moat_restore (CRIU through its RPC).  Each flag
+   reaches CRIU or is refused, never dropped.  */
 #include <config.h>
 #include "cli.h"
 #include "../libmoat/utils.h"
+#include <limits.h>
 #include <string.h>
 
 #define CRIU_HELP_OPTIONS                                                     \
@@ -14,10 +15,10 @@
   "  --shell-job               the container is a shell job\n"             \
   "  --file-locks              take file locks\n"                          \
   "  --manage-cgroups-mode M   soft, full, strict or ignore\n"             \
-  "  --empty-ns NS             a namespace not to take (refused: no libcriu\n" \
-  "                            call for it)\n"                             \
+  "  --empty-ns NS             a namespace made empty, its contents not\n" \
+  "                            taken (network only)\n"                     \
   "  --auto-dedup              deduplicate the images\n"                   \
-  "  --lazy-pages              (refused: no libcriu call for it)\n"
+  "  --lazy-pages              memory on demand, through userfaultfd\n"
 
 static const char checkpoint_help[] =
   "Usage: moat checkpoint [OPTIONS] ID\n"
@@ -30,8 +31,10 @@ static const char checkpoint_help[] =
   "  --parent-path DIR         the images of a pre-dump to build on\n"
   "  --leave-running           keep the container running\n"
   "  --pre-dump                dump memory only, for a later dump\n"
-  "  --status-fd FD            (refused: no libcriu call for it)\n"
-  "  --page-server ADDR        (refused: not supported yet)\n"
+  "  --page-server ADDR:PORT   send the memory to a page server (with\n"
+  "                            --lazy-pages: serve it there)\n"
+  "  --status-fd FD            with --lazy-pages: a byte 0 written to FD\n"
+  "                            once the page server is ready\n"
   "  -h, --help                print this help\n";
 
 static const char restore_help[] =
@@ -48,8 +51,9 @@ static const char restore_help[] =
   "  --pid-file FILE           write the init's pid to FILE\n"
   "  --no-subreaper            (accepted, as runc)\n"
   "  --no-pivot                (accepted, as runc: no effect)\n"
-  "  --lsm-profile LABEL       (refused: not supported yet)\n"
-  "  --lsm-mount-context CTX   (refused: not supported yet)\n"
+  "  --lsm-profile TYPE:LABEL  the restored processes' LSM label\n"
+  "                            (apparmor:NAME or selinux:LABEL)\n"
+  "  --lsm-mount-context CTX   the SELinux context of the restored mounts\n"
   "  -h, --help                print this help\n";
 
 /* runc's flags of both commands; each command refuses the other's */
@@ -90,7 +94,7 @@ option_name (int opt)
   return "?";
 }
 
-/* A flag of the other command, or one libcriu cannot be told.  */
+/* A flag of the other command.  */
 static void
 check_option (struct cli *c, int opt, bool checkpoint)
 {
@@ -98,9 +102,6 @@ check_option (struct cli *c, int opt, bool checkpoint)
   if (strchr (other, opt))
     cli_failf ("%s: unknown option `--%s` (an option of %s)", c->command,
                option_name (opt), checkpoint ? "restore" : "checkpoint");
-  if (strchr ("lspoM", opt))
-    cli_failf ("%s: --%s: not supported by this version of moat", c->command,
-               option_name (opt));
 }
 
 /* An option both commands take: true when it was one.  */
@@ -118,6 +119,7 @@ criu_option (int opt, struct moat_criu_options *o)
     case 'm': o->manage_cgroups_mode = optarg; return true;
     case 'e': o->empty_ns = optarg; return true;
     case 'A': o->auto_dedup = true; return true;
+    case 'l': o->lazy_pages = true; return true;
     default: return false;
     }
 }
@@ -157,6 +159,16 @@ cmd_checkpoint (struct cli *c, int argc, char **argv)
         o.leave_running = true;
       else if (opt == 'D')
         o.pre_dump = true;
+      else if (opt == 'p')
+        o.page_server = optarg;
+      else if (opt == 's')
+        {
+          unsigned long long fd;
+          if (!moat_parse_uint (optarg, INT_MAX, &fd))
+            cli_failf ("checkpoint: --status-fd: `%s` is not an fd", optarg);
+          o.status_fd_set = true;
+          o.status_fd = (int) fd;
+        }
     }
   cli_positionals (c, argc, argv, 1, 1, "container id");
   o.id = argv[optind];
@@ -187,6 +199,10 @@ cmd_restore (struct cli *c, int argc, char **argv)
         o.create.pid_file = optarg;
       else if (opt == 'N')
         o.create.no_pivot = true;
+      else if (opt == 'o')
+        o.lsm_profile = optarg;
+      else if (opt == 'M')
+        o.lsm_mount_context = optarg;
     }
   cli_positionals (c, argc, argv, 1, 1, "container id");
   o.create.id = argv[optind];

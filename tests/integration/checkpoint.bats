@@ -35,19 +35,33 @@ _sleeper() {
 	assert_eq "$(status_of "$ID")" created "status"
 }
 
-@test "checkpoint: flags libcriu cannot be told, a bad --manage-cgroups-mode, an --image-path that is a file: refused by name" {
+@test "checkpoint: flags that need one another, a bad --page-server, --status-fd or --manage-cgroups-mode, an --image-path that is a file: refused by name" {
 	_need_criu_build
 	_sleeper "$ID"
 	local pid
 	pid=$(pid_of "$ID")
-	local flag
-	for flag in --lazy-pages "--page-server 127.0.0.1:1" "--status-fd 3"; do
-		# shellcheck disable=SC2086
-		run --separate-stderr moat checkpoint --image-path "$T/img" $flag "$ID"
-		assert_error "checkpoint: ${flag%% *}: not supported by this version of moat"
+	run --separate-stderr moat checkpoint --image-path "$T/img" --lazy-pages "$ID"
+	assert_error "--lazy-pages: the memory is served by a page server: it needs --page-server ADDRESS:PORT, and no --pre-dump"
+	run --separate-stderr moat checkpoint --image-path "$T/img" --lazy-pages --pre-dump --page-server 127.0.0.1:27 "$ID"
+	assert_error "and no --pre-dump"
+	run --separate-stderr moat checkpoint --image-path "$T/img" --status-fd 2 "$ID"
+	assert_error "--status-fd: it says when lazy pages are served: only with --lazy-pages"
+	run --separate-stderr moat checkpoint --image-path "$T/img" --lazy-pages --page-server 127.0.0.1:27 --status-fd 99 "$ID"
+	assert_error "--status-fd 99: not an fd open for writing"
+	run --separate-stderr moat checkpoint --image-path "$T/img" --lazy-pages --page-server 127.0.0.1:27 --status-fd 0 "$ID" </dev/null
+	assert_error "--status-fd 0: not an fd open for writing"
+	run --separate-stderr moat checkpoint --image-path "$T/img" --status-fd x "$ID"
+	assert_error "checkpoint: --status-fd: \`x\` is not an fd"
+	local ps
+	for ps in 27 :27 127.0.0.1: 127.0.0.1:0 127.0.0.1:65536 127.0.0.1:2x; do
+		run --separate-stderr moat checkpoint --image-path "$T/img" --page-server "$ps" "$ID"
+		assert_error "--page-server: \`$ps\` is not ADDRESS:PORT"
 	done
-	run --separate-stderr moat checkpoint --image-path "$T/img" --empty-ns network "$ID"
-	assert_error "--empty-ns: libcriu has no call for it"
+	# a container in the host's network namespace has none to leave empty
+	cfg 'del(.linux.namespaces[] | select(.type == "network"))'
+	_sleeper "$ID-h"
+	run --separate-stderr moat checkpoint --image-path "$T/img" --empty-ns network "$ID-h"
+	assert_error "--empty-ns network: container \"$ID-h\" has no network namespace of its own (it has none)"
 	run --separate-stderr moat checkpoint --image-path "$T/img" --empty-ns pid "$ID"
 	assert_error "--empty-ns: \`pid\` cannot be left empty (only network can)"
 	run --separate-stderr moat checkpoint --image-path "$T/img" --manage-cgroups-mode loose "$ID"
@@ -117,8 +131,6 @@ _sleeper() {
 	assert_error "--image-path: \`$T/img/moat-checkpoint.json\`: "
 	run --separate-stderr moat restore --parent-path x --image-path "$T/img" "$ID"
 	assert_error "restore: unknown option \`--parent-path\` (an option of checkpoint)"
-	run --separate-stderr moat restore --lazy-pages --image-path "$T/img" "$ID"
-	assert_error "restore: --lazy-pages: not supported by this version of moat"
 	# the systemd driver's scope is made by the process it moves in: not
 	# the restore helper's to make, yet
 	if "$MOAT" --version | grep -q '+SYSTEMD'; then
@@ -196,4 +208,65 @@ _sleeper() {
 	run --separate-stderr moat restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID-b"
 	assert_error "a container with a user namespace cannot be restored"
 	assert_nothing_left "$ID-b"
+}
+
+@test "checkpoint and restore: --empty-ns, --lazy-pages, --page-server, --status-fd and the LSM label reach CRIU's request" {
+	_need_criu_build
+	_sleeper "$ID"
+	# the page server's readiness (a notification of CRIU's) said on
+	# --status-fd as a byte 0
+	local w line
+	exec {w}>"$T/status"
+	FAKE_CRIU_OPTS=$T/opts run --separate-stderr moat --criu "$FAKE_CRIU" checkpoint --image-path "$T/img" \
+		--lazy-pages --page-server 127.0.0.1:27 --status-fd "$w" --empty-ns network "$ID"
+	exec {w}>&-
+	assert_error "criu dump failed"
+	assert_eq "$(od -An -tx1 "$T/status" | tr -d ' ')" 00 "what --status-fd got"
+	line=$(grep '^DUMP ' "$T/opts")
+	assert_contains "$line" 'lazy_pages: true'
+	assert_contains "$line" 'ps { address: "127.0.0.1" port: 27 }'
+	assert_contains "$line" 'empty_ns: 1073741824'
+	assert_contains "$line" "pid: $(pid_of "$ID")"
+	# no userfaultfd for CRIU: said before anything is made
+	rm -rf "$T/img"
+	FAKE_CRIU_LAZY=0 run --separate-stderr moat --criu "$FAKE_CRIU" checkpoint --image-path "$T/img" --lazy-pages --page-server 127.0.0.1:27 "$ID"
+	assert_error "--lazy-pages: criu cannot do lazy pages on this host"
+	[ ! -e "$T/img" ] || fail "checkpoint made its image directory"
+	assert_eq "$(status_of "$ID")" running "status"
+
+	mkdir "$T/rimg"
+	echo '{"id": "'"$ID"'", "netEmpty": true, "externalMounts": [], "stdio": [null, null, null]}' >"$T/rimg/moat-checkpoint.json"
+	run --separate-stderr moat --criu "$FAKE_CRIU" restore -d --image-path "$T/rimg" --bundle "$BUNDLE" "$ID-r"
+	assert_error "holds no network namespace (it was made with --empty-ns network): restore it with --empty-ns network"
+	# the config's label is what the restored processes get; a flag may
+	# only say the same
+	cfg '.process.apparmorProfile = "moat-test-profile"'
+	run --separate-stderr moat --criu "$FAKE_CRIU" restore -d --empty-ns network --lsm-profile apparmor:other --image-path "$T/rimg" --bundle "$BUNDLE" "$ID-r"
+	if "$MOAT" features | jq -e '.linux.apparmor.enabled' >/dev/null; then
+		assert_error "--lsm-profile: \`apparmor:other\` is not the label of the config (\`apparmor:moat-test-profile\`)"
+	else
+		assert_error "process.apparmorProfile: AppArmor is not enabled on this host"
+	fi
+	cfg 'del(.process.apparmorProfile)'
+	run --separate-stderr moat --criu "$FAKE_CRIU" restore -d --empty-ns network --lsm-profile none:x --image-path "$T/rimg" --bundle "$BUNDLE" "$ID-r"
+	assert_error "--lsm-profile: \`none:x\` is not apparmor:NAME or selinux:LABEL"
+	cfg '.linux.mountLabel = "system_u:object_r:container_file_t:s0:c1,c2"'
+	run --separate-stderr moat --criu "$FAKE_CRIU" restore -d --empty-ns network --lsm-mount-context x --image-path "$T/rimg" --bundle "$BUNDLE" "$ID-r"
+	assert_error "--lsm-mount-context: \`x\` is not the config's linux.mountLabel (\`system_u:object_r:container_file_t:s0:c1,c2\`)"
+	assert_nothing_left "$ID-r"
+	FAKE_CRIU_OPTS=$T/ropts run --separate-stderr moat --criu "$FAKE_CRIU" restore -d --empty-ns network --lazy-pages \
+		--lsm-profile selinux:system_u:system_r:container_t:s0 --image-path "$T/rimg" --bundle "$BUNDLE" "$ID-r"
+	assert_error "criu restore failed"
+	line=$(grep '^RESTORE ' "$T/ropts")
+	assert_contains "$line" 'lazy_pages: true'
+	assert_contains "$line" 'empty_ns: 1073741824'
+	assert_contains "$line" 'lsm_profile: "selinux:system_u:system_r:container_t:s0"'
+	assert_contains "$line" 'lsm_mount_context: "system_u:object_r:container_file_t:s0:c1,c2"'
+	assert_contains "$line" 'rst_sibling: true'
+	assert_nothing_left "$ID-r"
+	# a bundle without a network namespace of its own has none to make empty
+	cfg 'del(.linux.namespaces[] | select(.type == "network"))'
+	run --separate-stderr moat --criu "$FAKE_CRIU" restore -d --empty-ns network --image-path "$T/rimg" --bundle "$BUNDLE" "$ID-r"
+	assert_error "--empty-ns network: this bundle's config has no network namespace of its own to make empty"
+	assert_nothing_left "$ID-r"
 }

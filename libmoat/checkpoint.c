@@ -64,16 +64,6 @@ unescape (char *s)
   *w = '\0';
 }
 
-/* dest and mount point the same path (trailing slashes aside).  */
-static bool
-same_path (const char *dest, const char *mnt)
-{
-  size_t a = strlen (dest), b = strlen (mnt);
-  while (a > 1 && dest[a - 1] == '/')
-    a--;
-  return a == b && strncmp (dest, mnt, a) == 0;
-}
-
 static bool
 is_config_bind (const struct moat_spec *s, const char *mnt)
 {
@@ -83,7 +73,7 @@ is_config_bind (const struct moat_spec *s, const char *mnt)
       bool bind = m->type && strcmp (m->type, "bind") == 0;
       for (size_t k = 0; !bind && m->options && m->options[k]; k++)
         bind = strcmp (m->options[k], "bind") == 0 || strcmp (m->options[k], "rbind") == 0;
-      if (bind && same_path (m->destination, mnt))
+      if (bind && moat_criu_same_path (m->destination, mnt))
         return true;
     }
   return false;

@@ -145,7 +145,12 @@ moat_criu_record_read (int images_fd, const char *image_path,
 {
   autofree char *text = NULL;
   size_t len;
+  struct stat st;
   memset (r, 0, sizeof *r);
+  if (fstatat (images_fd, MOAT_CRIU_RECORD, &st, AT_SYMLINK_NOFOLLOW) == 0
+      && !S_ISREG (st.st_mode))
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "--image-path: `%s/%s` is "
+                            "not a regular file", image_path, MOAT_CRIU_RECORD);
   if (moat_read_file_at (images_fd, MOAT_CRIU_RECORD, 1 << 20, &text, &len, err) < 0)
     {
       int e = (*err)->errnum;
@@ -162,6 +167,15 @@ moat_criu_record_read (int images_fd, const char *image_path,
   return 0;
 }
 
+bool
+moat_criu_same_path (const char *dest, const char *mnt)
+{
+  size_t a = strlen (dest), b = strlen (mnt);
+  while (a > 1 && dest[a - 1] == '/')
+    a--;
+  return a == b && strncmp (dest, mnt, a) == 0;
+}
+
 /* ---- directories ---- */
 
 int
@@ -172,15 +186,27 @@ moat_criu_open_dir (const char *flag, const char *path, bool create, int *fd,
   if (create && stat (path, &st) < 0 && errno == ENOENT
       && moat_mkdir_p (path, 0700, err) < 0)
     return moat_error_prefix (err, "%s", flag);
-  if (stat (path, &st) < 0)
-    return moat_error_setk (err, errno == ENOENT ? MOAT_ERR_NOT_FOUND : MOAT_ERR_FAILED,
-                            errno, "%s: `%s`", flag, path);
-  if (!S_ISDIR (st.st_mode))
-    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, ENOTDIR,
-                            "%s: `%s` is not a directory", flag, path);
   *fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (*fd < 0)
-    return moat_error_set (err, errno, "%s: open `%s`", flag, path);
+    {
+      int e = errno;
+      if (e == ENOTDIR)
+        return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, ENOTDIR,
+                                "%s: `%s` is not a directory", flag, path);
+      return moat_error_setk (err, e == ENOENT ? MOAT_ERR_NOT_FOUND : MOAT_ERR_FAILED, e,
+                              "%s: `%s`", flag, path);
+    }
+  /* CRIU, as root, writes its log and images there, by name: a directory
+     someone else can write could turn them into links elsewhere */
+  if (fstat (*fd, &st) < 0 || st.st_uid != geteuid ()
+      || (st.st_mode & (S_IWGRP | S_IWOTH)))
+    {
+      close (*fd);
+      *fd = -1;
+      return moat_error_setk (err, MOAT_ERR_PERMISSION, 0, "%s: `%s` must be owned by "
+                              "uid %u and writable by no one else (CRIU writes there by "
+                              "name)", flag, path, (unsigned) geteuid ());
+    }
   return 0;
 }
 

@@ -101,6 +101,10 @@ struct moat_criu_record
                                      NULL */
 };
 
+/* A config's mount destination and a mount point (as mountinfo or the
+   record gives it) are the same path, trailing slashes aside.  */
+bool moat_criu_same_path (const char *dest, const char *mnt);
+
 void moat_criu_record_clear (struct moat_criu_record *r);
 int moat_criu_record_write (int images_fd, const struct moat_criu_record *r,
                             moat_error **err);

@@ -22,6 +22,7 @@
 #include "linux/syscalls.h"
 #include "log.h"
 #include "plan/plan.h"
+#include "restore-check.h"
 #include "utils.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +49,7 @@ struct restore
   const char *image_path, *work_path;
   struct moat_criu criu;
   char *lsm_profile, *lsm_mount_context;  /* what CRIU applies */
+  bool checked;                  /* the restored tree held against the config */
 };
 
 /* ---- checks, before anything is made ---- */
@@ -56,9 +58,19 @@ static const char *
 bind_source (const struct moat_plan *p, const char *dest)
 {
   for (size_t i = 0; i < p->spec->n_mounts; i++)
-    if (p->mounts[i].bind && strcmp (p->spec->mounts[i].destination, dest) == 0)
+    if (p->mounts[i].bind && moat_criu_same_path (p->spec->mounts[i].destination, dest))
       return p->mounts[i].source;
   return NULL;
+}
+
+/* dest is a masked path of the config: the one host node bound in.  */
+static bool
+is_masked_path (const struct moat_spec *s, const char *dest)
+{
+  for (size_t i = 0; s->masked_paths && s->masked_paths[i]; i++)
+    if (moat_criu_same_path (s->masked_paths[i], dest))
+      return true;
+  return false;
 }
 
 /* The images fit this bundle's config: the same binds to give back, the
@@ -77,15 +89,24 @@ check_image_fits (struct restore *r, moat_error **err)
                               "another container?)", r->rec.id, r->rec.ext[i].key);
   for (size_t i = 0; i < r->rec.n_ext; i++)
     {
-      /* the record is the images' word: only a device node of the host's
-         /dev is bound from it, never a directory or a file */
+      /* the record comes with the images: a host node is bound only where
+         the config masks a file, and only /dev/null, named by moat, not
+         by the record */
       const struct moat_criu_ext *x = &r->rec.ext[i];
-      struct stat st;
       if (x->kind == MOAT_CRIU_EXT_NODE
-          && (lstat (x->node, &st) < 0 || !(S_ISCHR (st.st_mode) || S_ISBLK (st.st_mode))))
-        return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "--image-path: `%s` for "
-                                "`%s` is not a device node of the host", x->node, x->key);
+          && (strcmp (x->node, "/dev/null") != 0 || !is_masked_path (p->spec, x->key)))
+        return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "--image-path: the "
+                                "checkpoint binds the host's `%s` on `%s`, which is not a "
+                                "masked path of this bundle's config (only /dev/null is "
+                                "bound there)", x->node, x->key);
     }
+  /* CRIU's tasks, before they are the container's, would be seen from a
+     pid namespace joined by path (with their host root, cwd and fds) */
+  if (p->ns_fds[MOAT_NS_PID] >= 0)
+    return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0, "linux.namespaces: restore "
+                            "into a pid namespace joined by path is not supported (its "
+                            "processes would see CRIU's tasks before they are the "
+                            "container's)");
   if (p->in_userns)
     return moat_error_setk (err, MOAT_ERR_NOT_SUPPORTED, 0, "linux.namespaces: a container "
                             "with a user namespace cannot be restored (not supported by "
@@ -236,7 +257,9 @@ on_notify (void *data, const char *action, pid_t pid, int fd, moat_error **err)
 {
   struct restore *r = data;
   struct launch *l = &r->l;
-  if (strcmp (action, "setup-namespaces") == 0)
+  if (strcmp (action, "post-restore") == 0 && pid > 0)
+    l->state.pid = pid;
+  else if (strcmp (action, "setup-namespaces") == 0)
     {
       const struct moat_hooks *h = &l->plan->spec->hooks;
       l->state.pid = pid;
@@ -246,6 +269,15 @@ on_notify (void *data, const char *action, pid_t pid, int fd, moat_error **err)
           || moat_hooks_run ("createRuntime", h->create_runtime, h->n_create_runtime, json,
                              err) < 0)
         return -1;
+    }
+  else if (strcmp (action, "pre-resume") == 0)
+    {
+      /* the tree is restored and stopped: nothing of it has run yet */
+      if (l->state.pid <= 0)
+        return moat_error_set (err, EPROTO, "restore: CRIU named no restored process");
+      if (moat_restore_check (l->plan, r->lsm_profile, l->state.pid, err) < 0)
+        return -1;
+      r->checked = true;
     }
   else if (strcmp (action, "orphan-pts-master") == 0)
     {
@@ -276,12 +308,10 @@ add_restore_externals (struct restore *r, CriuOpts *opts, moat_error **err)
   for (size_t i = 0; i < r->rec.n_ext; i++)
     {
       const struct moat_criu_ext *x = &r->rec.ext[i];
-      const char *src = x->kind == MOAT_CRIU_EXT_BIND ? bind_source (p, x->key) : x->node;
+      const char *src = x->kind == MOAT_CRIU_EXT_BIND ? bind_source (p, x->key) : "/dev/null";
       moat_criu_add_ext_mount (opts, x->key, src);
     }
-  if ((r->rec.net_external && give_ns (opts, p->ns_fds[MOAT_NS_NET], MOAT_CRIU_NET_KEY, err) < 0)
-      || (r->rec.pid_external
-          && give_ns (opts, p->ns_fds[MOAT_NS_PID], MOAT_CRIU_PID_KEY, err) < 0))
+  if (r->rec.net_external && give_ns (opts, p->ns_fds[MOAT_NS_NET], MOAT_CRIU_NET_KEY, err) < 0)
     return -1;
   /* the init's stdio from outside: moat's own stdio in its place (the
      first fd of a key wins: CRIU dups it) */
@@ -293,35 +323,6 @@ add_restore_externals (struct restore *r, CriuOpts *opts, moat_error **err)
                 && strcmp (r->rec.stdio[k], r->rec.stdio[fd]) == 0;
       if (r->rec.stdio[fd] && !seen)
         moat_criu_add_inherit_fd (opts, fd, r->rec.stdio[fd]);
-    }
-  return 0;
-}
-
-/* Each hierarchy's cgroup of this process (the container's, once
-   entered) as CRIU's cgroup root for its controllers, one by one ("" for
-   the unified hierarchy): the restored processes go there, whatever the
-   images say their cgroups were.  */
-static int
-add_cgroup_roots (CriuOpts *opts, moat_error **err)
-{
-  autofree char *text = NULL;
-  size_t len;
-  if (moat_read_file_at (AT_FDCWD, "/proc/self/cgroup", 1 << 16, &text, &len, err) < 0)
-    return -1;
-  char *save = NULL;
-  for (char *line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
-    {
-      char *ctrls = strchr (line, ':');
-      char *path = ctrls ? strchr (ctrls + 1, ':') : NULL;
-      if (path == NULL)
-        continue;
-      *ctrls++ = '\0';
-      *path++ = '\0';
-      char *csave = NULL;
-      if (*ctrls == '\0')
-        moat_criu_add_cg_root (opts, NULL, path);
-      for (char *c = strtok_r (ctrls, ",", &csave); c; c = strtok_r (NULL, ",", &csave))
-        moat_criu_add_cg_root (opts, c, path);
     }
   return 0;
 }
@@ -347,13 +348,15 @@ helper_restore_run (struct restore *r, moat_error **err)
       || moat_criu_open_dir ("--work-path", r->work_path, false, &work_fd, err) < 0)
     return -1;
   moat_criu_dirs (&r->criu, images_fd, work_fd, r->work_path, "restore.log");
-  if (l->cgroup_made)
-    {
-      if (l->cgroup.driver->attach (&l->cgroup, getpid (), err) < 0)
-        return moat_error_prefix (err, "restore: enter the container's cgroup");
-      if (add_cgroup_roots (opts, err) < 0)
-        return moat_error_prefix (err, "restore: the container's cgroup for CRIU");
-    }
+  /* the restored processes are born in the container's cgroup, with the
+     config's limits already there: CRIU places no process and makes no
+     cgroup (the images' cgroup paths and permissions are not taken) */
+  if (l->cgroup_made && l->cgroup.driver->attach (&l->cgroup, getpid (), err) < 0)
+    return moat_error_prefix (err, "restore: enter the container's cgroup");
+  MOAT_CRIU_SET (opts, manage_cgroups_mode, CRIU_CG_MODE__IGNORE);
+  /* CRIU before 3.19 does not restore no_new_privs: inherited from here */
+  if (l->plan->spec->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return moat_error_set (err, errno, "restore: no_new_privs");
   moat_criu_set_str (&opts->root, root);
   /* the restored tree is the helper's child (moat's, once the helper has
      gone), not criu's */
@@ -367,6 +370,9 @@ helper_restore_run (struct restore *r, moat_error **err)
   pid_t pid = 0;
   if (moat_criu_run (&r->criu, CRIU_REQ_TYPE__RESTORE, "restore", &cb, &pid, err) < 0)
     return -1;
+  if (!r->checked)
+    return moat_error_set (err, EPROTO, "restore: CRIU resumed the restored processes "
+                           "without stopping them for moat's check first");
   return pid;
 }
 

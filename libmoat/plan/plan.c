@@ -124,6 +124,12 @@ static const char *const proc_ns_name[MOAT_NS_COUNT] = {
   [MOAT_NS_CGROUP] = "cgroup", [MOAT_NS_TIME] = "time",
 };
 
+const char *
+moat_ns_proc_name (int type)
+{
+  return type >= 0 && type < MOAT_NS_COUNT ? proc_ns_name[type] : NULL;
+}
+
 /* Is the namespace of fd the runtime's own (the host's, as moat sees it)?  */
 static bool
 is_own_namespace (int fd, enum moat_ns_type t)

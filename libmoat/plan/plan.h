@@ -72,6 +72,9 @@ int moat_mount_plans_build (const struct moat_spec *s, const char *bundle,
                             struct moat_mount_plan **out, moat_error **err);
 void moat_mount_plans_free (struct moat_mount_plan *p, size_t n);
 
+/* A namespace's name in /proc/<pid>/ns ("mnt" for MOAT_NS_MNT).  */
+const char *moat_ns_proc_name (int type);
+
 /* ---- capabilities ---- */
 
 struct moat_capsets

@@ -156,10 +156,26 @@ _sleeper() {
 	mv "$T/rec" "$T/img/moat-checkpoint.json"
 	run --separate-stderr moat restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID"
 	assert_error "externalMounts[0]: not an absolute path (or a node outside /dev)"
-	jq '.externalMounts = [{"key": "/x", "node": "/dev/shm"}]' "$T/img/moat-checkpoint.json" >"$T/rec"
-	mv "$T/rec" "$T/img/moat-checkpoint.json"
+	# only /dev/null, and only on a masked path of the config: not the
+	# host's terminal on one, not /dev/null elsewhere
+	local node key
+	for node in /dev/shm:/x /dev/pts/0:/proc/kcore /dev/null:/x /dev/sda:/proc/kcore; do
+		key=${node#*:} node=${node%%:*}
+		jq --arg n "$node" --arg k "$key" '.externalMounts = [{"key": $k, "node": $n}]' "$T/img/moat-checkpoint.json" >"$T/rec"
+		mv "$T/rec" "$T/img/moat-checkpoint.json"
+		run --separate-stderr moat restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID"
+		assert_error "the checkpoint binds the host's \`$node\` on \`$key\`, which is not a masked path of this bundle's config (only /dev/null is bound there)"
+	done
+	assert_nothing_left "$ID"
+	# a directory another user can write, a record that is not a file
+	chmod 0775 "$T/img"
 	run --separate-stderr moat restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID"
-	assert_error "--image-path: \`/dev/shm\` for \`/x\` is not a device node of the host"
+	assert_error "--image-path: \`$T/img\` must be owned by uid 0 and writable by no one else"
+	chmod 0700 "$T/img"
+	mkdir "$T/img2"
+	mkfifo "$T/img2/moat-checkpoint.json"
+	run --separate-stderr moat restore -d --image-path "$T/img2" --bundle "$BUNDLE" "$ID"
+	assert_error "--image-path: \`$T/img2/moat-checkpoint.json\` is not a regular file"
 	assert_nothing_left "$ID"
 	jq '.externalMounts = [] | .terminal = true' "$T/img/moat-checkpoint.json" >"$T/rec"
 	mv "$T/rec" "$T/img/moat-checkpoint.json"
@@ -264,6 +280,16 @@ _sleeper() {
 	assert_contains "$line" 'lsm_mount_context: "system_u:object_r:container_file_t:s0:c1,c2"'
 	assert_contains "$line" 'rst_sibling: true'
 	assert_nothing_left "$ID-r"
+	# CRIU's tasks would be seen from a pid namespace joined by path
+	# before they are the container's
+	unshare --pid --fork --kill-child sleep 1000 </dev/null >/dev/null 2>&1 &
+	local holder=$!
+	helper_pid "$holder"
+	cfg '.linux.namespaces |= map(if .type == "pid" then .path = $p else . end)' --arg p "/proc/$holder/ns/pid_for_children"
+	run --separate-stderr moat --criu "$FAKE_CRIU" restore -d --empty-ns network --image-path "$T/rimg" --bundle "$BUNDLE" "$ID-r"
+	assert_error "linux.namespaces: restore into a pid namespace joined by path is not supported"
+	assert_nothing_left "$ID-r"
+	cfg '.linux.namespaces |= map(if .type == "pid" then del(.path) else . end)'
 	# a bundle without a network namespace of its own has none to make empty
 	cfg 'del(.linux.namespaces[] | select(.type == "network"))'
 	run --separate-stderr moat --criu "$FAKE_CRIU" restore -d --empty-ns network --image-path "$T/rimg" --bundle "$BUNDLE" "$ID-r"

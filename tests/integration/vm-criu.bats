@@ -2,7 +2,9 @@
 # Checkpoint and restore with CRIU for real: a counting container dumped
 # and restored counts on; --leave-running; a pre-dump and a dump on it;
 # bind mounts, tmpfs and masked paths; a terminal; an established TCP
-# connection; a restore under another id; failures that leave nothing.
+# connection; a restore under another id; the memory through a page
+# server, and lazily (userfaultfd); an empty network namespace; the
+# config's AppArmor profile; failures that leave nothing.
 # The VM lane (tests/vm/lane.sh) runs it: CRIU needs a kernel it knows
 # (Debian's criu 3.17 cannot read the vDSO of newer kernels).  On a host
 # where `criu check` fails the tests skip, saying so; in the VM they never
@@ -263,6 +265,139 @@ restored() {
 	restored "$ID"
 	counts_on "$ID" "$at"
 	assert_eq "$(readlink "/proc/$(pid_of "$ID")/ns/net")" "$(readlink "/proc/$holder/ns/net")" "the restored init's network namespace"
+}
+
+# a TCP port on loopback, free now
+free_port() {
+	local p
+	for ((p = 27000 + RANDOM % 1000; ; p++)); do
+		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
+	done
+}
+
+@test "criu: --page-server sends the memory to a page server; with its pages the images restore" {
+	command -v ss >/dev/null || fail "ss is not installed (iproute2)"
+	_counter
+	start "$ID"
+	local at port
+	at=$(count "$ID")
+	port=$(free_port)
+	mkdir -p "$T/remote" "$T/img"
+	criu page-server --images-dir "$T/remote" --address 127.0.0.1 --port "$port" -d \
+		--pidfile "$T/ps.pid" -o "$T/ps.log" || fail "criu page-server did not start"
+	on_teardown "kill \$(cat '$T/ps.pid' 2>/dev/null) 2>/dev/null"
+	ok_io checkpoint --page-server "127.0.0.1:$port" --image-path "$T/img" "$ID"
+	assert_eq "$(status_of "$ID")" stopped "status after checkpoint"
+	# the memory went to the page server, not beside the other images
+	compgen -G "$T/remote/pages-*.img" >/dev/null || fail "the page server got no pages: $(ls "$T/remote")"
+	! compgen -G "$T/img/pages-*.img" >/dev/null || fail "pages were written locally: $(ls "$T/img")"
+	cp -n "$T/remote"/*.img "$T/img/"
+	ok_io restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID"
+	restored "$ID"
+	counts_on "$ID" "$at"
+}
+
+@test "criu: --lazy-pages serves the memory from the page server; --status-fd says when; a lazy restore counts on" {
+	command -v ss >/dev/null || fail "ss is not installed (iproute2)"
+	criu check --feature uffd-noncoop >/dev/null 2>&1 ||
+		fail "criu says no userfaultfd here: $(criu check --feature uffd-noncoop 2>&1 | tail -n 1)"
+	_counter
+	start "$ID"
+	local at port cpt lp rc=0 i
+	at=$(count "$ID")
+	port=$(free_port)
+	mkdir -p "$T/img"
+	: >"$T/status"
+	MOAT_TEST_TAG=$TAG timeout -k 5 300 "$MOAT" --policy "$BATS_TEST_DIRNAME/../lib/policy-off.json" \
+		--root "$ROOT" checkpoint --lazy-pages --page-server "127.0.0.1:$port" --status-fd 3 \
+		--image-path "$T/img" "$ID" 3>"$T/status" </dev/null >/dev/null 2>"$T/cpt.err" &
+	cpt=$!
+	for ((i = 0; i < 600; i++)); do
+		[ -s "$T/status" ] || ! is_alive "$cpt" && break
+		sleep 0.1
+	done
+	[ -s "$T/status" ] || fail "nothing on --status-fd: $(cat "$T/cpt.err")"
+	assert_eq "$(od -An -tx1 "$T/status" | tr -d ' ')" 00 "what --status-fd got"
+	[ -f "$T/img/inventory.img" ] || fail "no images before the pages are served: $(ls "$T/img")"
+	criu lazy-pages --page-server --address 127.0.0.1 --port "$port" -D "$T/img" -o lazy.log &
+	lp=$!
+	on_teardown "kill $lp $cpt 2>/dev/null"
+	ok_io restore -d --lazy-pages --image-path "$T/img" --bundle "$BUNDLE" "$ID-l"
+	restored "$ID-l"
+	counts_on "$ID-l" "$at"
+	wait "$cpt" || rc=$?
+	assert_eq "$rc" 0 "the lazy checkpoint's status (stderr: $(cat "$T/cpt.err"))"
+	wait "$lp" || fail "criu lazy-pages failed: $(grep Error "$T/img/lazy.log" | head -n 3)"
+	assert_eq "$(status_of "$ID")" stopped "status of the checkpointed container"
+	counts_on "$ID-l" "$at"
+}
+
+@test "criu: --empty-ns network leaves the network namespace out: restored empty, and only with the flag" {
+	_counter
+	start "$ID"
+	local at pid
+	pid=$(pid_of "$ID")
+	at=$(count "$ID")
+	nsenter -t "$pid" -n ip addr add 10.211.0.1/32 dev lo || fail "cannot give the container an address"
+	# a plain checkpoint takes the address along: the check below can fail
+	ok_io checkpoint --leave-running --image-path "$T/full" "$ID"
+	ok_io checkpoint --empty-ns network --image-path "$T/img" "$ID"
+	assert_eq "$(jq .netEmpty "$T/img/moat-checkpoint.json")" true "netEmpty"
+	ok_io restore -d --image-path "$T/full" --bundle "$BUNDLE" "$ID-f"
+	restored "$ID-f"
+	assert_contains "$(nsenter -t "$(pid_of "$ID-f")" -n ip -o addr show dev lo)" 10.211.0.1 "the restored network namespace"
+	run --separate-stderr moat delete -f "$ID-f"
+	assert_status 0
+	moat_io restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID" &&
+		fail "restore of an --empty-ns image without the flag succeeded"
+	assert_contains "$(cat "$T/err")" "restore it with --empty-ns network"
+	ok_io restore -d --empty-ns network --image-path "$T/img" --bundle "$BUNDLE" "$ID"
+	restored "$ID"
+	counts_on "$ID" "$at"
+	pid=$(pid_of "$ID")
+	assert_ne "$(readlink "/proc/$pid/ns/net")" "$(readlink /proc/self/ns/net)" "the restored init's network namespace"
+	[[ "$(nsenter -t "$pid" -n ip -o addr)" != *10.211.0.1* ]] ||
+		fail "the empty network namespace has the address: $(nsenter -t "$pid" -n ip -o addr)"
+}
+
+# load_profile NAME: an AppArmor profile that allows what the counter does
+load_profile() {
+	printf 'profile %s flags=(attach_disconnected,mediate_deleted) {\n file,\n capability,\n network,\n signal,\n ptrace,\n unix,\n mount,\n umount,\n pivot_root,\n}\n' "$1" >"$T/$1.profile"
+	apparmor_parser -r -W "$T/$1.profile" 2>"$T/parser.err" ||
+		fail "apparmor_parser cannot load $1: $(cat "$T/parser.err")"
+	on_teardown "apparmor_parser -R '$T/$1.profile' 2>/dev/null"
+}
+
+@test "criu: the restored processes get the config's AppArmor profile, not the one in the images" {
+	if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]; then
+		[ "${MOAT_VM:-}" = 1 ] && fail "AppArmor is not enabled in the VM"
+		skip "AppArmor is not enabled on this host (the VM lane has it)"
+	fi
+	command -v apparmor_parser >/dev/null || fail "apparmor_parser is not installed (the apparmor package)"
+	load_profile moat-criu-a
+	load_profile moat-criu-b
+	cfg '.process.apparmorProfile = "moat-criu-a"'
+	_counter
+	start "$ID"
+	local at
+	at=$(count "$ID")
+	assert_eq "$(cat "/proc/$(pid_of "$ID")/attr/current")" "moat-criu-a (enforce)" "the profile before"
+	ok_io checkpoint --image-path "$T/img" "$ID"
+	ok_io restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID"
+	restored "$ID"
+	counts_on "$ID" "$at"
+	assert_eq "$(cat "/proc/$(pid_of "$ID")/attr/current")" "moat-criu-a (enforce)" "the restored init's profile"
+	ok_io checkpoint --image-path "$T/img2" "$ID"
+	# the same images restored into a bundle that says moat-criu-b: the
+	# config's word wins, the flag may only repeat it
+	cfg '.process.apparmorProfile = "moat-criu-b"'
+	moat_io restore -d --lsm-profile apparmor:moat-criu-a --image-path "$T/img2" --bundle "$BUNDLE" "$ID" &&
+		fail "restore took an --lsm-profile that is not the config's"
+	assert_contains "$(cat "$T/err")" "is not the label of the config (\`apparmor:moat-criu-b\`)"
+	ok_io restore -d --lsm-profile apparmor:moat-criu-b --image-path "$T/img2" --bundle "$BUNDLE" "$ID"
+	restored "$ID"
+	assert_eq "$(cat "/proc/$(pid_of "$ID")/attr/current")" "moat-criu-b (enforce)" "the restored init's profile"
+	counts_on "$ID" "$at"
 }
 
 # podman, its storage on the VM's tmpfs (overlay cannot be on the VM's

@@ -1,0 +1,269 @@
+/* The restored processes held against the config before they run
+   (CRIU's pre-resume notification; restore-check.h).  CRIU restores what
+   the images hold: credentials, capabilities, seccomp, the LSM label,
+   the namespaces.  Images may come from anywhere (an import, a shared
+   directory), so none of that is taken on their word: a process that
+   has more than the config gives fails the restore, and the tree is
+   killed while CRIU holds it stopped, before any of it runs.  */
+#include <config.h>
+#ifdef HAVE_CRIU
+#include "restore-check.h"
+#include "utils.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The most processes a restored tree is walked for.  */
+#define MAX_TASKS 65536
+
+struct thread_status
+{
+  uint64_t inh, prm, eff, bnd, amb;
+  int no_new_privs, seccomp;
+};
+
+static int
+read_thread_status (pid_t pid, pid_t tid, struct thread_status *t, moat_error **err)
+{
+  char path[64];
+  snprintf (path, sizeof path, "/proc/%d/task/%d/status", pid, tid);
+  autofree char *text = NULL;
+  size_t len;
+  if (moat_read_file_at (AT_FDCWD, path, 1 << 16, &text, &len, err) < 0)
+    return moat_error_prefix (err, "restore: the restored process %d", tid);
+  struct { const char *key; uint64_t *v; } caps[] = {
+    { "CapInh:", &t->inh }, { "CapPrm:", &t->prm }, { "CapEff:", &t->eff },
+    { "CapBnd:", &t->bnd }, { "CapAmb:", &t->amb },
+  };
+  int found = 0;
+  t->no_new_privs = t->seccomp = -1;
+  for (char *line = text; line && *line; line = strchr (line, '\n') ? strchr (line, '\n') + 1 : NULL)
+    {
+      for (size_t i = 0; i < ARRAY_SIZE (caps); i++)
+        if (strncmp (line, caps[i].key, strlen (caps[i].key)) == 0)
+          {
+            *caps[i].v = strtoull (line + strlen (caps[i].key), NULL, 16);
+            found++;
+          }
+      if (strncmp (line, "NoNewPrivs:", 11) == 0)
+        t->no_new_privs = atoi (line + 11);
+      else if (strncmp (line, "Seccomp:", 8) == 0)
+        t->seccomp = atoi (line + 8);
+    }
+  if (found != (int) ARRAY_SIZE (caps) || t->no_new_privs < 0 || t->seccomp < 0)
+    return moat_error_set (err, EPROTO, "restore: %s: not the status moat reads", path);
+  return 0;
+}
+
+static int
+check_thread (const struct moat_plan *p, pid_t pid, pid_t tid, moat_error **err)
+{
+  struct thread_status t;
+  if (read_thread_status (pid, tid, &t, err) < 0)
+    return -1;
+  const struct moat_capsets *c = &p->process.caps;
+  struct { const char *name; uint64_t have, given; } sets[] = {
+    { "bounding", t.bnd, c->bounding }, { "effective", t.eff, c->effective },
+    { "permitted", t.prm, c->permitted }, { "inheritable", t.inh, c->inheritable },
+    { "ambient", t.amb, c->ambient },
+  };
+  for (size_t i = 0; i < ARRAY_SIZE (sets); i++)
+    if (sets[i].have & ~sets[i].given)
+      return moat_error_setk (err, MOAT_ERR_PERMISSION, 0, "restore: the restored process "
+                              "%d has %s capabilities the config does not give (%#" PRIx64
+                              "): the images are not of this config", tid, sets[i].name,
+                              sets[i].have & ~sets[i].given);
+  if (p->spec->no_new_privileges && t.no_new_privs != 1)
+    return moat_error_setk (err, MOAT_ERR_PERMISSION, 0, "restore: the restored process %d "
+                            "lacks process.noNewPrivileges", tid);
+  if (p->process.seccomp && t.seccomp != 2)
+    return moat_error_setk (err, MOAT_ERR_PERMISSION, 0, "restore: the restored process %d "
+                            "has no seccomp filter, and the config has linux.seccomp", tid);
+  return 0;
+}
+
+static int
+ns_inode (const char *path, ino_t *ino, dev_t *dev)
+{
+  struct stat st;
+  if (stat (path, &st) < 0)
+    return -1;
+  *ino = st.st_ino;
+  *dev = st.st_dev;
+  return 0;
+}
+
+/* Each namespace the config asks for: a new one, not the runtime's (nor,
+   for the mount namespace, the helper's); one joined by path: the plan's.  */
+static int
+check_namespaces (const struct moat_plan *p, pid_t pid, moat_error **err)
+{
+  for (int type = 0; type < MOAT_NS_COUNT; type++)
+    {
+      const char *name = moat_ns_proc_name (type);
+      if (!p->spec->ns[type].present || name == NULL)
+        continue;
+      char path[64];
+      ino_t ino, own_ino, parent_ino;
+      dev_t dev, own_dev, parent_dev;
+      snprintf (path, sizeof path, "/proc/%d/ns/%s", pid, name);
+      if (ns_inode (path, &ino, &dev) < 0)
+        return moat_error_set (err, errno, "restore: `%s`", path);
+      bool ok;
+      if (p->ns_fds[type] >= 0)
+        {
+          struct stat st;
+          ok = fstat (p->ns_fds[type], &st) == 0 && st.st_ino == ino && st.st_dev == dev;
+        }
+      else
+        {
+          snprintf (path, sizeof path, "/proc/self/ns/%s", name);
+          int a = ns_inode (path, &own_ino, &own_dev);
+          snprintf (path, sizeof path, "/proc/%d/ns/%s", getppid (), name);
+          int b = ns_inode (path, &parent_ino, &parent_dev);
+          ok = a == 0 && b == 0 && !(own_ino == ino && own_dev == dev)
+               && !(parent_ino == ino && parent_dev == dev);
+        }
+      if (!ok)
+        return moat_error_setk (err, MOAT_ERR_PERMISSION, 0, "restore: the restored process "
+                                "%d is not in the %s namespace the config asks for", pid,
+                                name);
+    }
+  return 0;
+}
+
+/* Its root is the container's root filesystem.  */
+static int
+check_root (const struct moat_plan *p, pid_t pid, moat_error **err)
+{
+  char path[64];
+  struct stat theirs, ours;
+  snprintf (path, sizeof path, "/proc/%d/root/", pid);
+  if (stat (path, &theirs) < 0 || stat (p->rootfs, &ours) < 0)
+    return moat_error_set (err, errno, "restore: the root of the restored process %d", pid);
+  if (theirs.st_dev != ours.st_dev || theirs.st_ino != ours.st_ino)
+    return moat_error_setk (err, MOAT_ERR_PERMISSION, 0, "restore: the restored process %d "
+                            "is not in the container's root filesystem", pid);
+  return 0;
+}
+
+/* Its LSM label is label ("apparmor:NAME", "selinux:CONTEXT"), when
+   moat gave CRIU one.  */
+static int
+check_label (const char *label, pid_t pid, moat_error **err)
+{
+  if (label == NULL)
+    return 0;
+  const char *want = strchr (label, ':') + 1;
+  bool apparmor = strncmp (label, "apparmor:", 9) == 0;
+  char path[64];
+  snprintf (path, sizeof path, "/proc/%d/attr/current", pid);
+  autofree char *have = NULL;
+  size_t len;
+  if (moat_read_file_at (AT_FDCWD, path, 4096, &have, &len, err) < 0)
+    return moat_error_prefix (err, "restore: the label of the restored process %d", pid);
+  while (len > 0 && (have[len - 1] == '\n' || have[len - 1] == '\0'))
+    have[--len] = '\0';
+  /* AppArmor adds the mode: "NAME (enforce)" */
+  size_t n = strlen (want);
+  bool ok = strncmp (have, want, n) == 0
+            && (have[n] == '\0' || (apparmor && strncmp (have + n, " (", 2) == 0));
+  if (!ok)
+    {
+      autofree char *shown = moat_printable (have);
+      return moat_error_setk (err, MOAT_ERR_PERMISSION, 0, "restore: the restored process "
+                              "%d runs as `%s`, not `%s`", pid, shown, want);
+    }
+  return 0;
+}
+
+/* A task: every thread's credentials; its namespaces, root and label.  */
+static int
+check_task (const struct moat_plan *p, const char *label, pid_t pid, moat_error **err)
+{
+  char path[64];
+  snprintf (path, sizeof path, "/proc/%d/task", pid);
+  DIR *d = opendir (path);
+  if (d == NULL)
+    return moat_error_set (err, errno, "restore: the restored process %d", pid);
+  int r = 0;
+  for (struct dirent *e; r == 0 && (e = readdir (d));)
+    if (e->d_name[0] != '.')
+      r = check_thread (p, pid, atoi (e->d_name), err);
+  closedir (d);
+  if (r < 0 || check_namespaces (p, pid, err) < 0 || check_root (p, pid, err) < 0
+      || check_label (label, pid, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* The children of every thread of pid, appended to the list.  */
+static int
+add_children (pid_t pid, pid_t **list, size_t *n, moat_error **err)
+{
+  char path[64];
+  snprintf (path, sizeof path, "/proc/%d/task", pid);
+  DIR *d = opendir (path);
+  if (d == NULL)
+    return moat_error_set (err, errno, "restore: the restored process %d", pid);
+  int r = 0;
+  for (struct dirent *e; r == 0 && (e = readdir (d));)
+    {
+      if (e->d_name[0] == '.')
+        continue;
+      char cpath[96];
+      snprintf (cpath, sizeof cpath, "/proc/%d/task/%d/children", pid, atoi (e->d_name));
+      autofree char *text = NULL;
+      size_t len;
+      if (moat_read_file_at (AT_FDCWD, cpath, 1 << 20, &text, &len, err) < 0)
+        {
+          r = moat_error_prefix (err, "restore: the processes restored");
+          break;
+        }
+      for (char *s = text, *end; *s; s = end)
+        {
+          long c = strtol (s, &end, 10);
+          if (end == s)
+            break;
+          if (*n >= MAX_TASKS)
+            {
+              r = moat_error_set (err, E2BIG, "restore: more than %d processes restored",
+                                  MAX_TASKS);
+              break;
+            }
+          *list = xrealloc (*list, (*n + 1) * sizeof **list);
+          (*list)[(*n)++] = (pid_t) c;
+        }
+    }
+  closedir (d);
+  return r;
+}
+
+int
+moat_restore_check (const struct moat_plan *p, const char *label, pid_t root,
+                    moat_error **err)
+{
+  autofree pid_t *list = xmalloc0 (sizeof *list);
+  size_t n = 1;
+  list[0] = root;
+  int r = 0;
+  for (size_t i = 0; r == 0 && i < n; i++)
+    r = add_children (list[i], &list, &n, err);
+  for (size_t i = 0; r == 0 && i < n; i++)
+    r = check_task (p, label, list[i], err);
+  if (r < 0)
+    /* CRIU resumes the tree whatever its notification is told: killed
+       here, stopped as it is, none of it runs */
+    for (size_t i = 0; i < n; i++)
+      kill (list[i], SIGKILL);
+  return r;
+}
+
+#endif /* HAVE_CRIU */

@@ -1,0 +1,18 @@
+/* The restored processes held against the config before they run
+   (restore-check.c).  */
+#ifndef MOAT_RESTORE_CHECK_H
+#define MOAT_RESTORE_CHECK_H
+
+#include "plan/plan.h"
+#include "error.h"
+#include <sys/types.h>
+
+/* Every process of the tree restored from root (stopped, before CRIU
+   resumes it): no capability the config does not give, no_new_privs and
+   a seccomp filter where the config has them, the namespaces it asks
+   for, the container's root filesystem, and label ("apparmor:NAME",
+   "selinux:CONTEXT", or NULL: not checked).  */
+int moat_restore_check (const struct moat_plan *p, const char *label, pid_t root,
+                        moat_error **err);
+
+#endif

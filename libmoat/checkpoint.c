@@ -411,12 +411,20 @@ do_checkpoint (struct checkpoint *c, moat_error **err)
                          || faccessat (c->images_fd, o->parent_path, F_OK, 0) < 0))
     return moat_error_setk (err, MOAT_ERR_NOT_FOUND, errno, "--parent-path: `%s` (relative "
                             "to the image path `%s`)", o->parent_path, c->image_path);
+  /* the record before the dump: a lazy dump returns only once the
+     memory is served, to a restore that reads the record meanwhile; a
+     failed dump takes it away */
+  if (!o->pre_dump && write_record (c, err) < 0)
+    return -1;
   if (dump (c, err) < 0)
-    return -1;
-  if (o->pre_dump)
-    return 0;
-  if (write_record (c, err) < 0)
-    return -1;
+    {
+      if (!o->pre_dump)
+        {
+          unlinkat (c->images_fd, MOAT_CRIU_RECORD, 0);
+          unlinkat (c->images_fd, MOAT_CRIU_CONFIG, 0);
+        }
+      return -1;
+    }
   if (!o->leave_running)
     moat_state_refresh (&c->dir, &c->st);
   return 0;

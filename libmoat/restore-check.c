@@ -4,20 +4,24 @@
    the namespaces.  Images may come from anywhere (an import, a shared
    directory), so none of that is taken on their word: a process that
    has more than the config gives fails the restore, and the tree is
-   killed while CRIU holds it stopped, before any of it runs.  */
+   stopped for good before any of it runs, then killed.  */
 #include <config.h>
 #ifdef HAVE_CRIU
 #include "restore-check.h"
+#include "linux/syscalls.h"
 #include "utils.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* The most processes a restored tree is walked for.  */
@@ -100,8 +104,9 @@ ns_inode (const char *path, ino_t *ino, dev_t *dev)
   return 0;
 }
 
-/* Each namespace the config asks for: a new one, not the runtime's (nor,
-   for the mount namespace, the helper's); one joined by path: the plan's.  */
+/* Each namespace the config asks for: a new one, not the runtime's nor
+   the helper's (but for the cgroup namespace, which the helper makes for
+   the tree); one joined by path: the plan's.  */
 static int
 check_namespaces (const struct moat_plan *p, pid_t pid, moat_error **err)
 {
@@ -128,7 +133,9 @@ check_namespaces (const struct moat_plan *p, pid_t pid, moat_error **err)
           int a = ns_inode (path, &own_ino, &own_dev);
           snprintf (path, sizeof path, "/proc/%d/ns/%s", getppid (), name);
           int b = ns_inode (path, &parent_ino, &parent_dev);
-          ok = a == 0 && b == 0 && !(own_ino == ino && own_dev == dev)
+          /* the helper makes the cgroup namespace the tree is born in */
+          bool own_too = type != MOAT_NS_CGROUP;
+          ok = a == 0 && b == 0 && !(own_too && own_ino == ino && own_dev == dev)
                && !(parent_ino == ino && parent_dev == dev);
         }
       if (!ok)
@@ -136,6 +143,23 @@ check_namespaces (const struct moat_plan *p, pid_t pid, moat_error **err)
                                 "%d is not in the %s namespace the config asks for", pid,
                                 name);
     }
+  return 0;
+}
+
+/* It is in the cgroups the helper entered: the container's.  */
+static int
+check_cgroup (pid_t pid, moat_error **err)
+{
+  char path[64];
+  snprintf (path, sizeof path, "/proc/%d/cgroup", pid);
+  autofree char *theirs = NULL, *ours = NULL;
+  size_t a, b;
+  if (moat_read_file_at (AT_FDCWD, path, 1 << 16, &theirs, &a, err) < 0
+      || moat_read_file_at (AT_FDCWD, "/proc/self/cgroup", 1 << 16, &ours, &b, err) < 0)
+    return moat_error_prefix (err, "restore: the cgroup of the restored process %d", pid);
+  if (a != b || memcmp (theirs, ours, a) != 0)
+    return moat_error_setk (err, MOAT_ERR_PERMISSION, 0, "restore: the restored process "
+                            "%d is not in the container's cgroup", pid);
   return 0;
 }
 
@@ -184,9 +208,10 @@ check_label (const char *label, pid_t pid, moat_error **err)
   return 0;
 }
 
-/* A task: every thread's credentials; its namespaces, root and label.  */
+/* f on every thread of pid; stops at the first failure.  */
 static int
-check_task (const struct moat_plan *p, const char *label, pid_t pid, moat_error **err)
+for_each_thread (pid_t pid, int (*f) (void *data, pid_t pid, pid_t tid, moat_error **err),
+                 void *data, moat_error **err)
 {
   char path[64];
   snprintf (path, sizeof path, "/proc/%d/task", pid);
@@ -196,73 +221,158 @@ check_task (const struct moat_plan *p, const char *label, pid_t pid, moat_error 
   int r = 0;
   for (struct dirent *e; r == 0 && (e = readdir (d));)
     if (e->d_name[0] != '.')
-      r = check_thread (p, pid, atoi (e->d_name), err);
+      r = f (data, pid, atoi (e->d_name), err);
   closedir (d);
-  if (r < 0 || check_namespaces (p, pid, err) < 0 || check_root (p, pid, err) < 0
-      || check_label (label, pid, err) < 0)
+  return r;
+}
+
+static int
+thread_ok (void *data, pid_t pid, pid_t tid, moat_error **err)
+{
+  return check_thread (data, pid, tid, err);
+}
+
+/* Its root mount is read-only, when the config says so.  */
+static int
+check_root_readonly (const struct moat_plan *p, pid_t pid, moat_error **err)
+{
+  if (!p->spec->root_readonly)
+    return 0;
+  char path[64];
+  snprintf (path, sizeof path, "/proc/%d/mountinfo", pid);
+  autofree char *text = NULL;
+  size_t len;
+  if (moat_read_file_at (AT_FDCWD, path, 16 << 20, &text, &len, err) < 0)
+    return moat_error_prefix (err, "restore: the mounts of the restored process %d", pid);
+  bool ro = false, seen = false;
+  for (char *line = strtok (text, "\n"); line; line = strtok (NULL, "\n"))
+    {
+      /* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS ...: the last mount on /
+         is the root */
+      char mnt[8], opts[256];
+      if (sscanf (line, "%*s %*s %*s %*s %7s %255s", mnt, opts) == 2 && strcmp (mnt, "/") == 0)
+        {
+          seen = true;
+          ro = strncmp (opts, "ro", 2) == 0 && (opts[2] == ',' || opts[2] == '\0');
+        }
+    }
+  if (!seen || !ro)
+    return moat_error_setk (err, MOAT_ERR_PERMISSION, 0, "restore: the restored process "
+                            "%d has a writable root, and the config has root.readonly", pid);
+  return 0;
+}
+
+/* A task: every thread's credentials; its namespaces, root and label.  */
+static int
+check_task (const struct moat_plan *p, const char *label, pid_t pid, moat_error **err)
+{
+  if (for_each_thread (pid, thread_ok, (void *) p, err) < 0
+      || check_namespaces (p, pid, err) < 0 || check_cgroup (pid, err) < 0
+      || check_root (p, pid, err) < 0
+      || check_root_readonly (p, pid, err) < 0 || check_label (label, pid, err) < 0)
     return -1;
   return 0;
 }
 
-/* The children of every thread of pid, appended to the list.  */
 static int
-add_children (pid_t pid, pid_t **list, size_t *n, moat_error **err)
+stop_thread (void *data, pid_t pid, pid_t tid, moat_error **err)
+{
+  (void) data;
+  (void) err;
+  syscall (SYS_tgkill, pid, tid, SIGSTOP);
+  return 0;
+}
+
+struct children
+{
+  pid_t *list;
+  size_t n;
+};
+
+/* The children of a thread, appended to the list.  */
+static int
+add_thread_children (void *data, pid_t pid, pid_t tid, moat_error **err)
+{
+  struct children *c = data;
+  char path[96];
+  snprintf (path, sizeof path, "/proc/%d/task/%d/children", pid, tid);
+  autofree char *text = NULL;
+  size_t len;
+  if (moat_read_file_at (AT_FDCWD, path, 1 << 20, &text, &len, err) < 0)
+    return moat_error_prefix (err, "restore: the processes restored");
+  for (char *s = text, *end; *s; s = end)
+    {
+      long child = strtol (s, &end, 10);
+      if (end == s)
+        break;
+      if (c->n >= MAX_TASKS)
+        return moat_error_set (err, E2BIG, "restore: more than %d processes restored",
+                               MAX_TASKS);
+      c->list = xrealloc (c->list, (c->n + 1) * sizeof *c->list);
+      c->list[c->n++] = (pid_t) child;
+    }
+  return 0;
+}
+
+/* root.readonly (CRIU brings the root back writable): the root mount
+   of the tree made read-only, from its mount namespace.  */
+static int
+root_readonly (pid_t pid, moat_error **err)
 {
   char path[64];
-  snprintf (path, sizeof path, "/proc/%d/task", pid);
-  DIR *d = opendir (path);
-  if (d == NULL)
-    return moat_error_set (err, errno, "restore: the restored process %d", pid);
-  int r = 0;
-  for (struct dirent *e; r == 0 && (e = readdir (d));)
+  snprintf (path, sizeof path, "/proc/%d/ns/mnt", pid);
+  autoclose int ns = open (path, O_RDONLY | O_CLOEXEC);
+  snprintf (path, sizeof path, "/proc/%d/root", pid);
+  autoclose int root = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (ns < 0 || root < 0)
+    return moat_error_set (err, errno, "restore: the root of the restored process %d", pid);
+  /* a child of the helper's enters their mount namespace, for a moment */
+  pid_t child = fork ();
+  if (child == 0)
     {
-      if (e->d_name[0] == '.')
-        continue;
-      char cpath[96];
-      snprintf (cpath, sizeof cpath, "/proc/%d/task/%d/children", pid, atoi (e->d_name));
-      autofree char *text = NULL;
-      size_t len;
-      if (moat_read_file_at (AT_FDCWD, cpath, 1 << 20, &text, &len, err) < 0)
-        {
-          r = moat_error_prefix (err, "restore: the processes restored");
-          break;
-        }
-      for (char *s = text, *end; *s; s = end)
-        {
-          long c = strtol (s, &end, 10);
-          if (end == s)
-            break;
-          if (*n >= MAX_TASKS)
-            {
-              r = moat_error_set (err, E2BIG, "restore: more than %d processes restored",
-                                  MAX_TASKS);
-              break;
-            }
-          *list = xrealloc (*list, (*n + 1) * sizeof **list);
-          (*list)[(*n)++] = (pid_t) c;
-        }
+      struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+      if (setns (ns, CLONE_NEWNS) < 0 || sys_mount_setattr (root, "", AT_EMPTY_PATH, &attr) < 0)
+        _exit (errno > 0 && errno < 256 ? errno : EIO);
+      _exit (0);
     }
-  closedir (d);
-  return r;
+  if (child < 0)
+    return moat_error_set (err, errno, "restore: fork");
+  int status = 0;
+  while (waitpid (child, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    return moat_error_set (err, WIFEXITED (status) ? WEXITSTATUS (status) : EIO,
+                           "root.readonly: remount the restored root read-only");
+  return 0;
 }
 
 int
 moat_restore_check (const struct moat_plan *p, const char *label, pid_t root,
                     moat_error **err)
 {
-  autofree pid_t *list = xmalloc0 (sizeof *list);
-  size_t n = 1;
-  list[0] = root;
+  struct children c = { xmalloc0 (sizeof (pid_t)), 1 };
+  c.list[0] = root;
   int r = 0;
-  for (size_t i = 0; r == 0 && i < n; i++)
-    r = add_children (list[i], &list, &n, err);
-  for (size_t i = 0; r == 0 && i < n; i++)
-    r = check_task (p, label, list[i], err);
+  for (size_t i = 0; r == 0 && i < c.n; i++)
+    r = for_each_thread (c.list[i], add_thread_children, &c, err);
+  if (r == 0 && p->spec->root_readonly)
+    r = root_readonly (root, err);
+  for (size_t i = 0; r == 0 && i < c.n; i++)
+    r = check_task (p, label, c.list[i], err);
   if (r < 0)
-    /* CRIU resumes the tree whatever its notification is told: killed
-       here, stopped as it is, none of it runs */
-    for (size_t i = 0; i < n; i++)
-      kill (list[i], SIGKILL);
+    /* CRIU resumes the tree whatever its notification is told (and a
+       tree killed under it leaves CRIU waiting for ever): each thread is
+       given a SIGSTOP, which stops it as it leaves CRIU's hands, before
+       any of its own code runs; the failed restore then kills the
+       cgroup */
+    for (size_t i = 0; i < c.n; i++)
+      {
+        moat_error *ignored = NULL;
+        if (for_each_thread (c.list[i], stop_thread, NULL, &ignored) < 0)
+          kill (c.list[i], SIGSTOP);
+        moat_error_free (&ignored);
+      }
+  free (c.list);
   return r;
 }
 

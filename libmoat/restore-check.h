@@ -8,10 +8,14 @@
 #include <sys/types.h>
 
 /* Every process of the tree restored from root (stopped, before CRIU
-   resumes it): no capability the config does not give, no_new_privs and
-   a seccomp filter where the config has them, the namespaces it asks
-   for, the container's root filesystem, and label ("apparmor:NAME",
-   "selinux:CONTEXT", or NULL: not checked).  */
+   resumes it): its root mount first made read-only with root.readonly
+   (CRIU brings it back writable), then held against the config: no
+   capability the config does not give, no_new_privs and a seccomp
+   filter where the config has them, the namespaces it asks for, the
+   container's root filesystem (read-only with root.readonly), and label
+   ("apparmor:NAME", "selinux:CONTEXT", or NULL: not checked).  On a
+   failure every thread of the tree is left with a SIGSTOP, which stops
+   it as CRIU lets it go, before it runs: the caller kills the cgroup.  */
 int moat_restore_check (const struct moat_plan *p, const char *label, pid_t root,
                         moat_error **err);
 

@@ -354,6 +354,12 @@ helper_restore_run (struct restore *r, moat_error **err)
   if (l->cgroup_made && l->cgroup.driver->attach (&l->cgroup, getpid (), err) < 0)
     return moat_error_prefix (err, "restore: enter the container's cgroup");
   MOAT_CRIU_SET (opts, manage_cgroups_mode, CRIU_CG_MODE__IGNORE);
+  /* nor, then, the cgroup namespace: the helper's own, rooted at the
+     container's cgroup as create's is, is the one CRIU and the restored
+     processes are born in */
+  const struct moat_namespace *cgns = &l->plan->spec->ns[MOAT_NS_CGROUP];
+  if (cgns->present && !cgns->path && unshare (CLONE_NEWCGROUP) < 0)
+    return moat_error_set (err, errno, "restore: a cgroup namespace");
   /* CRIU before 3.19 does not restore no_new_privs: inherited from here */
   if (l->plan->spec->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return moat_error_set (err, errno, "restore: no_new_privs");
@@ -485,11 +491,26 @@ check_cgroup_driver (const struct launch *l, moat_error **err)
   return 0;
 }
 
+/* CRIU places no restored process in a cgroup (the helper's is theirs):
+   a mode that would have it do so is refused, not dropped.  */
+static int
+check_cgroup_mode (const struct restore *r, moat_error **err)
+{
+  const char *mode = r->o->criu.manage_cgroups_mode;
+  if (mode && strcmp (mode, "ignore") != 0)
+    return moat_error_setk (err, MOAT_ERR_INVALID_CONFIG, 0, "restore: "
+                            "--manage-cgroups-mode %s: the restored processes are born in "
+                            "the cgroup moat made, with the config's limits; CRIU places "
+                            "none (only ignore)", mode);
+  return 0;
+}
+
 static int
 restore_container (struct restore *r, moat_error **err)
 {
   struct launch *l = &r->l;
-  if (check_cgroup_driver (l, err) < 0 || open_images (r, err) < 0
+  if (check_cgroup_mode (r, err) < 0 || check_cgroup_driver (l, err) < 0
+      || open_images (r, err) < 0
       || moat_launch_plan (l, false, err) < 0
       || check_image_fits (r, err) < 0 || plan_lsm (r, err) < 0
       || moat_criu_open (l->ctx, &r->o->criu, &r->criu, err) < 0

@@ -129,6 +129,9 @@ _sleeper() {
 	echo '{"id": 3}' >"$T/img/moat-checkpoint.json"
 	run --separate-stderr moat restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID"
 	assert_error "--image-path: \`$T/img/moat-checkpoint.json\`: "
+	# the restored processes are born in moat's cgroup: CRIU places none
+	run --separate-stderr moat restore -d --manage-cgroups-mode soft --image-path "$T/img" --bundle "$BUNDLE" "$ID"
+	assert_error "restore: --manage-cgroups-mode soft: the restored processes are born in the cgroup moat made, with the config's limits; CRIU places none (only ignore)"
 	run --separate-stderr moat restore --parent-path x --image-path "$T/img" "$ID"
 	assert_error "restore: unknown option \`--parent-path\` (an option of checkpoint)"
 	# the systemd driver's scope is made by the process it moves in: not

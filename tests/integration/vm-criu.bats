@@ -400,6 +400,59 @@ load_profile() {
 	counts_on "$ID" "$at"
 }
 
+# tamper FILE PYTHON: an image of CRIU's changed through crit, by the
+# Python statement PYTHON on its decoding `img` (jq would round its
+# 64-bit numbers)
+tamper() {
+	crit decode -i "$1" -o "$T/tamper.json" || fail "crit cannot decode $1"
+	/usr/bin/python3 -c "import json, sys
+img = json.load(open(sys.argv[1]))
+$2
+json.dump(img, open(sys.argv[1], 'w'))" "$T/tamper.json" || fail "cannot change $1"
+	crit encode -i "$T/tamper.json" -o "$1" || fail "crit cannot encode $1"
+}
+
+@test "criu: images that give the restored processes more than the config does are refused before they run" {
+	command -v crit >/dev/null || fail "crit is not installed (the criu package)"
+	_counter
+	start "$ID"
+	ok_io checkpoint --image-path "$T/img" "$ID"
+	local core
+	core=$(ls "$T/img"/core-*.img | head -n 1)
+	cp -a "$T/img" "$T/good"
+	# every capability in the bounding, permitted and effective sets
+	tamper "$core" "c = img['entries'][0]['thread_core']['creds']
+for k in ('cap_bnd', 'cap_prm', 'cap_eff'): c[k] = [4294967295, 511]"
+	moat_io restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID" &&
+		fail "restore took images with every capability"
+	assert_contains "$(cat "$T/err")" "capabilities the config does not give"
+	assert_contains "$(cat "$T/err")" "the images are not of this config"
+	assert_nothing_left "$ID"
+	# the untouched images restore: the check passes what the config gives
+	ok_io restore -d --image-path "$T/good" --bundle "$BUNDLE" "$ID"
+	restored "$ID"
+	local pid
+	pid=$(pid_of "$ID")
+	assert_eq "$(awk '$1 == "NoNewPrivs:" { print $2 }' "/proc/$pid/status")" \
+		"$(jq -r 'if .process.noNewPrivileges then 1 else 0 end' "$BUNDLE/config.json")" "the restored init's no_new_privs"
+}
+
+@test "criu: a read-only root comes back read-only" {
+	cfg '.root.readonly = true'
+	_counter
+	start "$ID"
+	local at
+	at=$(count "$ID")
+	ok_io checkpoint --image-path "$T/img" "$ID"
+	ok_io restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID"
+	restored "$ID"
+	counts_on "$ID" "$at"
+	awk '$5 == "/" { o = $6 } END { print o }' "/proc/$(pid_of "$ID")/mountinfo" | grep -Eq '^ro(,|$)' ||
+		fail "the restored root: $(awk '$5 == "/"' "/proc/$(pid_of "$ID")/mountinfo")"
+	run --separate-stderr moat exec "$ID" touch /x
+	assert_status 1
+}
+
 # podman, its storage on the VM's tmpfs (overlay cannot be on the VM's
 # overlay root)
 pm() {
@@ -648,9 +701,17 @@ _facts() {
 	for c in $(sed -n 's/^cgroup.controllers //p' "$T/facts.moat"); do
 		grep -qw "$c" <(grep '^cgroup.controllers' "$T/facts.runc") || fail "moat's cgroup has $c, runc's does not"
 	done
+	# what CRIU 3.17 loses and runc lets go, moat keeps (docs/compat.md):
+	# no_new_privs (inherited from moat's restore helper) and the
+	# read-only root (made so again before the processes run)
+	assert_eq "$(grep '^NoNewPrivs' "$T/facts.moat")" "NoNewPrivs: 1" "moat's restored no_new_privs"
+	grep -q '^mount / ro[, ]' "$T/facts.moat" || fail "moat's restored root is not read-only: $(grep '^mount / ' "$T/facts.moat")"
 	# the differences with a reason, each made the same on both sides
 	# (sed -E):
 	local -a same=(
+		# no_new_privs and the read-only root (above)
+		-e '/^NoNewPrivs:/d'
+		-e 's#^mount / r[ow],#mount / RO_OR_RW,#'
 		# the controllers (above)
 		-e '/^cgroup\.controllers /d'
 		# readonlyPaths are also nosuid, nodev and noexec under moat

@@ -244,16 +244,26 @@ moat_launch_plan (struct launch *l, bool foreground, moat_error **err)
   return moat_plan_build (l->opts, l->ctx->policy, foreground, &l->plan, err);
 }
 
+int
+moat_launch_policy (struct launch *l, moat_error **err)
+{
+  if (l->policy_applied)
+    return 0;
+  moat_sha256_hex (l->plan->config_text, l->plan->config_len, l->config_sha256);
+  if (moat_policy_apply (l->ctx, l->plan->spec, l->opts->id, l->plan->bundle,
+                         l->plan->auto_range || l->plan->host.rootless, l->plan->hardened,
+                         &l->decision, err) < 0)
+    return -1;
+  l->policy_applied = true;
+  return 0;
+}
+
 /* The policy's word on the plan, then the state directory and the
    cgroup: from here on moat_launch_abort has something to undo.  */
 int
 moat_launch_take (struct launch *l, moat_error **err)
 {
-  moat_sha256_hex (l->plan->config_text, l->plan->config_len, l->config_sha256);
-  if (moat_policy_apply (l->ctx, l->plan->spec, l->opts->id, l->plan->bundle,
-                         l->plan->auto_range || l->plan->host.rootless, l->plan->hardened,
-                         &l->decision, err) < 0
-      || moat_fault ("plan", err) < 0)
+  if (moat_launch_policy (l, err) < 0 || moat_fault ("plan", err) < 0)
     return -1;
   return take_state_dir (l, err) < 0 || make_cgroup (l, err) < 0 ? -1 : 0;
 }

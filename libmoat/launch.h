@@ -27,6 +27,7 @@ struct launch
   bool cgroup_made;        /* the cgroup is this create's: abort removes it */
   bool pid_file_written;   /* abort removes it: it would name a dead init */
   struct moat_policy_decision decision;  /* the policy's, for the audit trail */
+  bool policy_applied;     /* moat_launch_policy done */
   bool audited;            /* the create line is written */
   pid_t learner;           /* --seccomp-learn's learner, 0: none */
   bool audit_failed;       /* it could not be: no second try */
@@ -37,7 +38,10 @@ void moat_launch_init (struct launch *l, const struct moat_context *ctx,
                        const struct moat_create_options *o);
 /* The plan (moat_plan_build), nothing made on the host.  */
 int moat_launch_plan (struct launch *l, bool foreground, moat_error **err);
-/* The policy applied, the state directory and the cgroup made.  */
+/* The policy's word on the plan, nothing made (restore asks before it
+   deletes the stopped container it replaces).  */
+int moat_launch_policy (struct launch *l, moat_error **err);
+/* The policy applied (once), the state directory and the cgroup made.  */
 int moat_launch_take (struct launch *l, moat_error **err);
 /* The config kept in the state directory.  */
 int moat_launch_keep_config (struct launch *l, moat_error **err);

@@ -515,6 +515,7 @@ restore_container (struct restore *r, moat_error **err)
       || check_image_fits (r, err) < 0 || plan_lsm (r, err) < 0
       || moat_criu_open (l->ctx, &r->o->criu, &r->criu, err) < 0
       || moat_criu_open_dir ("--work-path", r->work_path, true, &r->work_fd, err) < 0
+      || moat_launch_policy (l, err) < 0
       || take_over_stopped (l->ctx, l->opts->id, err) < 0
       || moat_launch_take (l, err) < 0 || moat_launch_keep_config (l, err) < 0)
     return -1;

@@ -299,3 +299,17 @@ _sleeper() {
 	assert_error "--empty-ns network: this bundle's config has no network namespace of its own to make empty"
 	assert_nothing_left "$ID-r"
 }
+
+@test "restore: a config the policy refuses is refused before the stopped container of the id is deleted" {
+	_need_criu_build
+	create_ok "$ID"
+	run --separate-stderr moat kill "$ID" KILL
+	assert_status 0
+	wait_status "$ID" stopped
+	mkdir "$T/img"
+	echo '{"id": "'"$ID"'", "externalMounts": [], "stdio": [null, null, null]}' >"$T/img/moat-checkpoint.json"
+	printf '{"mode": "enforce"}\n' >"$T/policy.json"
+	run --separate-stderr moat_bare --policy "$T/policy.json" --root "$ROOT" --criu "$FAKE_CRIU" restore -d --image-path "$T/img" --bundle "$BUNDLE" "$ID"
+	assert_error "refused by the policy"
+	assert_eq "$(status_of "$ID")" stopped "status of the stopped container"
+}

@@ -313,3 +313,32 @@ _sleeper() {
 	assert_error "refused by the policy"
 	assert_eq "$(status_of "$ID")" stopped "status of the stopped container"
 }
+
+@test "checkpoint and restore: the flags both take reach CRIU's request" {
+	_need_criu_build
+	_sleeper "$ID"
+	local f line
+	FAKE_CRIU_OPTS=$T/opts run --separate-stderr moat --criu "$FAKE_CRIU" checkpoint --image-path "$T/img" --work-path "$T/work" \
+		--leave-running --tcp-established --ext-unix-sk --shell-job --file-locks --auto-dedup --manage-cgroups-mode full "$ID"
+	assert_error "criu dump failed"
+	assert_contains "$stderr" "its log: $T/work/dump.log"
+	line=$(grep '^DUMP ' "$T/opts")
+	for f in leave_running tcp_established ext_unix_sk shell_job file_locks auto_dedup manage_cgroups notify_scripts; do
+		assert_contains "$line" "$f: true"
+	done
+	assert_contains "$line" 'manage_cgroups_mode: FULL'
+	assert_contains "$line" 'log_file: "dump.log"'
+	mkdir "$T/rimg"
+	echo '{"id": "'"$ID"'", "externalMounts": [], "stdio": [null, null, null]}' >"$T/rimg/moat-checkpoint.json"
+	FAKE_CRIU_OPTS=$T/ropts run --separate-stderr moat --criu "$FAKE_CRIU" restore -d --image-path "$T/rimg" --work-path "$T/rwork" \
+		--tcp-established --ext-unix-sk --shell-job --file-locks --auto-dedup --manage-cgroups-mode ignore --bundle "$BUNDLE" "$ID-r"
+	assert_error "criu restore failed"
+	assert_contains "$stderr" "its log: $T/rwork/restore.log"
+	line=$(grep '^RESTORE ' "$T/ropts")
+	for f in tcp_established ext_unix_sk shell_job file_locks auto_dedup rst_sibling notify_scripts; do
+		assert_contains "$line" "$f: true"
+	done
+	assert_contains "$line" 'manage_cgroups_mode: IGNORE'
+	assert_nothing_left "$ID-r"
+	assert_eq "$(status_of "$ID")" running "status"
+}

@@ -157,6 +157,26 @@ restored() {
 	counts_on "$ID" "$at"
 }
 
+@test "criu: --work-path keeps CRIU's logs apart; --auto-dedup frees the parent's pages the dump takes again" {
+	_counter
+	start "$ID"
+	local at before after
+	ok_io checkpoint --pre-dump --image-path "$T/pre" --work-path "$T/work" "$ID"
+	[ -f "$T/work/pre-dump.log" ] && [ ! -e "$T/pre/pre-dump.log" ] ||
+		fail "the pre-dump's log: $(ls "$T/work" "$T/pre")"
+	before=$(du -sk "$T/pre" | cut -f1)
+	sleep 0.5
+	at=$(count "$ID")
+	ok_io checkpoint --parent-path ../pre --auto-dedup --image-path "$T/img" --work-path "$T/work" "$ID"
+	[ -f "$T/work/dump.log" ] && [ ! -e "$T/img/dump.log" ] || fail "the dump's log: $(ls "$T/work" "$T/img")"
+	after=$(du -sk "$T/pre" | cut -f1)
+	[ "$after" -lt "$before" ] || fail "--auto-dedup freed nothing of the parent: $before KiB, then $after KiB"
+	ok_io restore -d --image-path "$T/img" --work-path "$T/work2" --bundle "$BUNDLE" "$ID"
+	[ -f "$T/work2/restore.log" ] && [ ! -e "$T/img/restore.log" ] || fail "the restore's log: $(ls "$T/work2" "$T/img")"
+	restored "$ID"
+	counts_on "$ID" "$at"
+}
+
 @test "criu: a bind mount, a tmpfs and masked paths are there again after restore" {
 	bind_out /out
 	mkdir -p "$ROOTFS/scratch"

@@ -45,25 +45,6 @@ struct checkpoint
   struct moat_criu criu;
 };
 
-/* mountinfo's octal escapes (\040 for a space) undone in place.  */
-static void
-unescape (char *s)
-{
-  char *w = s;
-  for (char *r = s; *r; r++)
-    {
-      if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7'
-          && r[3] >= '0' && r[3] <= '7')
-        {
-          *w++ = (char) ((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
-          r += 3;
-        }
-      else
-        *w++ = *r;
-    }
-  *w = '\0';
-}
-
 static bool
 is_config_bind (const struct moat_spec *s, const char *mnt)
 {
@@ -114,8 +95,8 @@ take_mount (struct checkpoint *c, char *line)
     return;
   if (c->n_mount_ids < MAX_MOUNT_IDS)
     c->mount_ids[c->n_mount_ids++] = atoi (f[0]);
-  unescape (f[3]);
-  unescape (f[4]);
+  moat_criu_unescape (f[3]);
+  moat_criu_unescape (f[4]);
   if (strcmp (f[4], "/") == 0)
     return;
   if (is_config_bind (c->spec, f[4]))

@@ -167,6 +167,25 @@ moat_criu_record_read (int images_fd, const char *image_path,
   return 0;
 }
 
+/* mountinfo's octal escapes (\040 for a space) undone in place.  */
+void
+moat_criu_unescape (char *s)
+{
+  char *w = s;
+  for (char *r = s; *r; r++)
+    {
+      if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7'
+          && r[3] >= '0' && r[3] <= '7')
+        {
+          *w++ = (char) ((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+          r += 3;
+        }
+      else
+        *w++ = *r;
+    }
+  *w = '\0';
+}
+
 bool
 moat_criu_same_path (const char *dest, const char *mnt)
 {

@@ -101,6 +101,8 @@ struct moat_criu_record
                                      NULL */
 };
 
+/* mountinfo's octal escapes (\040 for a space) undone in place.  */
+void moat_criu_unescape (char *s);
 /* A config's mount destination and a mount point (as mountinfo or the
    record gives it) are the same path, trailing slashes aside.  */
 bool moat_criu_same_path (const char *dest, const char *mnt);

@@ -8,6 +8,7 @@
 #include <config.h>
 #ifdef HAVE_CRIU
 #include "restore-check.h"
+#include "criu.h"
 #include "linux/syscalls.h"
 #include "utils.h"
 #include <dirent.h>
@@ -232,6 +233,115 @@ thread_ok (void *data, pid_t pid, pid_t tid, moat_error **err)
   return check_thread (data, pid, tid, err);
 }
 
+/* A mount point of the task's and whether it is read-only (the last
+   mount on a point is the one seen).  */
+struct mount_point
+{
+  char *path;
+  bool ro;
+};
+
+struct mount_table
+{
+  struct mount_point *m;
+  size_t n;
+  char *text;
+};
+
+static int
+read_mount_table (pid_t pid, struct mount_table *t, moat_error **err)
+{
+  char path[64];
+  size_t len;
+  snprintf (path, sizeof path, "/proc/%d/mountinfo", pid);
+  memset (t, 0, sizeof *t);
+  if (moat_read_file_at (AT_FDCWD, path, 16 << 20, &t->text, &len, err) < 0)
+    return moat_error_prefix (err, "restore: the mounts of the restored process %d", pid);
+  char *save = NULL;
+  for (char *line = strtok_r (t->text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      /* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS ... */
+      char *f[6];
+      char *fsave = NULL;
+      int k = 0;
+      for (char *w = strtok_r (line, " ", &fsave); w && k < 6; w = strtok_r (NULL, " ", &fsave))
+        f[k++] = w;
+      if (k < 6)
+        continue;
+      moat_criu_unescape (f[4]);
+      t->m = xrealloc (t->m, (t->n + 1) * sizeof *t->m);
+      t->m[t->n].path = f[4];
+      t->m[t->n].ro = strncmp (f[5], "ro", 2) == 0 && (f[5][2] == ',' || f[5][2] == '\0');
+      t->n++;
+    }
+  return 0;
+}
+
+static const struct mount_point *
+mount_at (const struct mount_table *t, const char *path)
+{
+  for (size_t i = t->n; i-- > 0;)
+    if (moat_criu_same_path (path, t->m[i].path))
+      return &t->m[i];
+  return NULL;
+}
+
+/* path is in the task's root (resolved in it, without magic links).  */
+static bool
+exists_in_root (int rootfd, const char *path)
+{
+  struct open_how how = { .flags = O_PATH | O_CLOEXEC | O_NOFOLLOW,
+                          .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+  int fd = sys_openat2 (rootfd, path, &how);
+  if (fd >= 0)
+    close (fd);
+  return fd >= 0 || errno != ENOENT;
+}
+
+/* The mounts the config protects, as create makes them: each masked path
+   covered, each read-only path and each `ro` mount read-only; a path
+   without a mount of its own must not exist (as at create).  */
+static int
+check_mounts (const struct moat_plan *p, pid_t pid, moat_error **err)
+{
+  const struct moat_spec *s = p->spec;
+  struct mount_table t;
+  if (read_mount_table (pid, &t, err) < 0)
+    return -1;
+  char path[64];
+  snprintf (path, sizeof path, "/proc/%d/root", pid);
+  int rootfd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  const char *why = NULL, *what = NULL;
+  if (rootfd < 0)
+    why = "its root cannot be opened", what = "/";
+  for (size_t i = 0; !why && s->masked_paths && s->masked_paths[i]; i++)
+    if (!mount_at (&t, s->masked_paths[i]) && exists_in_root (rootfd, s->masked_paths[i]))
+      why = "is not masked (linux.maskedPaths)", what = s->masked_paths[i];
+  for (size_t i = 0; !why && s->readonly_paths && s->readonly_paths[i]; i++)
+    {
+      const struct mount_point *m = mount_at (&t, s->readonly_paths[i]);
+      if (m ? !m->ro : exists_in_root (rootfd, s->readonly_paths[i]))
+        why = "is not read-only (linux.readonlyPaths)", what = s->readonly_paths[i];
+    }
+  for (size_t i = 0; !why && i < s->n_mounts; i++)
+    for (size_t k = 0; !why && s->mounts[i].options && s->mounts[i].options[k]; k++)
+      if (strcmp (s->mounts[i].options[k], "ro") == 0)
+        {
+          const struct mount_point *m = mount_at (&t, s->mounts[i].destination);
+          if (m == NULL || !m->ro)
+            why = "is not read-only (its mount's ro)", what = s->mounts[i].destination;
+        }
+  if (rootfd >= 0)
+    close (rootfd);
+  free (t.m);
+  free (t.text);
+  if (why)
+    return moat_error_setk (err, MOAT_ERR_PERMISSION, 0, "restore: in the restored process "
+                            "%d's mounts, `%s` %s: the images are not of this config", pid,
+                            what, why);
+  return 0;
+}
+
 /* Its root mount is read-only, when the config says so.  */
 static int
 check_root_readonly (const struct moat_plan *p, pid_t pid, moat_error **err)
@@ -269,7 +379,8 @@ check_task (const struct moat_plan *p, const char *label, pid_t pid, moat_error 
   if (for_each_thread (pid, thread_ok, (void *) p, err) < 0
       || check_namespaces (p, pid, err) < 0 || check_cgroup (pid, err) < 0
       || check_root (p, pid, err) < 0
-      || check_root_readonly (p, pid, err) < 0 || check_label (label, pid, err) < 0)
+      || check_root_readonly (p, pid, err) < 0 || check_mounts (p, pid, err) < 0
+      || check_label (label, pid, err) < 0)
     return -1;
   return 0;
 }

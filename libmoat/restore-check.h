@@ -12,7 +12,8 @@
    (CRIU brings it back writable), then held against the config: no
    capability the config does not give, no_new_privs and a seccomp
    filter where the config has them, the namespaces it asks for, the
-   container's root filesystem (read-only with root.readonly), and label
+   container's root filesystem (read-only with root.readonly), its masked
+   paths covered, its read-only paths and `ro` mounts read-only, and label
    ("apparmor:NAME", "selinux:CONTEXT", or NULL: not checked).  On a
    failure every thread of the tree is left with a SIGSTOP, which stops
    it as CRIU lets it go, before it runs: the caller kills the cgroup.  */

@@ -432,7 +432,7 @@ json.dump(img, open(sys.argv[1], 'w'))" "$T/tamper.json" || fail "cannot change 
 	crit encode -i "$T/tamper.json" -o "$1" || fail "crit cannot encode $1"
 }
 
-@test "criu: images that give the restored processes more than the config does are refused before they run" {
+@test "criu: images that give the restored processes more than the config does (capabilities, a writable /proc/sys) are refused before they run" {
 	command -v crit >/dev/null || fail "crit is not installed (the criu package)"
 	_counter
 	start "$ID"
@@ -447,6 +447,19 @@ for k in ('cap_bnd', 'cap_prm', 'cap_eff'): c[k] = [4294967295, 511]"
 		fail "restore took images with every capability"
 	assert_contains "$(cat "$T/err")" "capabilities the config does not give"
 	assert_contains "$(cat "$T/err")" "the images are not of this config"
+	assert_nothing_left "$ID"
+	# a read-only path made writable in the mount images
+	cp -a "$T/good" "$T/rw"
+	tamper "$(ls "$T/rw"/mountpoints-*.img | head -n 1)" "n = 0
+for e in img['entries']:
+    if e['mountpoint'].lstrip('.') == '/proc/sys':
+        f = e['flags']
+        e['flags'] = (int(f, 0) if isinstance(f, str) else f) & ~1
+        n += 1
+assert n, 'no /proc/sys mount in the images'"
+	moat_io restore -d --image-path "$T/rw" --bundle "$BUNDLE" "$ID" &&
+		fail "restore took images with /proc/sys writable"
+	assert_contains "$(cat "$T/err")" "\`/proc/sys\` is not read-only (linux.readonlyPaths): the images are not of this config"
 	assert_nothing_left "$ID"
 	# the untouched images restore: the check passes what the config gives
 	ok_io restore -d --image-path "$T/good" --bundle "$BUNDLE" "$ID"

@@ -12,6 +12,7 @@
 #include "linux/syscalls.h"
 #include "utils.h"
 #include <dirent.h>
+#include <linux/capability.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -32,6 +33,8 @@ struct thread_status
 {
   uint64_t inh, prm, eff, bnd, amb;
   int no_new_privs, seccomp;
+  unsigned long uid[4], gid[4];  /* real, effective, saved, filesystem */
+  char *groups;                  /* the Groups: line's list */
 };
 
 static int
@@ -57,22 +60,83 @@ read_thread_status (pid_t pid, pid_t tid, struct thread_status *t, moat_error **
             *caps[i].v = strtoull (line + strlen (caps[i].key), NULL, 16);
             found++;
           }
-      if (strncmp (line, "NoNewPrivs:", 11) == 0)
+      if (strncmp (line, "Uid:", 4) == 0)
+        found += sscanf (line + 4, "%lu %lu %lu %lu", &t->uid[0], &t->uid[1], &t->uid[2],
+                         &t->uid[3]) == 4;
+      else if (strncmp (line, "Gid:", 4) == 0)
+        found += sscanf (line + 4, "%lu %lu %lu %lu", &t->gid[0], &t->gid[1], &t->gid[2],
+                         &t->gid[3]) == 4;
+      else if (strncmp (line, "Groups:", 7) == 0)
+        {
+          size_t n = strcspn (line + 7, "\n");
+          t->groups = xasprintf ("%.*s", (int) n, line + 7);
+        }
+      else if (strncmp (line, "NoNewPrivs:", 11) == 0)
         t->no_new_privs = atoi (line + 11);
       else if (strncmp (line, "Seccomp:", 8) == 0)
         t->seccomp = atoi (line + 8);
     }
-  if (found != (int) ARRAY_SIZE (caps) || t->no_new_privs < 0 || t->seccomp < 0)
+  if (found != (int) ARRAY_SIZE (caps) + 2 || t->no_new_privs < 0 || t->seccomp < 0
+      || t->groups == NULL)
     return moat_error_set (err, EPROTO, "restore: %s: not the status moat reads", path);
   return 0;
+}
+
+static bool
+gid_given (const struct moat_spec *s, unsigned long g)
+{
+  for (size_t i = 0; i < s->n_additional_gids; i++)
+    if (s->additional_gids[i] == g)
+      return true;
+  return g == s->gid;
+}
+
+/* Its uids and gids are the config's, where no process of the config
+   could change them: no_new_privs (no set-id program) and neither
+   CAP_SETUID nor CAP_SETGID.  */
+static const char *
+ids_differ (const struct moat_plan *p, const struct thread_status *t)
+{
+  const struct moat_spec *s = p->spec;
+  uint64_t given = p->process.caps.permitted | p->process.caps.bounding;
+  if (!s->no_new_privileges)
+    return NULL;
+  if (!(given & (1ULL << CAP_SETUID)))
+    for (int i = 0; i < 4; i++)
+      if (t->uid[i] != s->uid)
+        return "uid";
+  if (!(given & (1ULL << CAP_SETGID)))
+    {
+      for (int i = 0; i < 4; i++)
+        if (t->gid[i] != s->gid)
+          return "gid";
+      char *end;
+      for (const char *g = t->groups; *g; g = end)
+        {
+          unsigned long v = strtoul (g, &end, 10);
+          if (end == g)
+            break;
+          if (!gid_given (s, v))
+            return "supplementary groups";
+        }
+    }
+  return NULL;
 }
 
 static int
 check_thread (const struct moat_plan *p, pid_t pid, pid_t tid, moat_error **err)
 {
   struct thread_status t;
-  if (read_thread_status (pid, tid, &t, err) < 0)
+  memset (&t, 0, sizeof t);
+  int r = read_thread_status (pid, tid, &t, err);
+  const char *ids = r < 0 ? NULL : ids_differ (p, &t);
+  free (t.groups);
+  if (r < 0)
     return -1;
+  if (ids)
+    return moat_error_setk (err, MOAT_ERR_PERMISSION, 0, "restore: the restored process %d "
+                            "has other %s than process.user: the images are not of this "
+                            "config", tid, ids);
   const struct moat_capsets *c = &p->process.caps;
   struct { const char *name; uint64_t have, given; } sets[] = {
     { "bounding", t.bnd, c->bounding }, { "effective", t.eff, c->effective },

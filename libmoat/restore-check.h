@@ -11,7 +11,8 @@
    resumes it): its root mount first made read-only with root.readonly
    (CRIU brings it back writable), then held against the config: no
    capability the config does not give, no_new_privs and a seccomp
-   filter where the config has them, the namespaces it asks for, the
+   filter where the config has them, the config's user where it could
+   not have changed, the namespaces it asks for, the
    container's root filesystem (read-only with root.readonly), its masked
    paths covered, its read-only paths and `ro` mounts read-only, and label
    ("apparmor:NAME", "selinux:CONTEXT", or NULL: not checked).  On a

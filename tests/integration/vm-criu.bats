@@ -432,7 +432,7 @@ json.dump(img, open(sys.argv[1], 'w'))" "$T/tamper.json" || fail "cannot change 
 	crit encode -i "$T/tamper.json" -o "$1" || fail "crit cannot encode $1"
 }
 
-@test "criu: images that give the restored processes more than the config does (capabilities, a writable /proc/sys) are refused before they run" {
+@test "criu: images that give the restored processes more than the config does (capabilities, another uid, a writable /proc/sys) are refused before they run" {
 	command -v crit >/dev/null || fail "crit is not installed (the criu package)"
 	_counter
 	start "$ID"
@@ -447,6 +447,15 @@ for k in ('cap_bnd', 'cap_prm', 'cap_eff'): c[k] = [4294967295, 511]"
 		fail "restore took images with every capability"
 	assert_contains "$(cat "$T/err")" "capabilities the config does not give"
 	assert_contains "$(cat "$T/err")" "the images are not of this config"
+	assert_nothing_left "$ID"
+	# another user: the config's could not become it (no_new_privs, no
+	# CAP_SETUID)
+	cp -a "$T/good" "$T/uid"
+	tamper "$(ls "$T/uid"/core-*.img | head -n 1)" "c = img['entries'][0]['thread_core']['creds']
+for k in ('uid', 'euid', 'suid', 'fsuid'): c[k] = 1000"
+	moat_io restore -d --image-path "$T/uid" --bundle "$BUNDLE" "$ID" &&
+		fail "restore took images of another uid"
+	assert_contains "$(cat "$T/err")" "has other uid than process.user: the images are not of this config"
 	assert_nothing_left "$ID"
 	# a read-only path made writable in the mount images
 	cp -a "$T/good" "$T/rw"

@@ -14,7 +14,8 @@
   "  --ext-unix-sk             take external unix sockets\n"               \
   "  --shell-job               the container is a shell job\n"             \
   "  --file-locks              take file locks\n"                          \
-  "  --manage-cgroups-mode M   soft, full, strict or ignore\n"             \
+  "  --manage-cgroups-mode M   soft, full, strict or ignore (restore:\n"   \
+  "                            ignore only)\n"                             \
   "  --empty-ns NS             a namespace made empty, its contents not\n" \
   "                            taken (network only)\n"                     \
   "  --auto-dedup              deduplicate the images\n"                   \

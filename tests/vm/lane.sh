@@ -24,6 +24,7 @@
 #   tests/integration/vm-criu.bats        checkpoint and restore with CRIU,
 #                                         which cannot run on the host's newer
 #                                         kernel
+#   tests/integration/vm-criu-runc.bats   the same compared with runc's
 # in the second, booted with SELinux and Debian's policy loaded,
 #   tests/integration/vm-selinux.bats     process, keyring and mount labels
 # and in the third, next to a systemd of the tests' own
@@ -51,7 +52,8 @@ repo=$(cd "$here/../.." && pwd -P)
 cd "$repo" || exit 1
 
 files=(tests/integration/vm-cgroup-v2.bats tests/integration/resources.bats tests/integration/vm-apparmor.bats
-	tests/integration/vm-package.bats tests/integration/vm-criu.bats)
+	tests/integration/vm-package.bats tests/integration/vm-criu.bats
+	tests/integration/vm-criu-runc.bats)
 selinux_files=(tests/integration/vm-selinux.bats)
 systemd_files=(tests/integration/vm-systemd.bats)
 

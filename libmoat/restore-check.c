@@ -362,9 +362,10 @@ exists_in_root (int rootfd, const char *path)
   return fd >= 0 || errno != ENOENT;
 }
 
-/* The mounts the config protects, as create makes them: each masked path
-   covered, each read-only path and each `ro` mount read-only; a path
-   without a mount of its own must not exist (as at create).  */
+/* The mounts the config protects, as create makes them: the root
+   read-only with root.readonly, each masked path covered, each read-only
+   path and each `ro` mount read-only; a path without a mount of its own
+   must not exist (as at create).  */
 static int
 check_mounts (const struct moat_plan *p, pid_t pid, moat_error **err)
 {
@@ -376,8 +377,11 @@ check_mounts (const struct moat_plan *p, pid_t pid, moat_error **err)
   snprintf (path, sizeof path, "/proc/%d/root", pid);
   int rootfd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   const char *why = NULL, *what = NULL;
+  const struct mount_point *root = mount_at (&t, "/");
   if (rootfd < 0)
     why = "its root cannot be opened", what = "/";
+  else if (s->root_readonly && (root == NULL || !root->ro))
+    why = "is writable (root.readonly)", what = "/";
   for (size_t i = 0; !why && s->masked_paths && s->masked_paths[i]; i++)
     if (!mount_at (&t, s->masked_paths[i]) && exists_in_root (rootfd, s->masked_paths[i]))
       why = "is not masked (linux.maskedPaths)", what = s->masked_paths[i];
@@ -406,36 +410,6 @@ check_mounts (const struct moat_plan *p, pid_t pid, moat_error **err)
   return 0;
 }
 
-/* Its root mount is read-only, when the config says so.  */
-static int
-check_root_readonly (const struct moat_plan *p, pid_t pid, moat_error **err)
-{
-  if (!p->spec->root_readonly)
-    return 0;
-  char path[64];
-  snprintf (path, sizeof path, "/proc/%d/mountinfo", pid);
-  autofree char *text = NULL;
-  size_t len;
-  if (moat_read_file_at (AT_FDCWD, path, 16 << 20, &text, &len, err) < 0)
-    return moat_error_prefix (err, "restore: the mounts of the restored process %d", pid);
-  bool ro = false, seen = false;
-  for (char *line = strtok (text, "\n"); line; line = strtok (NULL, "\n"))
-    {
-      /* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS ...: the last mount on /
-         is the root */
-      char mnt[8], opts[256];
-      if (sscanf (line, "%*s %*s %*s %*s %7s %255s", mnt, opts) == 2 && strcmp (mnt, "/") == 0)
-        {
-          seen = true;
-          ro = strncmp (opts, "ro", 2) == 0 && (opts[2] == ',' || opts[2] == '\0');
-        }
-    }
-  if (!seen || !ro)
-    return moat_error_setk (err, MOAT_ERR_PERMISSION, 0, "restore: the restored process "
-                            "%d has a writable root, and the config has root.readonly", pid);
-  return 0;
-}
-
 /* A task: every thread's credentials; its namespaces, root and label.  */
 static int
 check_task (const struct moat_plan *p, const char *label, pid_t pid, moat_error **err)
@@ -443,7 +417,7 @@ check_task (const struct moat_plan *p, const char *label, pid_t pid, moat_error 
   if (for_each_thread (pid, thread_ok, (void *) p, err) < 0
       || check_namespaces (p, pid, err) < 0 || check_cgroup (pid, err) < 0
       || check_root (p, pid, err) < 0
-      || check_root_readonly (p, pid, err) < 0 || check_mounts (p, pid, err) < 0
+      || check_mounts (p, pid, err) < 0
       || check_label (label, pid, err) < 0)
     return -1;
   return 0;
